@@ -1,0 +1,394 @@
+package tenant
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/mail"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Tenant is one simulated Entra tenant as a fixture file describes it.
+type Tenant struct {
+	ID      string   `yaml:"id"`
+	Name    string   `yaml:"name"`
+	Domains []string `yaml:"domains"`
+	Cloud   string   `yaml:"cloud"`
+
+	Apps    []App    `yaml:"-"`
+	Users   []User   `yaml:"-"`
+	Devices []Device `yaml:"-"`
+	// Keys are the tenant's signing keys in publication order; the first signs.
+	Keys []*rsa.PrivateKey `yaml:"-"`
+	// Source is the fixture file the tenant came from, for messages.
+	Source string `yaml:"-"`
+}
+
+// App is an app registration a client signs in with.
+type App struct {
+	Name         string   `yaml:"name"`
+	ClientID     string   `yaml:"clientId"`
+	Public       bool     `yaml:"public"`
+	Secret       string   `yaml:"secret"`
+	RedirectURIs []string `yaml:"redirectUris"`
+}
+
+// User is a work account in the tenant.
+type User struct {
+	UPN         string `yaml:"upn"`
+	DisplayName string `yaml:"displayName"`
+	Password    string `yaml:"password"`
+	ObjectID    string `yaml:"objectId"`
+	Admin       bool   `yaml:"admin"`
+}
+
+// Device is a device object as Graph's /devices returns it.
+type Device struct {
+	DeviceID               string `yaml:"deviceId"`
+	DisplayName            string `yaml:"displayName"`
+	TrustType              string `yaml:"trustType"`
+	OperatingSystem        string `yaml:"operatingSystem"`
+	OperatingSystemVersion string `yaml:"operatingSystemVersion"`
+}
+
+// fixtureFile is the on-disk shape of one tenant file.
+type fixtureFile struct {
+	Tenant  Tenant   `yaml:"tenant"`
+	Keys    []string `yaml:"keys"`
+	Apps    []App    `yaml:"apps"`
+	Users   []User   `yaml:"users"`
+	Devices []Device `yaml:"devices"`
+}
+
+// FixtureError names the file and line of a broken fixture and what is wrong with it.
+type FixtureError struct {
+	File string
+	Line int // 0 when the problem is the whole file
+	Msg  string
+}
+
+func (e *FixtureError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+var (
+	guidPattern  = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	domainRE     = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$`)
+	yamlLineRE   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	unmarshalRE  = regexp.MustCompile(`^line (\d+): (.*)$`)
+	trustTypes   = map[string]bool{"AzureAd": true, "ServerAd": true, "Workplace": true}
+	clouds       = map[string]bool{"global": true, "gcch": true, "21vianet": true}
+	versionRE    = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
+	minKeyBits   = 2048
+	maxKeyFileSz = 64 << 10
+)
+
+// IsGUID reports whether s is a GUID in its 8-4-4-4-12 hex form.
+func IsGUID(s string) bool { return guidPattern.MatchString(s) }
+
+// LoadFixtures reads every *.yaml and *.yml tenant file at the top of fsys, in name order.
+// It refuses the whole set on the first broken file, with the file, line and problem.
+func LoadFixtures(fsys fs.FS) ([]*Tenant, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("reading fixtures: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		ext := path.Ext(e.Name())
+		if !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return nil, errors.New("fixtures: no tenant files (*.yaml) found")
+	}
+	var tenants []*Tenant
+	ids := map[string]string{}
+	clientIDs := map[string]string{}
+	for _, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, &FixtureError{File: name, Msg: err.Error()}
+		}
+		t, err := ParseTenant(name, data, func(p string) ([]byte, error) {
+			return readKeyFile(fsys, path.Join(path.Dir(name), p))
+		})
+		if err != nil {
+			return nil, err
+		}
+		key := strings.ToLower(t.ID)
+		if prev, ok := ids[key]; ok {
+			return nil, &FixtureError{File: name, Msg: fmt.Sprintf("tenant id %s is already used by %s", t.ID, prev)}
+		}
+		ids[key] = name
+		for _, a := range t.Apps {
+			k := strings.ToLower(a.ClientID)
+			if prev, ok := clientIDs[k]; ok {
+				return nil, &FixtureError{File: name, Msg: fmt.Sprintf("app clientId %s is already registered in %s", a.ClientID, prev)}
+			}
+			clientIDs[k] = name
+		}
+		tenants = append(tenants, t)
+	}
+	return tenants, nil
+}
+
+func readKeyFile(fsys fs.FS, p string) ([]byte, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(io.LimitReader(f, int64(maxKeyFileSz)+1)); err != nil {
+		return nil, err
+	}
+	if buf.Len() > maxKeyFileSz {
+		return nil, fmt.Errorf("key file larger than %d bytes", maxKeyFileSz)
+	}
+	return buf.Bytes(), nil
+}
+
+// ParseTenant parses one tenant file. readKey reads a key file named in it (nil: keys are refused).
+// Tenants without keys get none here; the server generates them.
+func ParseTenant(file string, data []byte, readKey func(string) ([]byte, error)) (*Tenant, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(file, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, &FixtureError{File: file, Msg: "empty file: a tenant file needs a tenant: section"}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var ff fixtureFile
+	if err := dec.Decode(&ff); err != nil {
+		return nil, yamlError(file, err)
+	}
+	v := validator{file: file, root: root.Content[0]}
+	t := &ff.Tenant
+	t.Source = file
+	t.Apps, t.Users, t.Devices = ff.Apps, ff.Users, ff.Devices
+
+	if v.node("tenant") == nil {
+		return nil, v.errAt(nil, "missing tenant: section (id and name)")
+	}
+	if !IsGUID(t.ID) {
+		return nil, v.errAt(v.node("tenant", "id"), fmt.Sprintf("tenant.id %q is not a GUID (like 39150fda-e360-47ce-b98e-d9250ba6f8e8)", t.ID))
+	}
+	if strings.TrimSpace(t.Name) == "" {
+		return nil, v.errAt(v.node("tenant", "name"), "tenant.name is empty")
+	}
+	if len(t.Domains) == 0 {
+		return nil, v.errAt(v.node("tenant"), "tenant.domains is empty: a tenant needs at least its initial domain")
+	}
+	for i, d := range t.Domains {
+		if !domainRE.MatchString(d) {
+			return nil, v.errAt(v.node("tenant", "domains", i), fmt.Sprintf("tenant.domains[%d] %q is not a domain name", i, d))
+		}
+	}
+	if t.Cloud == "" {
+		t.Cloud = "global"
+	}
+	if !clouds[t.Cloud] {
+		return nil, v.errAt(v.node("tenant", "cloud"), fmt.Sprintf("tenant.cloud %q is not one of global, gcch, 21vianet", t.Cloud))
+	}
+
+	if len(t.Apps) == 0 {
+		return nil, v.errAt(nil, "no apps: a tenant needs at least one app registration to sign in with")
+	}
+	for i, a := range t.Apps {
+		at := func(field string) *yaml.Node { return v.node("apps", i, field) }
+		if !IsGUID(a.ClientID) {
+			return nil, v.errAt(at("clientId"), fmt.Sprintf("apps[%d].clientId %q is not a GUID", i, a.ClientID))
+		}
+		if a.Public && a.Secret != "" {
+			return nil, v.errAt(at("secret"), fmt.Sprintf("apps[%d] is a public client and cannot have a secret", i))
+		}
+		if !a.Public && a.Secret == "" {
+			return nil, v.errAt(v.node("apps", i), fmt.Sprintf("apps[%d] is a confidential client (public: false) and needs a secret", i))
+		}
+		for j, u := range a.RedirectURIs {
+			if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+				return nil, v.errAt(v.node("apps", i, "redirectUris", j), fmt.Sprintf("apps[%d].redirectUris[%d] %q is not an http or https URL", i, j, u))
+			}
+		}
+	}
+
+	upns := map[string]bool{}
+	oids := map[string]bool{}
+	for i, u := range t.Users {
+		at := func(field string) *yaml.Node { return v.node("users", i, field) }
+		addr, err := mail.ParseAddress(u.UPN)
+		if err != nil || addr.Address != u.UPN {
+			return nil, v.errAt(at("upn"), fmt.Sprintf("users[%d].upn %q is not a user principal name (name@domain)", i, u.UPN))
+		}
+		if upns[strings.ToLower(u.UPN)] {
+			return nil, v.errAt(at("upn"), fmt.Sprintf("users[%d].upn %q appears twice", i, u.UPN))
+		}
+		upns[strings.ToLower(u.UPN)] = true
+		if strings.TrimSpace(u.DisplayName) == "" {
+			return nil, v.errAt(v.node("users", i), fmt.Sprintf("users[%d].displayName is empty", i))
+		}
+		if u.Password == "" {
+			return nil, v.errAt(v.node("users", i), fmt.Sprintf("users[%d].password is empty", i))
+		}
+		if !IsGUID(u.ObjectID) {
+			return nil, v.errAt(at("objectId"), fmt.Sprintf("users[%d].objectId %q is not a GUID", i, u.ObjectID))
+		}
+		if oids[strings.ToLower(u.ObjectID)] {
+			return nil, v.errAt(at("objectId"), fmt.Sprintf("users[%d].objectId %s appears twice", i, u.ObjectID))
+		}
+		oids[strings.ToLower(u.ObjectID)] = true
+	}
+
+	for i, d := range t.Devices {
+		at := func(field string) *yaml.Node { return v.node("devices", i, field) }
+		if !IsGUID(d.DeviceID) {
+			return nil, v.errAt(at("deviceId"), fmt.Sprintf("devices[%d].deviceId %q is not a GUID", i, d.DeviceID))
+		}
+		if !trustTypes[d.TrustType] {
+			return nil, v.errAt(at("trustType"), fmt.Sprintf("devices[%d].trustType %q is not one of AzureAd, ServerAd, Workplace", i, d.TrustType))
+		}
+		if d.OperatingSystemVersion != "" && !versionRE.MatchString(d.OperatingSystemVersion) {
+			return nil, v.errAt(at("operatingSystemVersion"), fmt.Sprintf("devices[%d].operatingSystemVersion %q is not a version like 10.0.22631.4317", i, d.OperatingSystemVersion))
+		}
+		if t.Devices[i].OperatingSystem == "" {
+			t.Devices[i].OperatingSystem = "Windows"
+		}
+	}
+
+	for i, k := range ff.Keys {
+		at := v.node("keys", i)
+		if readKey == nil {
+			return nil, v.errAt(at, "keys cannot be read from here")
+		}
+		if strings.Contains(k, "..") || path.IsAbs(k) {
+			return nil, v.errAt(at, fmt.Sprintf("keys[%d] %q must be a path inside the fixtures directory", i, k))
+		}
+		data, err := readKey(k)
+		if err != nil {
+			return nil, v.errAt(at, fmt.Sprintf("keys[%d]: %v", i, err))
+		}
+		key, err := ParseRSAKey(data)
+		if err != nil {
+			return nil, v.errAt(at, fmt.Sprintf("keys[%d] %s: %v", i, k, err))
+		}
+		t.Keys = append(t.Keys, key)
+	}
+	if len(t.Keys) == 1 {
+		return nil, v.errAt(v.node("keys"), "keys: give at least two keys (Entra always publishes several), or none to have them generated")
+	}
+	return t, nil
+}
+
+// ParseRSAKey reads an RSA private key of at least 2048 bits from PEM (PKCS#8 or PKCS#1).
+func ParseRSAKey(data []byte) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, errors.New("no PEM block found")
+	}
+	var key *rsa.PrivateKey
+	switch block.Type {
+	case "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("bad PKCS#8 key: %w", err)
+		}
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("key is %T, not RSA: Entra signs with RS256 only", k)
+		}
+		key = rk
+	case "RSA PRIVATE KEY":
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("bad PKCS#1 key: %w", err)
+		}
+		key = k
+	default:
+		return nil, fmt.Errorf("PEM block is %q, want PRIVATE KEY or RSA PRIVATE KEY", block.Type)
+	}
+	if key.N.BitLen() < minKeyBits {
+		return nil, fmt.Errorf("RSA key has %d bits, want at least %d", key.N.BitLen(), minKeyBits)
+	}
+	return key, nil
+}
+
+func yamlError(file string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg := te.Errors[0]
+		if m := unmarshalRE.FindStringSubmatch(msg); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			return &FixtureError{File: file, Line: line, Msg: m[2]}
+		}
+		return &FixtureError{File: file, Msg: msg}
+	}
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &FixtureError{File: file, Line: line, Msg: m[2]}
+	}
+	return &FixtureError{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+}
+
+// validator finds the YAML node behind a field so errors can name its line.
+type validator struct {
+	file string
+	root *yaml.Node
+}
+
+// node walks keys (string) and sequence indexes (int) from the document root.
+func (v validator) node(steps ...any) *yaml.Node {
+	n := v.root
+	for _, s := range steps {
+		if n == nil {
+			return nil
+		}
+		switch s := s.(type) {
+		case string:
+			if n.Kind != yaml.MappingNode {
+				return nil
+			}
+			var next *yaml.Node
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == s {
+					next = n.Content[i+1]
+				}
+			}
+			n = next
+		case int:
+			if n.Kind != yaml.SequenceNode || s >= len(n.Content) {
+				return nil
+			}
+			n = n.Content[s]
+		}
+	}
+	return n
+}
+
+func (v validator) errAt(n *yaml.Node, msg string) error {
+	line := 0
+	if n != nil {
+		line = n.Line
+	} else if v.root != nil {
+		line = v.root.Line
+	}
+	return &FixtureError{File: v.file, Line: line, Msg: msg}
+}
