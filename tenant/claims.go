@@ -1,0 +1,141 @@
+package tenant
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// idTokenClaims are Entra's v2.0 ID token claims, in Entra's order.
+type idTokenClaims struct {
+	Aud               string `json:"aud"`
+	Iss               string `json:"iss"`
+	Iat               int64  `json:"iat"`
+	Nbf               int64  `json:"nbf"`
+	Exp               int64  `json:"exp"`
+	Email             string `json:"email,omitempty"`
+	Name              string `json:"name"`
+	Nonce             string `json:"nonce,omitempty"`
+	Oid               string `json:"oid"`
+	PreferredUsername string `json:"preferred_username"`
+	Sub               string `json:"sub"`
+	Tid               string `json:"tid"`
+	Uti               string `json:"uti"`
+	Ver               string `json:"ver"`
+}
+
+// accessTokenClaims are the claims of a Graph access token. Clients treat them as opaque.
+type accessTokenClaims struct {
+	Aud   string `json:"aud"`
+	Iss   string `json:"iss"`
+	Iat   int64  `json:"iat"`
+	Nbf   int64  `json:"nbf"`
+	Exp   int64  `json:"exp"`
+	Appid string `json:"appid"`
+	Idtyp string `json:"idtyp"`
+	Name  string `json:"name"`
+	Oid   string `json:"oid"`
+	Scp   string `json:"scp"`
+	Sub   string `json:"sub"`
+	Tid   string `json:"tid"`
+	Upn   string `json:"upn"`
+	Uti   string `json:"uti"`
+	Ver   string `json:"ver"`
+}
+
+// tokenResponse is the token endpoint's success body.
+type tokenResponse struct {
+	TokenType    string `json:"token_type"`
+	Scope        string `json:"scope"`
+	ExpiresIn    int    `json:"expires_in"`
+	ExtExpiresIn int    `json:"ext_expires_in"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
+}
+
+// pairwiseKey keys the subject derivation; it is fixed so subjects stay stable across runs.
+var pairwiseKey = []byte("oobe simulated Entra ID pairwise subject")
+
+// pairwiseSub derives Entra's per-app subject: stable for (tenant, user, app), different across apps,
+// and not reversible to the object id.
+func pairwiseSub(tid, oid, audience string) string {
+	mac := hmac.New(sha256.New, pairwiseKey)
+	fmt.Fprintf(mac, "%s|%s|%s", strings.ToLower(tid), strings.ToLower(oid), strings.ToLower(audience))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// grantContext is what a token issuance needs: who, for which app, with which scopes.
+type grantContext struct {
+	ts    *tenantState
+	app   *App
+	user  *User
+	scope scopeSet
+	nonce string
+}
+
+// issueTokens signs the access token (and the ID token when openid was asked for) and stores a
+// refresh token when offline_access was asked for.
+func (s *Server) issueTokens(r *http.Request, g grantContext) (*tokenResponse, error) {
+	now := s.clock.Now()
+	iss := s.issuer(r, g.ts)
+	clientID := strings.ToLower(g.app.ClientID)
+	oid := strings.ToLower(g.user.ObjectID)
+	key := g.ts.keys.signer()
+
+	uti, err := s.rand.token(16)
+	if err != nil {
+		return nil, err
+	}
+	at, err := key.sign(accessTokenClaims{
+		Aud: graphAppID, Iss: iss,
+		Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(tokenLifetime).Unix(),
+		Appid: clientID, Idtyp: "user", Name: g.user.DisplayName, Oid: oid,
+		Scp: g.scope.String(), Sub: pairwiseSub(g.ts.id, oid, graphAppID), Tid: g.ts.id,
+		Upn: g.user.UPN, Uti: uti, Ver: "2.0",
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &tokenResponse{
+		TokenType:    "Bearer",
+		Scope:        g.scope.String(),
+		ExpiresIn:    int(tokenLifetime / time.Second),
+		ExtExpiresIn: int(tokenLifetime / time.Second),
+		AccessToken:  at,
+	}
+	if g.scope.openid {
+		uti, err := s.rand.token(16)
+		if err != nil {
+			return nil, err
+		}
+		c := idTokenClaims{
+			Aud: clientID, Iss: iss,
+			Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(tokenLifetime).Unix(),
+			Name: g.user.DisplayName, Nonce: g.nonce, Oid: oid, PreferredUsername: g.user.UPN,
+			Sub: pairwiseSub(g.ts.id, oid, clientID), Tid: g.ts.id, Uti: uti, Ver: "2.0",
+		}
+		if g.scope.email {
+			c.Email = g.user.UPN
+		}
+		if resp.IDToken, err = key.sign(c); err != nil {
+			return nil, err
+		}
+	}
+	if g.scope.offline {
+		rt, err := s.rand.token(48)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		s.sweepLocked(now)
+		s.refresh[rt] = &refreshGrant{ts: g.ts, app: g.app, oid: oid, scope: g.scope, expires: now.Add(refreshTokenLifetime)}
+		s.mu.Unlock()
+		resp.RefreshToken = rt
+	}
+	return resp, nil
+}

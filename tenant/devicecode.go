@@ -1,0 +1,228 @@
+package tenant
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// deviceCodeResponse is Entra's devicecode answer, fields in Entra's order. Entra sends no
+// verification_uri_complete, so neither does the simulator.
+type deviceCodeResponse struct {
+	UserCode        string `json:"user_code"`
+	DeviceCode      string `json:"device_code"`
+	VerificationURI string `json:"verification_uri"`
+	ExpiresIn       int    `json:"expires_in"`
+	Interval        int    `json:"interval"`
+	Message         string `json:"message"`
+}
+
+// handleDeviceCode starts a device code sign-in (RFC 8628 §3.1).
+func (s *Server) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
+	form, ts, app, ok := s.clientPost(w, r)
+	if !ok {
+		return
+	}
+	scope, e := parseScope(form.Get("scope"), ts.t.Name)
+	if e != nil {
+		s.writeEntraError(w, r, e)
+		return
+	}
+	d, err := s.newDeviceGrant(ts, app, scope)
+	if err != nil {
+		s.writeEntraError(w, r, s.internalError(r, err))
+		return
+	}
+	verify := s.baseURL(r) + "/devicelogin"
+	w.Header().Set("Cache-Control", "no-store, no-cache")
+	writeJSON(w, http.StatusOK, deviceCodeResponse{
+		UserCode:        d.userCode,
+		DeviceCode:      d.deviceCode,
+		VerificationURI: verify,
+		ExpiresIn:       int(s.expiry / time.Second),
+		Interval:        int(s.interval / time.Second),
+		Message: fmt.Sprintf("To sign in, use a web browser to open the page %s and enter the code %s to authenticate.",
+			verify, d.userCode),
+	})
+}
+
+// newDeviceGrant stores a device code with a user code no other live device code has.
+func (s *Server) newDeviceGrant(ts *tenantState, app *App, scope scopeSet) (*deviceGrant, error) {
+	for {
+		uc, err := s.rand.userCode()
+		if err != nil {
+			return nil, err
+		}
+		dc, err := s.rand.token(32)
+		if err != nil {
+			return nil, err
+		}
+		now := s.clock.Now()
+		s.mu.Lock()
+		s.sweepLocked(now)
+		if s.userCodes[uc] != nil || s.devices[dc] != nil {
+			s.mu.Unlock()
+			continue
+		}
+		d := &deviceGrant{ts: ts, app: app, scope: scope, deviceCode: dc, userCode: uc,
+			expires: now.Add(s.expiry), interval: s.interval}
+		s.devices[dc] = d
+		s.userCodes[uc] = d
+		s.mu.Unlock()
+		return d, nil
+	}
+}
+
+// normalizeUserCode accepts the code as people type it: any case, with spaces or dashes.
+func normalizeUserCode(s string) string {
+	if len(s) > 64 {
+		return ""
+	}
+	var b strings.Builder
+	for _, c := range strings.ToUpper(s) {
+		if c == ' ' || c == '-' || c == '\t' {
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// Device login page errors, with Entra's codes and the words its page uses.
+func errUserCodeUnknown() *entraError {
+	return &entraError{Err: "bad_verification_code", Code: 70018, Desc: "Invalid verification code: that code didn't work. Check the code and try again."}
+}
+
+func errUserCodeUsed() *entraError {
+	return &entraError{Err: "bad_verification_code", Code: 70018, Desc: "Invalid verification code: this code was already used. Get a new code from the device you are signing in on."}
+}
+
+func errUserCodeExpired() *entraError {
+	return &entraError{Err: "expired_token", Code: 70019, Desc: "Verification code expired. Get a new code from the device you are signing in on and try again."}
+}
+
+func errUnknownUser(upn, tenantName string) *entraError {
+	return &entraError{Err: "invalid_grant", Code: 50034, Desc: fmt.Sprintf(
+		"The user account %s does not exist in the %s directory. To sign into this application, the account must be added to the directory.",
+		clip(upn, 256), tenantName)}
+}
+
+func errBadPassword() *entraError {
+	return &entraError{Err: "invalid_grant", Code: 50126, Desc: "Error validating credentials due to invalid username or password."}
+}
+
+// pendingDevice finds a device code waiting for its user, by user code.
+func (s *Server) pendingDevice(userCode string) (*deviceGrant, *entraError) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.userCodes[userCode]
+	switch {
+	case d == nil:
+		return nil, errUserCodeUnknown()
+	case !now.Before(d.expires):
+		return nil, errUserCodeExpired()
+	case d.state != devicePending:
+		return nil, errUserCodeUsed()
+	}
+	return d, nil
+}
+
+// settleDevice records the user's answer, checking again under the lock that the code is still pending.
+func (s *Server) settleDevice(d *deviceGrant, state deviceState, oid string) *entraError {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !now.Before(d.expires) {
+		return errUserCodeExpired()
+	}
+	if d.state != devicePending {
+		return errUserCodeUsed()
+	}
+	d.state, d.oid = state, oid
+	return nil
+}
+
+// checkCredentials finds the user in the tenant and checks the password in constant time.
+func checkCredentials(ts *tenantState, username, password string) (*User, *entraError) {
+	u := ts.userByUPN(strings.TrimSpace(username))
+	if u == nil {
+		return nil, errUnknownUser(username, ts.t.Name)
+	}
+	if subtle.ConstantTimeCompare([]byte(password), []byte(u.Password)) != 1 {
+		return nil, errBadPassword()
+	}
+	return u, nil
+}
+
+// handleDeviceLogin serves the device login page: enter the code, then sign in and approve or deny.
+// Scripts may post user_code, username, password and action in one request.
+func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		s.renderPage(w, r, http.StatusOK, "enter_code", &pageData{Title: "Enter code"})
+		return
+	}
+	form, e := readForm(w, r)
+	if e != nil {
+		s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code", Error: s.pageError(r, e)})
+		return
+	}
+	raw := form.Get("user_code")
+	code := normalizeUserCode(raw)
+	if code == "" {
+		s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code",
+			Error: &pageError{Message: "Enter the code displayed on your app or device."}})
+		return
+	}
+	d, e := s.pendingDevice(code)
+	if e != nil {
+		s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code", UserCode: clip(raw, 64), Error: s.pageError(r, e)})
+		return
+	}
+	info(r).tenant = d.ts.id
+	signin := func(status int, e *entraError) {
+		pd := &pageData{Title: "Sign in", Tenant: d.ts.t.Name, AppName: d.app.Name, UserCode: code,
+			Username: clip(form.Get("username"), 256)}
+		if e != nil {
+			pd.Error = s.pageError(r, e)
+		}
+		s.renderPage(w, r, status, "device_signin", pd)
+	}
+	switch form.Get("action") {
+	case "":
+		signin(http.StatusOK, nil)
+	case "deny":
+		if e := s.settleDevice(d, deviceDenied, ""); e != nil {
+			s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code", Error: s.pageError(r, e)})
+			return
+		}
+		s.log.Info("device code sign-in declined", "tenant", d.ts.id, "trace_id", info(r).traceID)
+		s.renderPage(w, r, http.StatusOK, "done", &pageData{Title: "Sign-in declined", Tenant: d.ts.t.Name,
+			Heading: "Sign-in declined",
+			Message: "You declined to sign in to " + d.app.Name + " on your device. You may now close this window."})
+	case "approve":
+		username, password := form.Get("username"), form.Get("password")
+		if strings.TrimSpace(username) == "" || password == "" {
+			signin(http.StatusBadRequest, &entraError{Code: 900144, Desc: "Enter your username and your password."})
+			return
+		}
+		u, e := checkCredentials(d.ts, username, password)
+		if e != nil {
+			s.log.Info("device code sign-in refused", "tenant", d.ts.id, "aadsts", e.Code, "trace_id", info(r).traceID)
+			signin(http.StatusBadRequest, e)
+			return
+		}
+		if e := s.settleDevice(d, deviceApproved, strings.ToLower(u.ObjectID)); e != nil {
+			s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code", Error: s.pageError(r, e)})
+			return
+		}
+		s.log.Info("device code sign-in approved", "tenant", d.ts.id, "oid", strings.ToLower(u.ObjectID), "trace_id", info(r).traceID)
+		s.renderPage(w, r, http.StatusOK, "done", &pageData{Title: "Signed in", Tenant: d.ts.t.Name,
+			Heading: u.DisplayName + ", you're signed in",
+			Message: "You have signed in to the " + d.app.Name + " application on your device. You may now close this window."})
+	default:
+		signin(http.StatusBadRequest, &entraError{Code: 900144, Desc: "The action must be approve or deny."})
+	}
+}

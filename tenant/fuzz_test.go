@@ -1,0 +1,131 @@
+package tenant
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/fixtures"
+)
+
+// FuzzParseTenant feeds arbitrary bytes to the fixture parser: it must never panic, and every
+// refusal must be a *FixtureError naming the file.
+func FuzzParseTenant(f *testing.F) {
+	demo := fixtures.Demo()
+	for _, name := range []string{"contoso.yaml", "fabrikam.yaml"} {
+		data, err := fs.ReadFile(demo, name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, seed := range []string{
+		"",
+		"tenant:\n",
+		"tenant: {id: 39150fda-e360-47ce-b98e-d9250ba6f8e8, name: X, domains: [x.com]}\napps: [{clientId: 9c6fb39d-8205-4a69-8a44-e2bae12741d2, public: true}]\n",
+		"tenant: [1, 2]\n",
+		"keys: [../../etc/passwd]\n",
+		"keys: [keys/contoso-1.pem]\n",
+		"users:\n  - upn: \"a@b\"\n    objectId: 1\n",
+		"devices: [{deviceId: x, trustType: Nope}]\n",
+		"\t- bad indentation\n",
+		"a: &a [*a]\n",
+		"tenant: {id: !!binary AAAA}\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	readKey := func(p string) ([]byte, error) { return fs.ReadFile(demo, p) }
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ten, err := ParseTenant("fuzz.yaml", data, readKey)
+		if err != nil {
+			var fe *FixtureError
+			if !errors.As(err, &fe) {
+				t.Fatalf("ParseTenant error %T %v is not a *FixtureError", err, err)
+			}
+			if fe.File != "fuzz.yaml" || fe.Msg == "" {
+				t.Fatalf("FixtureError %+v does not name the file and the problem", fe)
+			}
+			return
+		}
+		if !IsGUID(ten.ID) || len(ten.Apps) == 0 || len(ten.Keys) == 1 {
+			t.Fatalf("ParseTenant accepted an invalid tenant: %+v", ten)
+		}
+	})
+}
+
+// FuzzTokenRequest posts arbitrary bodies to the token endpoint: the answer is never a 5xx, and is
+// always either Entra's error JSON or a token response.
+func FuzzTokenRequest(f *testing.F) {
+	tenants, err := LoadFixtures(fixtures.Demo())
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv, err := New(Config{Tenants: tenants, Clock: clock.NewVirtual(testStart)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv.SetBaseURL("http://127.0.0.1:1")
+	handler := srv.Handler()
+
+	form := func(kv ...string) string {
+		v := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Add(kv[i], kv[i+1])
+		}
+		return v.Encode()
+	}
+	for _, seed := range []struct {
+		body   string
+		tenant string
+		ctype  bool
+	}{
+		{form("grant_type", deviceCodeGrantType, "client_id", contosoClient, "device_code", "x"), contosoID, true},
+		{form("grant_type", "authorization_code", "client_id", contosoClient, "code", "x", "redirect_uri", "http://127.0.0.1/", "code_verifier", verifier), contosoID, true},
+		{form("grant_type", "refresh_token", "client_id", contosoClient, "refresh_token", "x", "scope", "openid .default"), "common", true},
+		{form("grant_type", "refresh_token", "client_id", contosoClient, "client_secret", "x"), "organizations", true},
+		{form("grant_type", "password", "client_id", "not-a-guid"), contosoID, true},
+		{"grant_type=%zz&client_id=;", contosoID, true},
+		{form("client_id", contosoClient) + "&client_id=" + fabrikamApp, "contoso.com", true},
+		{`{"grant_type":"refresh_token"}`, contosoID, false},
+		{"", "nope", true},
+	} {
+		f.Add(seed.body, seed.tenant, seed.ctype)
+	}
+	f.Fuzz(func(t *testing.T, body, tenantSeg string, formType bool) {
+		if strings.ContainsAny(tenantSeg, "/?#%") || tenantSeg == "" || tenantSeg == "." || tenantSeg == ".." {
+			tenantSeg = contosoID
+		}
+		req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:1/"+url.PathEscape(tenantSeg)+"/oauth2/v2.0/token", strings.NewReader(body))
+		if formType {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("status %d for body %q", rec.Code, body)
+		}
+		if rec.Code == http.StatusNotFound {
+			return // the tenant segment made a path the token endpoint does not serve
+		}
+		if rec.Code == http.StatusOK {
+			var tok tokenResponse
+			if err := json.Unmarshal(rec.Body.Bytes(), &tok); err != nil || tok.AccessToken == "" {
+				t.Fatalf("200 without a token: %s", rec.Body)
+			}
+			return
+		}
+		var e entraErrorBody
+		if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+			t.Fatalf("status %d with a body that is not JSON: %q", rec.Code, rec.Body)
+		}
+		if e.Error == "" || len(e.ErrorCodes) != 1 || !strings.HasPrefix(e.ErrorDescription, "AADSTS") || !IsGUID(e.TraceID) {
+			t.Fatalf("status %d with a body that is not Entra's error: %s", rec.Code, rec.Body)
+		}
+	})
+}

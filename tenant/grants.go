@@ -1,0 +1,99 @@
+package tenant
+
+import "time"
+
+// authFlow is a pending authorization request, between the sign-in page and the form post.
+type authFlow struct {
+	ts           *tenantState
+	app          *App
+	redirectURI  string
+	responseMode string
+	state        string
+	nonce        string
+	challenge    string
+	method       string
+	loginHint    string
+	scope        scopeSet
+	expires      time.Time
+}
+
+// authCode is an issued authorization code; it stays after redemption so a second use is recognised.
+type authCode struct {
+	ts          *tenantState
+	app         *App
+	redirectURI string
+	scope       scopeSet
+	nonce       string
+	challenge   string
+	method      string
+	oid         string
+	expires     time.Time
+	redeemed    bool
+}
+
+// deviceState is where a device code is in its sign-in.
+type deviceState int
+
+const (
+	devicePending deviceState = iota
+	deviceApproved
+	deviceDenied
+)
+
+// deviceGrant is an issued device code and its user code.
+type deviceGrant struct {
+	ts         *tenantState
+	app        *App
+	scope      scopeSet
+	deviceCode string
+	userCode   string
+	expires    time.Time
+	interval   time.Duration // grows by 5 s on every slow_down, for good
+	lastPoll   time.Time
+	state      deviceState
+	oid        string
+	issued     bool
+}
+
+// refreshGrant is an issued refresh token; used ones stay so a replay is recognised.
+type refreshGrant struct {
+	ts      *tenantState
+	app     *App
+	oid     string
+	scope   scopeSet
+	expires time.Time
+	used    bool
+}
+
+// keepAfterExpiry is how long spent codes stay known, so late uses get "expired" or "already
+// redeemed" rather than "unknown".
+const keepAfterExpiry = time.Hour
+
+// sweepLocked forgets expired grants at most once a minute of clock time. Call with s.mu held.
+func (s *Server) sweepLocked(now time.Time) {
+	if !s.lastSweep.IsZero() && now.Sub(s.lastSweep) < time.Minute {
+		return
+	}
+	s.lastSweep = now
+	for k, f := range s.flows {
+		if now.After(f.expires) {
+			delete(s.flows, k)
+		}
+	}
+	for k, c := range s.codes {
+		if now.After(c.expires.Add(keepAfterExpiry)) {
+			delete(s.codes, k)
+		}
+	}
+	for k, d := range s.devices {
+		if now.After(d.expires.Add(keepAfterExpiry)) {
+			delete(s.devices, k)
+			delete(s.userCodes, d.userCode)
+		}
+	}
+	for k, g := range s.refresh {
+		if now.After(g.expires) {
+			delete(s.refresh, k)
+		}
+	}
+}

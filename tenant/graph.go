@@ -1,0 +1,339 @@
+package tenant
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// graphResourceURI is Graph's other accepted audience form.
+const graphResourceURI = "https://graph.microsoft.com"
+
+// maxBearerBytes bounds the token a request may carry; real Entra tokens are a few KiB.
+const maxBearerBytes = 16 << 10
+
+// principal is the signed-in user a valid Graph access token speaks for.
+type principal struct {
+	ts     *tenantState
+	user   *User
+	claims accessTokenIn
+}
+
+// accessTokenIn is how the Graph side reads a token: loosely typed, so a forged token fails with a
+// 401 rather than a decoding surprise.
+type accessTokenIn struct {
+	Aud   json.RawMessage `json:"aud"`
+	Iss   string          `json:"iss"`
+	Exp   *json.Number    `json:"exp"`
+	Nbf   *json.Number    `json:"nbf"`
+	Tid   string          `json:"tid"`
+	Oid   string          `json:"oid"`
+	Scp   string          `json:"scp"`
+	Sub   string          `json:"sub"`
+	Appid string          `json:"appid"`
+}
+
+// graph wraps a Graph handler: GET only, and a valid bearer token from a served tenant.
+func (s *Server) graph(h func(http.ResponseWriter, *http.Request, *principal)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			s.writeGraphError(w, r, http.StatusMethodNotAllowed, "Request_BadRequest",
+				"Specified HTTP method is not allowed for the request uri.")
+			return
+		}
+		p, msg := s.authenticateBearer(r)
+		if p == nil {
+			s.writeGraphError(w, r, http.StatusUnauthorized, "InvalidAuthenticationToken", msg)
+			return
+		}
+		info(r).tenant = p.ts.id
+		h(w, r, p)
+	}
+}
+
+// authenticateBearer validates the request's access token the way Graph does: RS256 only, a key the
+// token's tenant publishes, that tenant's issuer, Graph's audience, and exp/nbf on the injected
+// clock with no leeway. It returns a message for the 401 when the token is refused.
+func (s *Server) authenticateBearer(r *http.Request) (*principal, string) {
+	h := r.Header.Get("Authorization")
+	if strings.TrimSpace(h) == "" {
+		return nil, "Access token is empty."
+	}
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
+	tok = strings.TrimSpace(tok)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return nil, "Access token is empty: the Authorization header must be 'Bearer <token>'."
+	}
+	if len(tok) > maxBearerBytes {
+		return nil, "Access token validation failure: the token is too large."
+	}
+	// Only RS256 parses: alg none, HS256 (also keyed with the public key) and the rest fail here.
+	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil || len(jws.Signatures) != 1 {
+		return nil, "Access token validation failure: the token is not a well-formed RS256-signed JWT."
+	}
+	kid := jws.Signatures[0].Header.KeyID
+	if kid == "" {
+		return nil, "Access token validation failure: the token header names no signing key (kid)."
+	}
+	// The tenant comes from the token itself, as Graph has no tenant in its URLs; nothing in the
+	// payload is trusted until the signature checks out with that tenant's own key.
+	var peek struct {
+		Tid string `json:"tid"`
+	}
+	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &peek); err != nil {
+		return nil, "Access token validation failure: the token payload is not JSON."
+	}
+	ts := s.tenantByID(peek.Tid)
+	if ts == nil {
+		return nil, "Access token validation failure: the token's tenant is not served here."
+	}
+	key := ts.keys.byKid(kid)
+	if key == nil {
+		return nil, "Access token validation failure: signing key not found; the kid is not one the tenant publishes."
+	}
+	payload, err := jws.Verify(&key.priv.PublicKey)
+	if err != nil {
+		return nil, "Access token validation failure: invalid signature."
+	}
+	var c accessTokenIn
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return nil, "Access token validation failure: the claims are malformed."
+	}
+	if c.Iss != s.issuer(r, ts) {
+		return nil, "Access token validation failure. Invalid issuer."
+	}
+	var aud string
+	if err := json.Unmarshal(c.Aud, &aud); err != nil || (aud != graphAppID && aud != graphResourceURI) {
+		return nil, "Access token validation failure. Invalid audience."
+	}
+	now := s.clock.Now().Unix()
+	exp, ok := numericDate(c.Exp)
+	if !ok {
+		return nil, "Access token validation failure: the token has no expiry."
+	}
+	if now >= exp {
+		return nil, "Lifetime validation failed, the token is expired."
+	}
+	if nbf, ok := numericDate(c.Nbf); c.Nbf != nil && (!ok || now < nbf) {
+		return nil, "Lifetime validation failed, the token is not yet valid."
+	}
+	if strings.TrimSpace(c.Scp) == "" {
+		return nil, "Access token validation failure: the token carries no delegated permissions (scp)."
+	}
+	u := ts.oids[strings.ToLower(c.Oid)]
+	if u == nil {
+		return nil, "Access token validation failure: the token's user does not exist in the tenant."
+	}
+	return &principal{ts: ts, user: u, claims: c}, ""
+}
+
+// numericDate reads a JWT NumericDate (seconds, possibly fractional).
+func numericDate(n *json.Number) (int64, bool) {
+	if n == nil {
+		return 0, false
+	}
+	if i, err := n.Int64(); err == nil {
+		return i, true
+	}
+	f, err := n.Float64()
+	if err != nil || f > 1e15 || f < -1e15 {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+// graphJSON writes a Graph success body with Graph's content type.
+func graphJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encoding the response failed", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// graphUser is Graph's default user projection.
+type graphUser struct {
+	Context           string   `json:"@odata.context"`
+	BusinessPhones    []string `json:"businessPhones"`
+	DisplayName       string   `json:"displayName"`
+	GivenName         *string  `json:"givenName"`
+	JobTitle          *string  `json:"jobTitle"`
+	Mail              *string  `json:"mail"`
+	MobilePhone       *string  `json:"mobilePhone"`
+	OfficeLocation    *string  `json:"officeLocation"`
+	PreferredLanguage *string  `json:"preferredLanguage"`
+	Surname           *string  `json:"surname"`
+	UserPrincipalName string   `json:"userPrincipalName"`
+	ID                string   `json:"id"`
+}
+
+// splitName guesses given name and surname from a display name, as directory sync often leaves them.
+func splitName(display string) (given, surname *string) {
+	parts := strings.Fields(display)
+	if len(parts) < 2 {
+		return nil, nil
+	}
+	g, sn := parts[0], strings.Join(parts[1:], " ")
+	return &g, &sn
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, p *principal) {
+	given, surname := splitName(p.user.DisplayName)
+	mail := p.user.UPN
+	graphJSON(w, graphUser{
+		Context:           s.baseURL(r) + "/v1.0/$metadata#users/$entity",
+		BusinessPhones:    []string{},
+		DisplayName:       p.user.DisplayName,
+		GivenName:         given,
+		Mail:              &mail,
+		Surname:           surname,
+		UserPrincipalName: p.user.UPN,
+		ID:                strings.ToLower(p.user.ObjectID),
+	})
+}
+
+// verifiedDomain is one entry of organization.verifiedDomains.
+type verifiedDomain struct {
+	Capabilities string `json:"capabilities"`
+	IsDefault    bool   `json:"isDefault"`
+	IsInitial    bool   `json:"isInitial"`
+	Name         string `json:"name"`
+	Type         string `json:"type"`
+}
+
+type graphOrganization struct {
+	ID              string           `json:"id"`
+	DisplayName     string           `json:"displayName"`
+	TenantType      string           `json:"tenantType"`
+	VerifiedDomains []verifiedDomain `json:"verifiedDomains"`
+}
+
+type graphCollection[T any] struct {
+	Context string `json:"@odata.context"`
+	Value   []T    `json:"value"`
+}
+
+// tenantDomains marks the initial domain (the first *.onmicrosoft.com one, else the first) and the
+// default domain (the first custom domain, else the initial one).
+func tenantDomains(t *Tenant) []verifiedDomain {
+	initial, def := -1, -1
+	for i, d := range t.Domains {
+		isMS := strings.HasSuffix(strings.ToLower(d), ".onmicrosoft.com")
+		if isMS && initial < 0 {
+			initial = i
+		}
+		if !isMS && def < 0 {
+			def = i
+		}
+	}
+	if initial < 0 {
+		initial = 0
+	}
+	if def < 0 {
+		def = initial
+	}
+	out := make([]verifiedDomain, len(t.Domains))
+	for i, d := range t.Domains {
+		out[i] = verifiedDomain{Capabilities: "Email, OfficeCommunicationsOnline", IsDefault: i == def,
+			IsInitial: i == initial, Name: d, Type: "Managed"}
+	}
+	return out
+}
+
+func (s *Server) handleOrganization(w http.ResponseWriter, r *http.Request, p *principal) {
+	graphJSON(w, graphCollection[graphOrganization]{
+		Context: s.baseURL(r) + "/v1.0/$metadata#organization",
+		Value: []graphOrganization{{
+			ID:              p.ts.id,
+			DisplayName:     p.ts.t.Name,
+			TenantType:      "AAD",
+			VerifiedDomains: tenantDomains(p.ts.t),
+		}},
+	})
+}
+
+type graphDevice struct {
+	ID                     string `json:"id"`
+	AccountEnabled         bool   `json:"accountEnabled"`
+	DeviceID               string `json:"deviceId"`
+	DisplayName            string `json:"displayName"`
+	OperatingSystem        string `json:"operatingSystem"`
+	OperatingSystemVersion string `json:"operatingSystemVersion"`
+	TrustType              string `json:"trustType"`
+}
+
+// deviceFilterRE is the one $filter the simulator understands on /devices.
+var deviceFilterRE = regexp.MustCompile(`^\s*deviceId\s+eq\s+'([^']*)'\s*$`)
+
+// deviceObjectID derives a device's directory object id, stable per tenant and device id.
+func deviceObjectID(tid, deviceID string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(tid) + "/device/" + strings.ToLower(deviceID)))
+	return formatGUID(sum[:16])
+}
+
+func (s *Server) handleDevices(w http.ResponseWriter, r *http.Request, p *principal) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest", "The query string is malformed.")
+		return
+	}
+	filters := q["$filter"]
+	if len(filters) > 1 {
+		s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest", "Query option '$filter' was specified more than once, but it must be specified at most once.")
+		return
+	}
+	want := ""
+	if len(filters) == 1 {
+		m := deviceFilterRE.FindStringSubmatch(filters[0])
+		if m == nil {
+			s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest", "Invalid filter clause: the simulator supports deviceId eq '<device id>' only.")
+			return
+		}
+		want = m[1]
+		if want == "" {
+			want = "\x00" // an empty id matches nothing
+		}
+	}
+	out := []graphDevice{}
+	for _, d := range p.ts.t.Devices {
+		if want != "" && !strings.EqualFold(d.DeviceID, want) {
+			continue
+		}
+		out = append(out, graphDevice{
+			ID:                     deviceObjectID(p.ts.id, d.DeviceID),
+			AccountEnabled:         true,
+			DeviceID:               strings.ToLower(d.DeviceID),
+			DisplayName:            d.DisplayName,
+			OperatingSystem:        d.OperatingSystem,
+			OperatingSystemVersion: d.OperatingSystemVersion,
+			TrustType:              d.TrustType,
+		})
+	}
+	graphJSON(w, graphCollection[graphDevice]{Context: s.baseURL(r) + "/v1.0/$metadata#devices", Value: out})
+}
+
+// userInfo is the OIDC userinfo answer Entra serves from Graph's host.
+type userInfo struct {
+	Sub        string  `json:"sub"`
+	Name       string  `json:"name"`
+	FamilyName *string `json:"family_name,omitempty"`
+	GivenName  *string `json:"given_name,omitempty"`
+	Email      string  `json:"email"`
+}
+
+func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request, p *principal) {
+	given, surname := splitName(p.user.DisplayName)
+	sub := pairwiseSub(p.ts.id, p.user.ObjectID, p.claims.Appid)
+	writeJSON(w, http.StatusOK, userInfo{Sub: sub, Name: p.user.DisplayName, FamilyName: surname,
+		GivenName: given, Email: p.user.UPN})
+}

@@ -1,0 +1,225 @@
+package tenant
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/http"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// Certificate validity is fixed, not taken from a clock, so the same PEM key always yields the same
+// certificate bytes and therefore the same x5t, kid and JWKS.
+var (
+	certNotBefore = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	certNotAfter  = time.Date(2049, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
+// certSubject says plainly that the certificate belongs to the simulator, unlike Entra's accounts.accesscontrol.windows.net.
+const certSubject = "oobe simulated Entra ID signing key"
+
+// signingKey is one published RSA key with its self-signed certificate and a ready signer.
+type signingKey struct {
+	priv    *rsa.PrivateKey
+	kid     string // equals x5t, as in Entra's JWKS
+	certDER []byte
+	signer  jose.Signer
+}
+
+// newSigningKey wraps priv with a deterministic self-signed certificate and an RS256 signer.
+func newSigningKey(priv *rsa.PrivateKey) (*signingKey, error) {
+	if priv.N.BitLen() < minKeyBits {
+		return nil, fmt.Errorf("signing key has %d bits, want at least %d", priv.N.BitLen(), minKeyBits)
+	}
+	spki, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("encoding signing key: %w", err)
+	}
+	sum := sha256.Sum256(spki)
+	serial := new(big.Int).SetBytes(sum[:16])
+	serial.SetBit(serial, 127, 0) // a positive serial of at most 16 bytes, as RFC 5280 asks
+	if serial.Sign() == 0 {
+		serial.SetInt64(1)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: certSubject},
+		NotBefore:             certNotBefore,
+		NotAfter:              certNotAfter,
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		SignatureAlgorithm:    x509.SHA256WithRSA,
+		SubjectKeyId:          sum[:20],
+	}
+	// PKCS#1 v1.5 signatures are deterministic, so the reader is never used for randomness here.
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		return nil, fmt.Errorf("making the signing certificate: %w", err)
+	}
+	thumb := sha1.Sum(der)
+	kid := base64.RawURLEncoding.EncodeToString(thumb[:])
+	signer, err := jose.NewSigner(
+		jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: priv, KeyID: kid}},
+		(&jose.SignerOptions{}).WithType("JWT"),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("making the RS256 signer: %w", err)
+	}
+	return &signingKey{priv: priv, kid: kid, certDER: der, signer: signer}, nil
+}
+
+// sign serialises claims as JSON and returns the compact RS256 JWS.
+func (k *signingKey) sign(claims any) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("encoding token claims: %w", err)
+	}
+	obj, err := k.signer.Sign(payload)
+	if err != nil {
+		return "", fmt.Errorf("signing the token: %w", err)
+	}
+	return obj.CompactSerialize()
+}
+
+// keySet is a tenant's published keys in publication order; the first one signs.
+type keySet struct {
+	mu   sync.RWMutex
+	keys []*signingKey
+}
+
+func newKeySet(privs []*rsa.PrivateKey) (*keySet, error) {
+	ks := &keySet{}
+	for _, p := range privs {
+		k, err := newSigningKey(p)
+		if err != nil {
+			return nil, err
+		}
+		ks.keys = append(ks.keys, k)
+	}
+	return ks, nil
+}
+
+// signer returns the key that signs new tokens.
+func (ks *keySet) signer() *signingKey {
+	ks.mu.RLock()
+	defer ks.mu.RUnlock()
+	return ks.keys[0]
+}
+
+// published returns a copy of the published keys.
+func (ks *keySet) published() []*signingKey {
+	ks.mu.RLock()
+	defer ks.mu.RUnlock()
+	return append([]*signingKey(nil), ks.keys...)
+}
+
+// byKid finds a published key; tokens signed by a dropped key stop verifying, as after an Entra rotation.
+func (ks *keySet) byKid(kid string) *signingKey {
+	ks.mu.RLock()
+	defer ks.mu.RUnlock()
+	for _, k := range ks.keys {
+		if k.kid == kid {
+			return k
+		}
+	}
+	return nil
+}
+
+// rotate publishes k first (it signs from now on) and drops the oldest key, keeping at least two.
+func (ks *keySet) rotate(k *signingKey) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	keep := ks.keys
+	if len(keep) >= 2 {
+		keep = keep[:len(keep)-1]
+	}
+	ks.keys = append([]*signingKey{k}, keep...)
+}
+
+// jwk is one entry of Entra's JWKS, fields in Entra's order.
+type jwk struct {
+	Kty               string   `json:"kty"`
+	Use               string   `json:"use"`
+	Kid               string   `json:"kid"`
+	X5t               string   `json:"x5t"`
+	N                 string   `json:"n"`
+	E                 string   `json:"e"`
+	X5c               []string `json:"x5c"`
+	CloudInstanceName string   `json:"cloud_instance_name"`
+	Issuer            string   `json:"issuer"`
+}
+
+// jwks is the body of /discovery/v2.0/keys.
+type jwks struct {
+	Keys []jwk `json:"keys"`
+}
+
+func (k *signingKey) jwk(issuer, cloudInstance string) jwk {
+	return jwk{
+		Kty:               "RSA",
+		Use:               "sig",
+		Kid:               k.kid,
+		X5t:               k.kid,
+		N:                 base64.RawURLEncoding.EncodeToString(k.priv.N.Bytes()),
+		E:                 base64.RawURLEncoding.EncodeToString(big.NewInt(int64(k.priv.E)).Bytes()),
+		X5c:               []string{base64.StdEncoding.EncodeToString(k.certDER)},
+		CloudInstanceName: cloudInstance,
+		Issuer:            issuer,
+	}
+}
+
+// handleKeys serves the JWKS of one tenant, or of every tenant under /common and /organizations
+// (each entry names its tenant's issuer, as Entra's common keys do).
+func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
+	seg := r.PathValue("tenant")
+	var set jwks
+	add := func(ts *tenantState) {
+		for _, k := range ts.keys.published() {
+			set.Keys = append(set.Keys, k.jwk(s.issuer(r, ts), ts.cloud.instance))
+		}
+	}
+	if isMultiTenantSegment(seg) {
+		for _, ts := range s.tenants {
+			add(ts)
+		}
+	} else {
+		ts := s.tenantBySegment(seg)
+		if ts == nil {
+			s.writeEntraError(w, r, errUnknownTenant(seg))
+			return
+		}
+		add(ts)
+	}
+	w.Header().Set("Cache-Control", "max-age=86400, private")
+	writeJSON(w, http.StatusOK, set)
+}
+
+// RotateKeys makes a freshly generated RSA-2048 key the tenant's signer, published first, and drops
+// the tenant's oldest key. Tokens signed by the dropped key stop verifying.
+func (s *Server) RotateKeys(tenantID string) error {
+	ts := s.tenantBySegment(tenantID)
+	if ts == nil {
+		return fmt.Errorf("rotating keys: no tenant %q here; use one of the tenant GUIDs the simulator serves", tenantID)
+	}
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return fmt.Errorf("rotating keys for tenant %s: generating a key: %w", ts.id, err)
+	}
+	k, err := newSigningKey(priv)
+	if err != nil {
+		return fmt.Errorf("rotating keys for tenant %s: %w", ts.id, err)
+	}
+	ts.keys.rotate(k)
+	s.log.Info("signing keys rotated", "tenant", ts.id, "kid", k.kid)
+	return nil
+}

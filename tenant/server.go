@@ -1,0 +1,377 @@
+package tenant
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oobe-dev/oobe/clock"
+)
+
+// Protocol lifetimes; auth codes and device codes are measured on the injected clock.
+const (
+	defaultDeviceCodeInterval = 5 * time.Second
+	defaultDeviceCodeExpiry   = 900 * time.Second
+	authCodeLifetime          = 10 * time.Minute
+	flowLifetime              = time.Hour // Entra's sign-in "flow token" lasts about this long
+	tokenLifetime             = time.Hour
+	refreshTokenLifetime      = 90 * 24 * time.Hour
+	slowDownStep              = 5 * time.Second // RFC 8628 §3.5
+	maxFormBytes              = 64 << 10
+)
+
+// Config says which tenants the simulator serves and where its time and randomness come from.
+type Config struct {
+	// Tenants to serve; at least one. Tenants without keys get two generated RSA-2048 keys.
+	// The server reads them for its whole life, so do not change them after New.
+	Tenants []*Tenant
+	// Clock is the source of protocol time; nil means clock.Real{}.
+	Clock clock.Clock
+	// Rand feeds codes, ids and opaque tokens; nil means crypto/rand. A seeded reader makes them
+	// repeatable in replays (generated keys are not: load PEM keys for byte-identical runs).
+	Rand io.Reader
+	// DeviceCodeInterval is the polling interval handed out; 0 means 5 s.
+	DeviceCodeInterval time.Duration
+	// DeviceCodeExpiry is how long a device code lives; 0 means 900 s.
+	DeviceCodeExpiry time.Duration
+	// Logger receives one line per request and the notable protocol events; nil discards them.
+	Logger *slog.Logger
+}
+
+// cloudInfo is what discovery says about the tenant's national cloud.
+type cloudInfo struct {
+	instance    string
+	regionScope string
+}
+
+var cloudInfos = map[string]cloudInfo{
+	"global":   {instance: "microsoftonline.com", regionScope: "WW"},
+	"gcch":     {instance: "microsoftonline.us", regionScope: "USGov"},
+	"21vianet": {instance: "partner.microsoftonline.cn", regionScope: "AS"},
+}
+
+// tenantState is a served tenant with its lookup tables and live signing keys.
+type tenantState struct {
+	t     *Tenant
+	id    string // lower-case GUID, as it appears in issuers and tid claims
+	cloud cloudInfo
+	keys  *keySet
+	users map[string]*User // by lower-case UPN
+	oids  map[string]*User // by lower-case object id
+}
+
+func (ts *tenantState) userByUPN(upn string) *User { return ts.users[strings.ToLower(upn)] }
+
+// appRef is an app registration and the tenant that owns it.
+type appRef struct {
+	ts  *tenantState
+	app *App
+}
+
+// Server is the simulated Microsoft cloud: every tenant's issuer, the sign-in pages and the Graph-shaped API.
+type Server struct {
+	clock    clock.Clock
+	rand     *randSource
+	log      *slog.Logger
+	interval time.Duration
+	expiry   time.Duration
+	faults   *Faults
+
+	tenants  []*tenantState
+	byID     map[string]*tenantState
+	byDomain map[string]*tenantState
+	apps     map[string]appRef // by lower-case client id
+
+	handler http.Handler
+
+	baseMu sync.RWMutex
+	base   string
+
+	mu        sync.Mutex // guards the grant stores below
+	flows     map[string]*authFlow
+	codes     map[string]*authCode
+	devices   map[string]*deviceGrant // by device_code
+	userCodes map[string]*deviceGrant // by user_code
+	refresh   map[string]*refreshGrant
+	lastSweep time.Time
+
+	srvMu   sync.Mutex
+	httpSrv *http.Server
+}
+
+// New checks the tenants, generates keys for those that have none, and builds the server.
+// It does not listen: use Start, or Handler with an httptest server and SetBaseURL.
+func New(cfg Config) (*Server, error) {
+	if len(cfg.Tenants) == 0 {
+		return nil, errors.New("starting the simulated tenant: no tenants given; load fixtures (for example fixtures.Demo()) first")
+	}
+	s := &Server{
+		clock:     cfg.Clock,
+		log:       cfg.Logger,
+		interval:  cfg.DeviceCodeInterval,
+		expiry:    cfg.DeviceCodeExpiry,
+		faults:    &Faults{},
+		byID:      map[string]*tenantState{},
+		byDomain:  map[string]*tenantState{},
+		apps:      map[string]appRef{},
+		flows:     map[string]*authFlow{},
+		codes:     map[string]*authCode{},
+		devices:   map[string]*deviceGrant{},
+		userCodes: map[string]*deviceGrant{},
+		refresh:   map[string]*refreshGrant{},
+	}
+	if s.clock == nil {
+		s.clock = clock.Real{}
+	}
+	r := cfg.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	s.rand = &randSource{r: r}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.interval <= 0 {
+		s.interval = defaultDeviceCodeInterval
+	}
+	if s.expiry <= 0 {
+		s.expiry = defaultDeviceCodeExpiry
+	}
+	for i, t := range cfg.Tenants {
+		ts, err := s.addTenant(t)
+		if err != nil {
+			return nil, fmt.Errorf("starting the simulated tenant: tenant %d: %w", i, err)
+		}
+		s.tenants = append(s.tenants, ts)
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+func (s *Server) addTenant(t *Tenant) (*tenantState, error) {
+	if t == nil {
+		return nil, errors.New("tenant is nil")
+	}
+	where := t.Source
+	if where == "" {
+		where = t.Name
+	}
+	if !IsGUID(t.ID) {
+		return nil, fmt.Errorf("%s: tenant id %q is not a GUID", where, t.ID)
+	}
+	id := strings.ToLower(t.ID)
+	if _, dup := s.byID[id]; dup {
+		return nil, fmt.Errorf("%s: tenant id %s is served twice; give each tenant its own GUID", where, id)
+	}
+	ci, ok := cloudInfos[t.Cloud]
+	if !ok {
+		if t.Cloud != "" {
+			return nil, fmt.Errorf("%s: cloud %q is not one of global, gcch, 21vianet", where, t.Cloud)
+		}
+		ci = cloudInfos["global"]
+	}
+	ts := &tenantState{t: t, id: id, cloud: ci, users: map[string]*User{}, oids: map[string]*User{}}
+	for i := range t.Users {
+		u := &t.Users[i]
+		ts.users[strings.ToLower(u.UPN)] = u
+		ts.oids[strings.ToLower(u.ObjectID)] = u
+	}
+	for i := range t.Apps {
+		a := &t.Apps[i]
+		cid := strings.ToLower(a.ClientID)
+		if !IsGUID(cid) {
+			return nil, fmt.Errorf("%s: app %q clientId %q is not a GUID", where, a.Name, a.ClientID)
+		}
+		if prev, dup := s.apps[cid]; dup {
+			return nil, fmt.Errorf("%s: app clientId %s is already registered in tenant %s", where, cid, prev.ts.id)
+		}
+		s.apps[cid] = appRef{ts: ts, app: a}
+	}
+	for _, d := range t.Domains {
+		s.byDomain[strings.ToLower(d)] = ts
+	}
+	privs := append([]*rsa.PrivateKey(nil), t.Keys...)
+	// Entra always publishes several keys, so a tenant given fewer than two gets the rest generated.
+	for len(privs) < 2 {
+		p, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, fmt.Errorf("%s: generating a signing key: %w", where, err)
+		}
+		privs = append(privs, p)
+	}
+	ks, err := newKeySet(privs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	ts.keys = ks
+	s.byID[id] = ts
+	return ts, nil
+}
+
+// Handler returns the HTTP handler serving every endpoint; mount it at the root of the base URL.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// SetBaseURL tells the server the URL it is reached at (for example an httptest server's URL);
+// issuers, endpoints and the device-code message are built from it.
+func (s *Server) SetBaseURL(u string) {
+	s.baseMu.Lock()
+	s.base = strings.TrimRight(u, "/")
+	s.baseMu.Unlock()
+}
+
+// URL returns the base URL, or "" before Start or SetBaseURL.
+func (s *Server) URL() string {
+	s.baseMu.RLock()
+	defer s.baseMu.RUnlock()
+	return s.base
+}
+
+// Authority returns the Entra-style authority URL of a tenant: the base URL and the tenant id.
+func (s *Server) Authority(tenantID string) string { return s.URL() + "/" + tenantID }
+
+// Tenants returns copies of the served tenants, with the keys currently published (signer first).
+func (s *Server) Tenants() []*Tenant {
+	out := make([]*Tenant, 0, len(s.tenants))
+	for _, ts := range s.tenants {
+		c := *ts.t
+		c.Keys = nil
+		for _, k := range ts.keys.published() {
+			c.Keys = append(c.Keys, k.priv)
+		}
+		out = append(out, &c)
+	}
+	return out
+}
+
+// Faults returns the fault-injection hook shared by every endpoint.
+func (s *Server) Faults() *Faults { return s.faults }
+
+// Start listens on addr ("" means 127.0.0.1:0, a free loopback port) and serves in the background.
+// Binding a non-loopback address is the caller's choice: the simulator then answers anyone who can reach it.
+func (s *Server) Start(addr string) (string, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	if s.httpSrv != nil {
+		return "", errors.New("starting the simulated tenant: it is already serving; call Shutdown first")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("starting the simulated tenant on %s: %w (pick another --addr, or port 0 for a free one)", addr, err)
+	}
+	tcp := ln.Addr().(*net.TCPAddr)
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "127.0.0.1" // a wildcard bind is still reached on loopback from this machine
+	}
+	base := "http://" + net.JoinHostPort(host, fmt.Sprint(tcp.Port))
+	s.SetBaseURL(base)
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.httpSrv = srv
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("simulated tenant stopped serving", "err", err)
+		}
+	}()
+	s.log.Info("simulated tenant serving", "url", base)
+	return base, nil
+}
+
+// Shutdown stops a server started with Start, waiting for requests in flight until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.srvMu.Lock()
+	srv := s.httpSrv
+	s.httpSrv = nil
+	s.srvMu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	if err := srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("stopping the simulated tenant: %w", err)
+	}
+	return nil
+}
+
+// baseURL is the configured base URL, or one derived from the request when none was set
+// (a plain Handler mounted without SetBaseURL still answers consistently).
+func (s *Server) baseURL(r *http.Request) string {
+	if b := s.URL(); b != "" {
+		return b
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// issuer is the tenant's v2.0 issuer URL.
+func (s *Server) issuer(r *http.Request, ts *tenantState) string {
+	return s.baseURL(r) + "/" + ts.id + "/v2.0"
+}
+
+// isMultiTenantSegment reports the authority segments whose tenant is decided by the app or the user.
+func isMultiTenantSegment(seg string) bool {
+	seg = strings.ToLower(seg)
+	return seg == "common" || seg == "organizations"
+}
+
+// tenantBySegment resolves an authority path segment: a tenant GUID or one of its domains.
+func (s *Server) tenantBySegment(seg string) *tenantState {
+	seg = strings.ToLower(seg)
+	if ts := s.byID[seg]; ts != nil {
+		return ts
+	}
+	return s.byDomain[seg]
+}
+
+// tenantByID finds a tenant by GUID only, as token claims name it.
+func (s *Server) tenantByID(id string) *tenantState { return s.byID[strings.ToLower(id)] }
+
+// appByID finds an app registration in any tenant.
+func (s *Server) appByID(clientID string) (appRef, bool) {
+	a, ok := s.apps[strings.ToLower(clientID)]
+	return a, ok
+}
+
+// resolveClient finds the tenant a protocol request is for: the path's tenant, or under /common and
+// /organizations the tenant that registered the app. It fails the way Entra does for each mismatch.
+func (s *Server) resolveClient(seg, clientID string) (*tenantState, *App, *entraError) {
+	var ts *tenantState
+	if !isMultiTenantSegment(seg) {
+		ts = s.tenantBySegment(seg)
+		if ts == nil {
+			return nil, nil, errUnknownTenant(seg)
+		}
+	}
+	if clientID == "" {
+		return ts, nil, errMissingParam("client_id")
+	}
+	ref, ok := s.appByID(clientID)
+	if !ok || (ts != nil && ref.ts != ts) {
+		name := "the directory"
+		if ts != nil {
+			name = ts.t.Name
+		}
+		return ts, nil, errUnknownClient(clientID, name)
+	}
+	return ref.ts, ref.app, nil
+}

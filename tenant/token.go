@@ -1,0 +1,269 @@
+package tenant
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// deviceCodeGrantType is RFC 8628's grant type for polling with a device code.
+const deviceCodeGrantType = "urn:ietf:params:oauth:grant-type:device_code"
+
+// handleToken is the token endpoint: authorization_code, refresh_token and device_code grants.
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	form, ts, app, ok := s.clientPost(w, r)
+	if !ok {
+		return
+	}
+	var (
+		resp *tokenResponse
+		e    *entraError
+	)
+	switch form.Get("grant_type") {
+	case "":
+		e = errMissingParam("grant_type")
+	case "authorization_code":
+		resp, e = s.redeemAuthCode(r, form, ts, app)
+	case "refresh_token":
+		resp, e = s.redeemRefreshToken(r, form, ts, app)
+	case deviceCodeGrantType:
+		resp, e = s.redeemDeviceCode(r, form, ts, app)
+	default:
+		e = errUnsupportedGrant()
+	}
+	if e != nil {
+		s.writeEntraError(w, r, e)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store, no-cache")
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// clientPost reads a client's form post to the token or devicecode endpoint and identifies the
+// client; on failure it has answered with Entra's error and reports false.
+func (s *Server) clientPost(w http.ResponseWriter, r *http.Request) (url.Values, *tenantState, *App, bool) {
+	if r.Method != http.MethodPost {
+		s.writeEntraError(w, r, errPostOnly(r.Method))
+		return nil, nil, nil, false
+	}
+	form, e := readForm(w, r)
+	if e != nil {
+		s.writeEntraError(w, r, e)
+		return nil, nil, nil, false
+	}
+	ts, app, e := s.clientForRequest(r, form)
+	if e != nil {
+		s.writeEntraError(w, r, e)
+		return nil, nil, nil, false
+	}
+	return form, ts, app, true
+}
+
+// clientForRequest resolves tenant and app for a token or devicecode request and authenticates the client.
+func (s *Server) clientForRequest(r *http.Request, form url.Values) (*tenantState, *App, *entraError) {
+	clientID, e := clientIDOf(r, form)
+	if e != nil {
+		return nil, nil, e
+	}
+	ts, app, e := s.resolveClient(r.PathValue("tenant"), clientID)
+	if ts != nil {
+		info(r).tenant = ts.id
+	}
+	if e != nil {
+		return nil, nil, e
+	}
+	if e := authenticateClient(r, form, app); e != nil {
+		return nil, nil, e
+	}
+	return ts, app, nil
+}
+
+// internalError hides a signing or randomness failure behind Entra's generic server error.
+func (s *Server) internalError(r *http.Request, err error) *entraError {
+	s.log.Error("issuing tokens failed", "trace_id", info(r).traceID, "err", err)
+	return errServer(http.StatusInternalServerError)
+}
+
+func (s *Server) redeemAuthCode(r *http.Request, form url.Values, ts *tenantState, app *App) (*tokenResponse, *entraError) {
+	code := form.Get("code")
+	if code == "" {
+		return nil, errMissingParam("code")
+	}
+	redirect := form.Get("redirect_uri")
+	if redirect == "" {
+		return nil, errMissingParam("redirect_uri")
+	}
+	verifier := form.Get("code_verifier")
+	now := s.clock.Now()
+
+	s.mu.Lock()
+	c := s.codes[code]
+	switch {
+	case c == nil:
+		s.mu.Unlock()
+		return nil, errBadAuthCode("It is unknown or malformed.")
+	case c.ts != ts:
+		s.mu.Unlock()
+		return nil, errCodeOtherTenant()
+	case c.app != app:
+		s.mu.Unlock()
+		return nil, errBadAuthCode("It was issued to another client.")
+	case c.redeemed:
+		s.mu.Unlock()
+		// Entra logs a second redemption: it is the mark of a code stolen from a redirect.
+		s.log.Warn("authorization code redeemed a second time; refused", "tenant", ts.id,
+			"client", strings.ToLower(app.ClientID), "trace_id", info(r).traceID)
+		return nil, errCodeRedeemed()
+	case !now.Before(c.expires):
+		s.mu.Unlock()
+		return nil, errCodeExpired()
+	case redirect != c.redirectURI:
+		s.mu.Unlock()
+		return nil, errRedirectMismatch(app.ClientID)
+	}
+	if c.challenge != "" && verifier == "" {
+		s.mu.Unlock()
+		return nil, errVerifierMissing()
+	}
+	if (c.challenge == "" && verifier != "") || (c.challenge != "" && !pkceMatches(c.method, c.challenge, verifier)) {
+		s.mu.Unlock()
+		return nil, errVerifierMismatch()
+	}
+	c.redeemed = true
+	g := grantContext{ts: ts, app: app, user: ts.oids[c.oid], scope: c.scope, nonce: c.nonce}
+	s.mu.Unlock()
+
+	if g.user == nil {
+		return nil, errBadAuthCode("Its user no longer exists.")
+	}
+	resp, err := s.issueTokens(r, g)
+	if err != nil {
+		return nil, s.internalError(r, err)
+	}
+	return resp, nil
+}
+
+// verifierRE is RFC 7636 §4.1's code_verifier: 43 to 128 unreserved characters.
+var verifierRE = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
+
+// pkceMatches checks a code_verifier against the stored challenge in constant time.
+func pkceMatches(method, challenge, verifier string) bool {
+	if !verifierRE.MatchString(verifier) {
+		return false
+	}
+	want := verifier
+	if method == "S256" {
+		sum := sha256.Sum256([]byte(verifier))
+		want = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	return subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) == 1
+}
+
+func (s *Server) redeemRefreshToken(r *http.Request, form url.Values, ts *tenantState, app *App) (*tokenResponse, *entraError) {
+	rt := form.Get("refresh_token")
+	if rt == "" {
+		return nil, errMissingParam("refresh_token")
+	}
+	now := s.clock.Now()
+	s.mu.Lock()
+	g := s.refresh[rt]
+	switch {
+	case g == nil:
+		s.mu.Unlock()
+		return nil, errBadRefreshToken("It is unknown or malformed.")
+	case g.ts != ts:
+		s.mu.Unlock()
+		return nil, errBadRefreshToken("It was issued by another tenant.")
+	case g.app != app:
+		s.mu.Unlock()
+		return nil, errBadRefreshToken("It was issued to another client.")
+	case g.used:
+		s.mu.Unlock()
+		s.log.Warn("refresh token used a second time; refused", "tenant", ts.id,
+			"client", strings.ToLower(app.ClientID), "trace_id", info(r).traceID)
+		return nil, errBadRefreshToken("It has already been used: the simulator rotates refresh tokens, so use the one returned with it.")
+	case !now.Before(g.expires):
+		s.mu.Unlock()
+		return nil, errCodeExpired()
+	}
+	scope := g.scope
+	if raw := form.Get("scope"); raw != "" {
+		sc, e := parseScope(raw, ts.t.Name)
+		if e != nil {
+			s.mu.Unlock()
+			return nil, e
+		}
+		sc.offline = true // the grant being redeemed is itself offline access
+		scope = sc
+	}
+	g.used = true
+	gc := grantContext{ts: ts, app: app, user: ts.oids[g.oid], scope: scope}
+	s.mu.Unlock()
+
+	if gc.user == nil {
+		return nil, errBadRefreshToken("Its user no longer exists.")
+	}
+	resp, err := s.issueTokens(r, gc)
+	if err != nil {
+		return nil, s.internalError(r, err)
+	}
+	return resp, nil
+}
+
+func (s *Server) redeemDeviceCode(r *http.Request, form url.Values, ts *tenantState, app *App) (*tokenResponse, *entraError) {
+	dc := form.Get("device_code")
+	if dc == "" {
+		return nil, errMissingParam("device_code")
+	}
+	now := s.clock.Now()
+	s.mu.Lock()
+	d := s.devices[dc]
+	if d == nil || d.ts != ts || d.app != app {
+		s.mu.Unlock()
+		return nil, errBadDeviceCode()
+	}
+	if d.issued {
+		s.mu.Unlock()
+		return nil, errCodeRedeemed()
+	}
+	if !now.Before(d.expires) {
+		s.mu.Unlock()
+		return nil, errDeviceCodeExpired()
+	}
+	// RFC 8628 §3.5: a poll sooner than the interval after the previous poll is told to slow
+	// down, and the interval for this device code grows by 5 s for every later poll.
+	if !d.lastPoll.IsZero() && now.Sub(d.lastPoll) < d.interval {
+		d.interval += slowDownStep
+		d.lastPoll = now
+		secs := int(d.interval / time.Second)
+		s.mu.Unlock()
+		return nil, errSlowDown(secs)
+	}
+	d.lastPoll = now
+	switch d.state {
+	case devicePending:
+		s.mu.Unlock()
+		return nil, errPending()
+	case deviceDenied:
+		s.mu.Unlock()
+		return nil, errDeclined()
+	}
+	d.issued = true
+	g := grantContext{ts: ts, app: app, user: ts.oids[d.oid], scope: d.scope}
+	s.mu.Unlock()
+
+	if g.user == nil {
+		return nil, errBadDeviceCode()
+	}
+	resp, err := s.issueTokens(r, g)
+	if err != nil {
+		return nil, s.internalError(r, err)
+	}
+	return resp, nil
+}
