@@ -1,0 +1,106 @@
+// Command oobe simulates and drives the Windows Autopilot setup with Windows Backup
+// for Organizations restore. This file wires the CLI; the work lives in the packages.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+
+	"charm.land/fang/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// exitError carries a process exit code other than 1 through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// badInput marks an error as the caller's mistake (exit 2).
+func badInput(format string, args ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
+}
+
+// streams are where a command writes: results on out, people-facing progress on errOut.
+type streams struct {
+	in     io.Reader
+	out    io.Writer
+	errOut io.Writer
+}
+
+func newRoot(s streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "oobe",
+		Short: "Simulate and drive Windows Autopilot setup with Windows Backup for Organizations restore",
+		Long: `oobe walks through a Windows Autopilot user-driven enrollment and the
+Windows Backup for Organizations restore page, against an embedded simulated
+Microsoft tenant (an Entra-shaped OIDC issuer and a Graph-shaped API on
+127.0.0.1) or against a real Entra ID tenant.`,
+		Example: `# Serve the simulated tenant and print its URLs:
+oobe serve
+
+# Sign in to the embedded demo tenant with the device code flow:
+oobe signin
+
+# Sign in to a real tenant in a browser:
+oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client-id <app-id> --flow browser`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(s.in)
+	root.SetOut(s.out)
+	root.SetErr(s.errOut)
+	root.AddCommand(newVersionCmd(s), newServeCmd(s), newSigninCmd(s))
+	return root
+}
+
+// printError shows err verbatim: fang's default handler title-cases words, which would
+// turn a path like /tmp/broken.yaml into /Tmp/Broken.yaml in a message meant to name it.
+func printError(w io.Writer, styles fang.Styles, err error) {
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(w, "Interrupted.")
+		return
+	}
+	if cw, ok := w.(*colorprofile.Writer); ok && cw.Profile <= colorprofile.NoTTY {
+		fmt.Fprintf(w, "oobe: %s\n", err)
+		return
+	}
+	fmt.Fprintf(w, "%s %s\n", styles.ErrorHeader.UnsetMargins().String(), styles.ErrorText.UnsetTransform().UnsetWidth().UnsetMargins().Render(err.Error()))
+}
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], streams{in: os.Stdin, out: os.Stdout, errOut: os.Stderr}))
+}
+
+// run executes the CLI and returns the process exit code.
+func run(ctx context.Context, args []string, s streams) int {
+	root := newRoot(s)
+	root.SetArgs(args)
+	err := fang.Execute(ctx, root,
+		fang.WithVersion(version),
+		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM),
+		fang.WithErrorHandler(printError),
+	)
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, context.Canceled) {
+		return 130
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}

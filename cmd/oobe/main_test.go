@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a writer the command writes to while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor polls the buffer until re matches, for up to 10 s of real time (the
+// command is running concurrently; this bounds a hang, it does not time behaviour).
+func (b *syncBuffer) waitFor(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(b.String()); m != nil {
+			return m
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("output never matched %s; got:\n%s", re, b.String())
+	return nil
+}
+
+type cliRun struct {
+	out, errOut *syncBuffer
+	done        chan int
+	cancel      context.CancelFunc
+}
+
+func start(t *testing.T, args ...string) *cliRun {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &cliRun{out: &syncBuffer{}, errOut: &syncBuffer{}, done: make(chan int, 1), cancel: cancel}
+	go func() { r.done <- run(ctx, args, streams{in: strings.NewReader(""), out: r.out, errOut: r.errOut}) }()
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+	})
+	return r
+}
+
+func (r *cliRun) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case code := <-r.done:
+		r.done <- code // let Cleanup's receive succeed
+		return code
+	case <-time.After(20 * time.Second):
+		t.Fatalf("command did not finish; stderr:\n%s", r.errOut.String())
+		return -1
+	}
+}
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	r := start(t, args...)
+	code = r.wait(t)
+	return code, r.out.String(), r.errOut.String()
+}
+
+func TestVersionPrintsTheVersion(t *testing.T) {
+	code, out, _ := runCLI(t, "version", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var b buildInfo
+	if err := json.Unmarshal([]byte(out), &b); err != nil {
+		t.Fatalf("version --json printed %q: %v", out, err)
+	}
+	if b.Version == "" || !strings.HasPrefix(b.GoVersion, "go") {
+		t.Fatalf("version info incomplete: %+v", b)
+	}
+}
+
+func TestServeJSONPrintsOneLineAndServesDiscovery(t *testing.T) {
+	r := start(t, "serve", "--json")
+	line := r.out.waitFor(t, regexp.MustCompile(`(?m)^(\{.*\})\n`))[1]
+	var info serveInfo
+	if err := json.Unmarshal([]byte(line), &info); err != nil {
+		t.Fatalf("serve --json printed %q: %v", line, err)
+	}
+	u, err := url.Parse(info.URL)
+	if err != nil || u.Hostname() != "127.0.0.1" {
+		t.Fatalf("url %q does not bind 127.0.0.1", info.URL)
+	}
+	if len(info.Tenants) != 2 || info.Tenants[0].Name != "Contoso" || info.Tenants[0].ClientID == "" {
+		t.Fatalf("tenants = %+v, want the two demo tenants with client ids", info.Tenants)
+	}
+	resp, err := http.Get(info.Tenants[0].Authority + "/v2.0/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var disc struct {
+		Issuer string `json:"issuer"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&disc)
+	resp.Body.Close()
+	if err != nil || disc.Issuer != info.Tenants[0].Authority+"/v2.0" {
+		t.Fatalf("discovery issuer = %q (%v), want %s/v2.0", disc.Issuer, err, info.Tenants[0].Authority)
+	}
+	r.cancel()
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("serve stopped with exit %d, want 0 on a clean stop", code)
+	}
+}
+
+func TestServeRefusesABrokenFixtureWithFileAndLine(t *testing.T) {
+	dir := t.TempDir()
+	broken := "tenant:\n  id: not-a-guid\n  name: Broken\n  domains: [broken.example]\napps:\n  - clientId: 0ced6d3b-e5cd-43b2-8a37-71a59b7d6cb1\n    public: true\n"
+	if err := os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "serve", "--fixtures", dir)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2 for a broken fixture", code)
+	}
+	want := filepath.Join(dir, "broken.yaml") + ":2:"
+	if !strings.Contains(errOut, want) || !strings.Contains(errOut, "not a GUID") {
+		t.Fatalf("stderr %q does not name %s and the problem", errOut, want)
+	}
+	if out != "" {
+		t.Fatalf("nothing should be served or printed on stdout, got %q", out)
+	}
+}
+
+func TestBadFlagsExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--addr", "nonsense"},
+		{"serve", "--fixtures", "/does/not/exist"},
+		{"signin", "--flow", "carrier-pigeon"},
+		{"signin", "--authority", "https://login.microsoftonline.com/common"},
+		{"signin", "--tenant", "Northwind"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, _, errOut := runCLI(t, args...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2; stderr: %s", code, errOut)
+			}
+			if errOut == "" {
+				t.Fatal("no message on stderr")
+			}
+		})
+	}
+}
+
+var codeRE = regexp.MustCompile(`open the page (http://127\.0\.0\.1:\d+/devicelogin) and enter the code ([A-Z0-9]{9}) `)
+
+func TestSigninWithDeviceCodeAgainstTheSimulatedTenant(t *testing.T) {
+	r := start(t, "signin", "--json")
+	m := r.errOut.waitFor(t, codeRE)
+	resp, err := http.PostForm(m[1], url.Values{
+		"user_code": {m[2]}, "username": {"adele.vance@contoso.com"},
+		"password": {"Restore-2026!"}, "action": {"approve"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("approving on the device page: HTTP %d", resp.StatusCode)
+	}
+	// The client waits the real 5 s interval here: the CLI runs on the wall clock.
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("signin exit %d; stderr:\n%s", code, r.errOut.String())
+	}
+	var who whoami
+	if err := json.Unmarshal([]byte(r.out.String()), &who); err != nil {
+		t.Fatalf("stdout %q is not the JSON result: %v", r.out.String(), err)
+	}
+	if who.UPN != "adele.vance@contoso.com" || who.TenantID != "39150fda-e360-47ce-b98e-d9250ba6f8e8" || who.ObjectID != "6f162abf-414f-4b42-bd2a-7ff532bb3859" {
+		t.Fatalf("signed in as %+v", who)
+	}
+	if strings.Contains(r.out.String(), "eyJ") || strings.Contains(r.errOut.String(), "eyJ") {
+		t.Fatal("a JWT appeared in the output")
+	}
+}

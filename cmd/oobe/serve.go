@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oobe-dev/oobe/fixtures"
+	"github.com/oobe-dev/oobe/tenant"
+)
+
+// serveInfo is what `oobe serve --json` prints: enough for a script to sign in.
+type serveInfo struct {
+	URL     string       `json:"url"`
+	Tenants []tenantInfo `json:"tenants"`
+}
+
+type tenantInfo struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Authority string `json:"authority"`
+	ClientID  string `json:"clientId"`
+}
+
+func newServeCmd(s streams) *cobra.Command {
+	var (
+		addr     string
+		fixtDir  string
+		asJSON   bool
+		interval time.Duration
+		verbose  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the simulated Microsoft tenant (Entra-shaped issuer, Graph-shaped API) on 127.0.0.1",
+		Long: `Serve the simulated Microsoft cloud: an Entra ID-shaped OIDC issuer per tenant
+under the same paths as login.microsoftonline.com, and a Graph-shaped API, on
+one base URL. Tenants come from the embedded demo fixtures, or from --fixtures.
+It runs until interrupted (Ctrl+C, SIGTERM).`,
+		Example: `# Serve the demo tenants on a free port:
+oobe serve
+
+# A fixed port, your own tenants, machine-readable start line:
+oobe serve --addr 127.0.0.1:8400 --fixtures ./my-tenants --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if interval <= 0 {
+				return badInput("--device-code-interval %s: must be positive", interval)
+			}
+			if err := checkListenAddr(addr); err != nil {
+				return err
+			}
+			tenants, err := loadTenants(fixtDir)
+			if err != nil {
+				return err
+			}
+			level := slog.LevelWarn
+			if verbose {
+				level = slog.LevelDebug
+			}
+			logger := slog.New(slog.NewTextHandler(s.errOut, &slog.HandlerOptions{Level: level}))
+			srv, err := tenant.New(tenant.Config{Tenants: tenants, DeviceCodeInterval: interval, Logger: logger})
+			if err != nil {
+				return err
+			}
+			url, err := srv.Start(addr)
+			if err != nil {
+				return fmt.Errorf("serve: cannot listen on %s: %w", addr, err)
+			}
+			if host, _, _ := net.SplitHostPort(addr); !isLoopbackHost(host) {
+				fmt.Fprintf(s.errOut, "warning: serving on %s, which is reachable from other machines; the simulator's passwords and keys are not secrets\n", addr)
+			}
+			info := describe(srv, url)
+			if asJSON {
+				if err := json.NewEncoder(s.out).Encode(info); err != nil {
+					return err
+				}
+			} else {
+				printServeInfo(s, info)
+			}
+			<-cmd.Context().Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil {
+				return fmt.Errorf("serve: stopping: %w", err)
+			}
+			if !asJSON {
+				fmt.Fprintln(s.errOut, "Stopped.")
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free port)")
+	f.StringVar(&fixtDir, "fixtures", "", "directory of tenant fixture files (default: the embedded demo tenants)")
+	f.BoolVar(&asJSON, "json", false, "print the base URL and tenants as one JSON object on one line")
+	f.DurationVar(&interval, "device-code-interval", 5*time.Second, "polling interval the device code flow asks clients to keep")
+	f.BoolVarP(&verbose, "verbose", "v", false, "log every request to stderr (never tokens, codes or passwords)")
+	_ = cmd.MarkFlagDirname("fixtures")
+	return cmd
+}
+
+// loadTenants reads the fixture directory, or the embedded demo tenants when dir is empty.
+func loadTenants(dir string) ([]*tenant.Tenant, error) {
+	var fsys fs.FS = fixtures.Demo()
+	if dir != "" {
+		st, err := os.Stat(dir)
+		if err != nil {
+			return nil, badInput("--fixtures %s: %v", dir, errors.Unwrap(err))
+		}
+		if !st.IsDir() {
+			return nil, badInput("--fixtures %s: not a directory", dir)
+		}
+		fsys = os.DirFS(dir)
+	}
+	tenants, err := tenant.LoadFixtures(fsys)
+	if err != nil {
+		var fe *tenant.FixtureError
+		if dir != "" && errors.As(err, &fe) {
+			fe.File = filepath.Join(dir, fe.File)
+		}
+		if dir == "" {
+			return nil, fmt.Errorf("embedded demo fixtures: %w", err)
+		}
+		return nil, badInput("%w", err)
+	}
+	return tenants, nil
+}
+
+func describe(srv *tenant.Server, url string) serveInfo {
+	info := serveInfo{URL: url, Tenants: []tenantInfo{}}
+	for _, t := range srv.Tenants() {
+		info.Tenants = append(info.Tenants, tenantInfo{ID: t.ID, Name: t.Name, Authority: srv.Authority(t.ID), ClientID: publicClientID(t)})
+	}
+	return info
+}
+
+func printServeInfo(s streams, info serveInfo) {
+	fmt.Fprintf(s.out, "Simulated Microsoft cloud at %s\n\n", info.URL)
+	tw := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TENANT\tID\tAUTHORITY\tPUBLIC CLIENT ID")
+	for _, t := range info.Tenants {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.ID, t.Authority, t.ClientID)
+	}
+	tw.Flush()
+	fmt.Fprintf(s.out, "\nDevice sign-in page: %s/devicelogin\nPress Ctrl+C to stop.\n", info.URL)
+}
+
+func checkListenAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return badInput("--addr %q: want host:port, like 127.0.0.1:8400 (%v)", addr, err)
+	}
+	if host == "" {
+		return badInput("--addr %q: give the host too; 127.0.0.1 keeps the simulator on this machine", addr)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return badInput("--addr %q: bad port: %v", addr, err)
+	}
+	return nil
+}
+
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

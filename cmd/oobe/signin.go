@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/tenant"
+)
+
+// whoami is what `oobe signin` prints: who signed in, never a token.
+type whoami struct {
+	UPN       string `json:"upn"`
+	Name      string `json:"name"`
+	TenantID  string `json:"tenantId"`
+	ObjectID  string `json:"objectId"`
+	Authority string `json:"authority"`
+	Flow      string `json:"flow"`
+	Expires   string `json:"accessTokenExpires"`
+}
+
+type signinOptions struct {
+	authority    string
+	clientID     string
+	flow         string
+	asJSON       bool
+	user         string
+	fixtures     string
+	tenant       string
+	simAddr      string
+	noCache      bool
+	responseMode string
+	noBrowser    bool
+}
+
+func newSigninCmd(s streams) *cobra.Command {
+	var o signinOptions
+	cmd := &cobra.Command{
+		Use:   "signin",
+		Short: "Sign in with Microsoft Entra ID (device code or browser) and print who signed in",
+		Long: `Sign in over OIDC and print who signed in: UPN, tenant id and object id.
+
+Without --authority, the simulated tenant is started in-process (the embedded
+demo tenant, or --fixtures) and you approve the sign-in on its own page.
+With --authority https://login.microsoftonline.com/<tenant-guid> and
+--client-id, the same code signs in to real Entra ID; the token is cached
+(0600 in a 0700 directory) and refreshed on later runs.
+
+Prompts and progress go to stderr; stdout carries only the result.`,
+		Example: `# Device code sign-in to the demo tenant:
+oobe signin
+
+# Browser sign-in (auth code + PKCE) to the demo tenant, JSON result:
+oobe signin --flow browser --json
+
+# Real Entra ID:
+oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client-id <app-id>`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSignin(cmd.Context(), s, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.authority, "authority", "", "Entra authority URL, https://login.microsoftonline.com/<tenant-guid> (default: the simulated tenant, in-process)")
+	f.StringVar(&o.clientID, "client-id", "", "application (client) ID of a public client app registration")
+	f.StringVar(&o.flow, "flow", "device", "sign-in flow: device (device code) or browser (auth code + PKCE)")
+	f.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object")
+	f.StringVar(&o.user, "user", "", "UPN that must sign in (login hint, and the token cache key)")
+	f.StringVar(&o.fixtures, "fixtures", "", "simulated tenant: directory of tenant fixtures (default: embedded demo)")
+	f.StringVar(&o.tenant, "tenant", "", "simulated tenant: name or id of the tenant to sign in to (default: the first)")
+	f.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:0", "simulated tenant: address to serve on")
+	f.BoolVar(&o.noCache, "no-cache", false, "neither read nor write the token cache")
+	f.StringVar(&o.responseMode, "response-mode", "query", "browser flow: how the code comes back, query or form_post")
+	f.BoolVar(&o.noBrowser, "no-browser", false, "browser flow: print the sign-in URL instead of opening a browser")
+	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions([]string{"device", "browser"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("response-mode", cobra.FixedCompletions([]string{"query", "form_post"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagDirname("fixtures")
+	return cmd
+}
+
+func runSignin(ctx context.Context, s streams, o signinOptions) error {
+	if o.flow != "device" && o.flow != "browser" {
+		return badInput("--flow %q: want device or browser", o.flow)
+	}
+	if o.responseMode != auth.ResponseModeQuery && o.responseMode != auth.ResponseModeFormPost {
+		return badInput("--response-mode %q: want query or form_post", o.responseMode)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	authority, clientID := o.authority, o.clientID
+	simulated := authority == ""
+	if simulated {
+		if clientID != "" {
+			return badInput("--client-id needs --authority; the simulated tenant's own client is used without it")
+		}
+		if err := checkListenAddr(o.simAddr); err != nil {
+			return err
+		}
+		tenants, err := loadTenants(o.fixtures)
+		if err != nil {
+			return err
+		}
+		t, err := pickTenant(tenants, o.tenant)
+		if err != nil {
+			return err
+		}
+		srv, err := tenant.New(tenant.Config{Tenants: tenants, Logger: logger})
+		if err != nil {
+			return err
+		}
+		if _, err := srv.Start(o.simAddr); err != nil {
+			return fmt.Errorf("simulated tenant: cannot listen on %s: %w", o.simAddr, err)
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+		}()
+		authority = srv.Authority(t.ID)
+		clientID = publicClientID(t)
+		if clientID == "" {
+			return badInput("simulated tenant %s (%s) has no public client app to sign in with; add one with public: true to its fixture", t.Name, t.Source)
+		}
+		fmt.Fprintf(s.errOut, "Simulated tenant %s (%s) at %s\n", t.Name, t.ID, srv.URL())
+	} else {
+		if o.tenant != "" || o.fixtures != "" {
+			return badInput("--tenant and --fixtures are for the simulated tenant; drop them with --authority")
+		}
+		if clientID == "" {
+			return badInput("--authority needs --client-id (the app registration's application ID)")
+		}
+		if u, err := url.Parse(authority); err != nil || u.Scheme == "" || u.Host == "" {
+			return badInput("--authority %q: want a URL like https://login.microsoftonline.com/<tenant-guid>", authority)
+		}
+	}
+
+	client, err := auth.New(ctx, auth.Config{Authority: authority, ClientID: clientID, Logger: logger})
+	if err != nil {
+		var de *auth.DiscoveryError
+		if errors.Is(err, auth.ErrBadAuthority) {
+			return badInput("--authority %q: %v", authority, err)
+		}
+		if errors.As(err, &de) {
+			return fmt.Errorf("discovery at %s: %w", authority, err)
+		}
+		return err
+	}
+
+	interactive := func(ctx context.Context) (*auth.Result, error) {
+		if o.flow == "browser" {
+			opts := auth.BrowserOptions{Out: s.errOut, ResponseMode: o.responseMode, LoginHint: o.user}
+			if o.noBrowser {
+				opts.Open = func(u string) error { return errors.New("not opening a browser (--no-browser)") }
+			}
+			return client.Browser(ctx, opts)
+		}
+		return client.DeviceCode(ctx, func(p auth.DeviceCodePrompt) {
+			fmt.Fprintln(s.errOut, p.Message)
+			fmt.Fprintf(s.errOut, "Waiting for you to sign in (the code expires at %s)…\n", p.ExpiresAt.Local().Format("15:04:05"))
+		})
+	}
+
+	// The in-process simulator has a new port and fresh codes every run, so its tokens are never cached.
+	var cache *auth.Cache
+	if !simulated && !o.noCache {
+		dir, err := auth.DefaultCacheDir()
+		if err != nil {
+			fmt.Fprintf(s.errOut, "warning: no token cache (%v)\n", err)
+		} else {
+			cache = &auth.Cache{Dir: dir}
+		}
+	}
+	res, err := client.SignIn(ctx, cache, o.user, interactive)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return context.Canceled
+		}
+		return fmt.Errorf("sign-in: %w", err)
+	}
+
+	who := whoami{
+		UPN: res.Identity.UPN, Name: res.Identity.Name, TenantID: res.Identity.TenantID,
+		ObjectID: res.Identity.ObjectID, Authority: authority, Flow: string(res.Flow),
+		Expires: res.Expiry.UTC().Format(time.RFC3339),
+	}
+	if o.asJSON {
+		return json.NewEncoder(s.out).Encode(who)
+	}
+	_, err = fmt.Fprintf(s.out, "Signed in as %s (%s)\n  tenant id  %s\n  object id  %s\n  authority  %s\n", who.UPN, who.Name, who.TenantID, who.ObjectID, who.Authority)
+	return err
+}
+
+func pickTenant(tenants []*tenant.Tenant, want string) (*tenant.Tenant, error) {
+	if want == "" {
+		return tenants[0], nil
+	}
+	var names []string
+	for _, t := range tenants {
+		if strings.EqualFold(t.ID, want) || strings.EqualFold(t.Name, want) {
+			return t, nil
+		}
+		names = append(names, t.Name)
+	}
+	return nil, badInput("--tenant %q: no such simulated tenant (have: %s)", want, strings.Join(names, ", "))
+}
+
+func publicClientID(t *tenant.Tenant) string {
+	for _, a := range t.Apps {
+		if a.Public {
+			return a.ClientID
+		}
+	}
+	return ""
+}
