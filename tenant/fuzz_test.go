@@ -129,3 +129,62 @@ func FuzzTokenRequest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSignInForms sends arbitrary input to every other endpoint that parses a person's or a
+// client's form: /devicecode, the device sign-in page and the authorize page (query and form).
+// None may answer 5xx, whatever arrives.
+func FuzzSignInForms(f *testing.F) {
+	tenants, err := LoadFixtures(fixtures.Demo())
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv, err := New(Config{Tenants: tenants, Clock: clock.NewVirtual(testStart)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv.SetBaseURL("http://127.0.0.1:1")
+	handler := srv.Handler()
+	endpoints := []struct{ method, path string }{
+		{http.MethodPost, "/" + contosoID + "/oauth2/v2.0/devicecode"},
+		{http.MethodPost, "/devicelogin"},
+		{http.MethodGet, "/" + contosoID + "/oauth2/v2.0/authorize?"},
+		{http.MethodPost, "/" + contosoID + "/oauth2/v2.0/authorize"},
+		{http.MethodGet, "/common/oauth2/v2.0/logout?"},
+	}
+	for i, body := range []string{
+		"client_id=" + contosoClient + "&scope=openid+profile+offline_access",
+		"user_code=ABCDEFGHJ&username=adele.vance@contoso.com&password=x&action=approve",
+		"client_id=" + contosoClient + "&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2F&scope=openid&code_challenge=abc&code_challenge_method=S256&response_mode=form_post&login_hint=%3Cscript%3E",
+		"flow=nope&username=a&password=b&action=signin",
+		"post_logout_redirect_uri=javascript:alert(1)",
+	} {
+		f.Add(uint8(i), body)
+	}
+	f.Add(uint8(1), "user_code=%zz&&&=;")
+	f.Add(uint8(2), "client_id="+contosoClient+"&response_type=token&redirect_uri=https://evil.example/")
+	f.Fuzz(func(t *testing.T, which uint8, body string) {
+		ep := endpoints[int(which)%len(endpoints)]
+		var req *http.Request
+		if ep.method == http.MethodGet {
+			req = httptest.NewRequest(ep.method, "http://127.0.0.1:1"+ep.path, nil)
+			req.URL.RawQuery = body
+		} else {
+			req = httptest.NewRequest(ep.method, "http://127.0.0.1:1"+ep.path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s: status %d for %q: %s", ep.method, ep.path, rec.Code, body, rec.Body)
+		}
+		if loc := rec.Header().Get("Location"); loc != "" {
+			u, err := url.Parse(loc)
+			if err != nil {
+				t.Fatalf("unparseable redirect %q", loc)
+			}
+			if u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https" {
+				t.Fatalf("redirect to a %s: URL for %q", u.Scheme, body)
+			}
+		}
+	})
+}

@@ -159,7 +159,7 @@ func runSignin(ctx context.Context, s streams, o signinOptions) error {
 		if o.flow == "browser" {
 			opts := auth.BrowserOptions{Out: s.errOut, ResponseMode: o.responseMode, LoginHint: o.user}
 			if o.noBrowser {
-				opts.Open = func(u string) error { return errors.New("not opening a browser (--no-browser)") }
+				opts.Open = func(string) error { return nil } // the URL is printed to stderr before Open is called
 			}
 			return client.Browser(ctx, opts)
 		}
