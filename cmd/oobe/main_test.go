@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
 	"os"
@@ -153,6 +154,7 @@ func TestServeRefusesABrokenFixtureWithFileAndLine(t *testing.T) {
 func TestBadFlagsExitTwo(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--addr", "nonsense"},
+		{"serve", "--device-code-interval", "250ms"},
 		{"serve", "--fixtures", "/does/not/exist"},
 		{"signin", "--flow", "carrier-pigeon"},
 		{"signin", "--authority", "https://login.microsoftonline.com/common"},
@@ -173,7 +175,7 @@ func TestBadFlagsExitTwo(t *testing.T) {
 var codeRE = regexp.MustCompile(`open the page (http://127\.0\.0\.1:\d+/devicelogin) and enter the code ([A-Z0-9]{9}) `)
 
 func TestSigninWithDeviceCodeAgainstTheSimulatedTenant(t *testing.T) {
-	r := start(t, "signin", "--json")
+	r := start(t, "signin", "--json", "--sim-interval", "1s")
 	m := r.errOut.waitFor(t, codeRE)
 	resp, err := http.PostForm(m[1], url.Values{
 		"user_code": {m[2]}, "username": {"adele.vance@contoso.com"},
@@ -186,7 +188,7 @@ func TestSigninWithDeviceCodeAgainstTheSimulatedTenant(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("approving on the device page: HTTP %d", resp.StatusCode)
 	}
-	// The client waits the real 5 s interval here: the CLI runs on the wall clock.
+	// The client waits one real interval (1 s) here: the CLI runs on the wall clock.
 	if code := r.wait(t); code != 0 {
 		t.Fatalf("signin exit %d; stderr:\n%s", code, r.errOut.String())
 	}
@@ -199,5 +201,75 @@ func TestSigninWithDeviceCodeAgainstTheSimulatedTenant(t *testing.T) {
 	}
 	if strings.Contains(r.out.String(), "eyJ") || strings.Contains(r.errOut.String(), "eyJ") {
 		t.Fatal("a JWT appeared in the output")
+	}
+}
+
+var (
+	authorizeURLRE = regexp.MustCompile(`(http://127\.0\.0\.1:\d+/[0-9a-f-]+/oauth2/v2\.0/authorize\?\S+)`)
+	flowFieldRE    = regexp.MustCompile(`name="flow" value="([^"]+)"`)
+)
+
+func TestSigninInABrowserAgainstTheSimulatedTenant(t *testing.T) {
+	r := start(t, "signin", "--flow", "browser", "--no-browser", "--response-mode", "form_post", "--json")
+	authorize := r.errOut.waitFor(t, authorizeURLRE)[1]
+	resp, err := http.Get(authorize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := new(bytes.Buffer)
+	_, _ = page.ReadFrom(resp.Body)
+	resp.Body.Close()
+	flow := flowFieldRE.FindStringSubmatch(page.String())
+	if flow == nil {
+		t.Fatalf("sign-in page has no form:\n%s", page)
+	}
+	resp, err = http.PostForm(strings.SplitN(authorize, "?", 2)[0], url.Values{
+		"flow": {flow[1]}, "username": {"megan.bowen@contoso.com"}, "password": {"Backup-2026!"}, "action": {"signin"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Reset()
+	_, _ = page.ReadFrom(resp.Body)
+	resp.Body.Close()
+	// form_post: the page's auto-submitting form carries code and state to the loopback listener.
+	action := regexp.MustCompile(`<form method="post" action="([^"]+)">`).FindStringSubmatch(page.String())
+	fields := regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(page.String(), -1)
+	if action == nil || len(fields) < 2 {
+		t.Fatalf("no form_post form in:\n%s", page)
+	}
+	form := url.Values{}
+	for _, f := range fields {
+		form.Set(f[1], html.UnescapeString(f[2]))
+	}
+	resp, err = http.PostForm(html.UnescapeString(action[1]), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("signin exit %d; stderr:\n%s", code, r.errOut.String())
+	}
+	var who whoami
+	if err := json.Unmarshal([]byte(r.out.String()), &who); err != nil || who.UPN != "megan.bowen@contoso.com" || who.Flow != "browser" {
+		t.Fatalf("result %q (%v), want megan.bowen signed in with the browser flow", r.out.String(), err)
+	}
+}
+
+func TestCompletionScriptsAreGenerated(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		code, out, errOut := runCLI(t, "completion", shell)
+		if code != 0 || !strings.Contains(out, "oobe") {
+			t.Fatalf("completion %s: exit %d, %d bytes; stderr %s", shell, code, len(out), errOut)
+		}
+	}
+}
+
+func TestInterruptedSigninExits130(t *testing.T) {
+	r := start(t, "signin")
+	r.errOut.waitFor(t, codeRE)
+	r.cancel() // what Ctrl+C does through fang's signal context
+	if code := r.wait(t); code != 130 {
+		t.Fatalf("exit %d, want 130 after an interrupt; stderr:\n%s", code, r.errOut.String())
 	}
 }

@@ -54,8 +54,8 @@ oobe serve
 oobe serve --addr 127.0.0.1:8400 --fixtures ./my-tenants --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if interval <= 0 {
-				return badInput("--device-code-interval %s: must be positive", interval)
+			if interval < time.Second || interval%time.Second != 0 {
+				return badInput("--device-code-interval %s: want whole seconds, at least 1s (Entra's interval is in seconds)", interval)
 			}
 			if err := checkListenAddr(addr); err != nil {
 				return err

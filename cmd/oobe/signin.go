@@ -37,6 +37,7 @@ type signinOptions struct {
 	fixtures     string
 	tenant       string
 	simAddr      string
+	simInterval  time.Duration
 	noCache      bool
 	responseMode string
 	noBrowser    bool
@@ -78,6 +79,7 @@ oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client
 	f.StringVar(&o.fixtures, "fixtures", "", "simulated tenant: directory of tenant fixtures (default: embedded demo)")
 	f.StringVar(&o.tenant, "tenant", "", "simulated tenant: name or id of the tenant to sign in to (default: the first)")
 	f.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:0", "simulated tenant: address to serve on")
+	f.DurationVar(&o.simInterval, "sim-interval", 5*time.Second, "simulated tenant: device code polling interval it asks for (whole seconds)")
 	f.BoolVar(&o.noCache, "no-cache", false, "neither read nor write the token cache")
 	f.StringVar(&o.responseMode, "response-mode", "query", "browser flow: how the code comes back, query or form_post")
 	f.BoolVar(&o.noBrowser, "no-browser", false, "browser flow: print the sign-in URL instead of opening a browser")
@@ -102,6 +104,9 @@ func runSignin(ctx context.Context, s streams, o signinOptions) error {
 		if clientID != "" {
 			return badInput("--client-id needs --authority; the simulated tenant's own client is used without it")
 		}
+		if o.simInterval < time.Second || o.simInterval%time.Second != 0 {
+			return badInput("--sim-interval %s: want whole seconds, at least 1s (Entra's interval is in seconds)", o.simInterval)
+		}
 		if err := checkListenAddr(o.simAddr); err != nil {
 			return err
 		}
@@ -113,7 +118,7 @@ func runSignin(ctx context.Context, s streams, o signinOptions) error {
 		if err != nil {
 			return err
 		}
-		srv, err := tenant.New(tenant.Config{Tenants: tenants, Logger: logger})
+		srv, err := tenant.New(tenant.Config{Tenants: tenants, Logger: logger, DeviceCodeInterval: o.simInterval})
 		if err != nil {
 			return err
 		}
