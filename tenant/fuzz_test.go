@@ -62,16 +62,7 @@ func FuzzParseTenant(f *testing.F) {
 // FuzzTokenRequest posts arbitrary bodies to the token endpoint: the answer is never a 5xx, and is
 // always either Entra's error JSON or a token response.
 func FuzzTokenRequest(f *testing.F) {
-	tenants, err := LoadFixtures(fixtures.Demo())
-	if err != nil {
-		f.Fatal(err)
-	}
-	srv, err := New(Config{Tenants: tenants, Clock: clock.NewVirtual(testStart)})
-	if err != nil {
-		f.Fatal(err)
-	}
-	srv.SetBaseURL("http://127.0.0.1:1")
-	handler := srv.Handler()
+	handler := fuzzHandler(f)
 
 	form := func(kv ...string) string {
 		v := url.Values{}
@@ -134,16 +125,7 @@ func FuzzTokenRequest(f *testing.F) {
 // client's form: /devicecode, the device sign-in page and the authorize page (query and form).
 // None may answer 5xx, whatever arrives.
 func FuzzSignInForms(f *testing.F) {
-	tenants, err := LoadFixtures(fixtures.Demo())
-	if err != nil {
-		f.Fatal(err)
-	}
-	srv, err := New(Config{Tenants: tenants, Clock: clock.NewVirtual(testStart)})
-	if err != nil {
-		f.Fatal(err)
-	}
-	srv.SetBaseURL("http://127.0.0.1:1")
-	handler := srv.Handler()
+	handler := fuzzHandler(f)
 	endpoints := []struct{ method, path string }{
 		{http.MethodPost, "/" + contosoID + "/oauth2/v2.0/devicecode"},
 		{http.MethodPost, "/devicelogin"},
@@ -187,4 +169,18 @@ func FuzzSignInForms(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzHandler is the demo tenants' handler on a virtual clock, called in-process without a listener.
+func fuzzHandler(f *testing.F) http.Handler {
+	tenants, err := LoadFixtures(fixtures.Demo())
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv, err := New(Config{Tenants: tenants, Clock: clock.NewVirtual(testStart)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv.SetBaseURL("http://127.0.0.1:1")
+	return srv.Handler()
 }
