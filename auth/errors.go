@@ -127,7 +127,7 @@ func reason(code string, aadsts int) string {
 	case CodeInvalidRequest:
 		switch aadsts {
 		case 50011:
-			return "The redirect URI is not registered for the app. Add http://localhost under Mobile and desktop applications in the app registration."
+			return "The redirect URI is not registered for the app. Register http://127.0.0.1 (the loopback redirect this tool uses; Entra ignores the port) in the app registration's manifest (redirectUris), under Mobile and desktop applications."
 		case 900144:
 			return "Entra says a required parameter is missing. Report this; it is a client bug."
 		}
