@@ -152,7 +152,7 @@ func runSignin(ctx context.Context, s streams, o signinOptions) error {
 	if err != nil {
 		var de *auth.DiscoveryError
 		if errors.Is(err, auth.ErrBadAuthority) {
-			return badInput("--authority %q: %v", authority, err)
+			return badInput("--authority: %v", err)
 		}
 		if errors.As(err, &de) {
 			return fmt.Errorf("discovery at %s: %w", authority, err)
