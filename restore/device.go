@@ -1,0 +1,51 @@
+package restore
+
+// Device is a device profile: what eligibility and the apply engine need to know about the
+// device being set up. docs/devices.md documents the file format.
+type Device struct {
+	// OS is the full version string, e.g. 10.0.22631.4317.
+	OS      string `yaml:"os" json:"os"`
+	Edition string `yaml:"edition" json:"edition"`
+	// Join is entra, hybrid, registered or none.
+	Join string `yaml:"join" json:"join"`
+	// Provisioning is how the device is being set up (userDriven, selfDeploying, …).
+	Provisioning string `yaml:"provisioning" json:"provisioning"`
+	Shared       bool   `yaml:"shared" json:"shared"`
+	// Cloud is global, gcch or 21vianet.
+	Cloud string `yaml:"cloud" json:"cloud"`
+	// InstallQualityUpdates is the ESP setting "Install Windows quality updates".
+	InstallQualityUpdates bool `yaml:"installQualityUpdates" json:"installQualityUpdates"`
+	// Architecture is x64 (default), arm64 or x86; Store apps are offered per architecture.
+	Architecture string `yaml:"architecture,omitempty" json:"architecture,omitempty"`
+	// Name is the device name; DeviceID its Entra device id (windowsDeviceId); TenantID its tenant.
+	Name     string `yaml:"name,omitempty" json:"name,omitempty"`
+	DeviceID string `yaml:"deviceId,omitempty" json:"deviceId,omitempty"`
+	TenantID string `yaml:"tenantId,omitempty" json:"tenantId,omitempty"`
+}
+
+// Join types.
+const (
+	JoinEntra      = "entra"
+	JoinHybrid     = "hybrid"
+	JoinRegistered = "registered"
+	JoinNone       = "none"
+)
+
+// Provisioning modes.
+const (
+	ProvisioningUserDriven     = "userDriven"
+	ProvisioningOOBE           = "oobe"
+	ProvisioningSelfDeploying  = "selfDeploying"
+	ProvisioningPreProvisioned = "preProvisioned"
+	ProvisioningAutopilotReset = "autopilotReset"
+	ProvisioningSettingsApp    = "settingsApp"
+	ProvisioningGroupPolicy    = "groupPolicy"
+	ProvisioningCoManagement   = "coManagement"
+)
+
+// Clouds.
+const (
+	CloudGlobal   = "global"
+	CloudGCCHigh  = "gcch"
+	Cloud21Vianet = "21vianet"
+)
