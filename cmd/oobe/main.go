@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
 
 	"charm.land/fang/v2"
@@ -102,5 +103,20 @@ func run(ctx context.Context, args []string, s streams) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
+	if isUsageError(err) {
+		return 2
+	}
 	return 1
+}
+
+// isUsageError reports whether cobra refused the command line itself (an unknown command or
+// flag, a bad flag value, wrong arguments): bad input, exit 2.
+func isUsageError(err error) bool {
+	msg := err.Error()
+	for _, prefix := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires at most", "bad flag syntax"} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
 }

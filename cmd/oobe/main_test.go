@@ -154,6 +154,10 @@ func TestServeRefusesABrokenFixtureWithFileAndLine(t *testing.T) {
 func TestBadFlagsExitTwo(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--addr", "nonsense"},
+		{"serve", "--nope"},
+		{"serve", "extra-argument"},
+		{"signin", "--sim-interval", "abc"},
+		{"no-such-command"},
 		{"serve", "--device-code-interval", "250ms"},
 		{"serve", "--fixtures", "/does/not/exist"},
 		{"signin", "--flow", "carrier-pigeon"},

@@ -77,9 +77,7 @@ oobe serve --addr 127.0.0.1:8400 --fixtures ./my-tenants --json`,
 			if err != nil {
 				return fmt.Errorf("serve: cannot listen on %s: %w", addr, err)
 			}
-			if host, _, _ := net.SplitHostPort(addr); !isLoopbackHost(host) {
-				fmt.Fprintf(s.errOut, "warning: serving on %s, which is reachable from other machines; the simulator's passwords and keys are not secrets\n", addr)
-			}
+			warnIfExposed(s, addr)
 			info := describe(srv, url)
 			if asJSON {
 				if err := json.NewEncoder(s.out).Encode(info); err != nil {
@@ -168,6 +166,13 @@ func checkListenAddr(addr string) error {
 		return badInput("--addr %q: bad port: %v", addr, err)
 	}
 	return nil
+}
+
+// warnIfExposed warns when the simulator listens beyond this machine.
+func warnIfExposed(s streams, addr string) {
+	if host, _, _ := net.SplitHostPort(addr); !isLoopbackHost(host) {
+		fmt.Fprintf(s.errOut, "warning: serving on %s, which is reachable from other machines; the simulator's passwords and keys are not secrets\n", addr)
+	}
 }
 
 func isLoopbackHost(host string) bool {

@@ -136,6 +136,7 @@ func runSignin(ctx context.Context, s streams, o signinOptions) error {
 			return badInput("simulated tenant %s (%s) has no public client app to sign in with; add one with public: true to its fixture", t.Name, t.Source)
 		}
 		fmt.Fprintf(s.errOut, "Simulated tenant %s (%s) at %s\n", t.Name, t.ID, srv.URL())
+		warnIfExposed(s, o.simAddr)
 	} else {
 		if o.tenant != "" || o.fixtures != "" {
 			return badInput("--tenant and --fixtures are for the simulated tenant; drop them with --authority")
