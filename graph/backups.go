@@ -1,0 +1,249 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oobe-dev/oobe/backup"
+)
+
+// DefaultPageSize is the page size the client asks for; Graph allows 1 to 200.
+const DefaultPageSize = 200
+
+// fetchConcurrency bounds the instance requests a listing has in flight at once.
+const fetchConcurrency = 8
+
+type settingsPage struct {
+	Value    []backup.WindowsSetting `json:"value"`
+	NextLink string                  `json:"@odata.nextLink"`
+}
+
+type instancesPage struct {
+	Value    []backup.WindowsSettingInstance `json:"value"`
+	NextLink string                          `json:"@odata.nextLink"`
+}
+
+// WindowsSettings lists the signed-in user's windowsSetting objects matching filter (an OData
+// $filter such as "settingType eq 'backup'"), following @odata.nextLink to the last page.
+func (c *Client) WindowsSettings(ctx context.Context, filter string, pageSize int) ([]backup.WindowsSetting, error) {
+	if pageSize < 1 || pageSize > 200 {
+		return nil, fmt.Errorf("graph: page size %d: Graph allows 1 to 200", pageSize)
+	}
+	target := "/v1.0/me/settings/windows"
+	if filter != "" {
+		target += "?$filter=" + url.QueryEscape(filter)
+	}
+	prefer := map[string]string{"Prefer": "odata.maxpagesize=" + strconv.Itoa(pageSize)}
+	var all []backup.WindowsSetting
+	seen := map[string]bool{}
+	for pages := 0; target != ""; pages++ {
+		if pages > 100000 {
+			return nil, errors.New("graph: more than 100,000 pages of settings; stopping")
+		}
+		var page settingsPage
+		if err := c.do(ctx, request{method: "GET", target: target, headers: prefer}, &page); err != nil {
+			return nil, err
+		}
+		for _, s := range page.Value {
+			if !seen[s.ID] { // a page boundary that moved under us must not list a setting twice
+				seen[s.ID] = true
+				all = append(all, s)
+			}
+		}
+		target = page.NextLink
+	}
+	return all, nil
+}
+
+// Instances lists the stored instances of one windowsSetting.
+func (c *Client) Instances(ctx context.Context, settingID string) ([]backup.WindowsSettingInstance, error) {
+	target := "/v1.0/me/settings/windows/" + url.PathEscape(settingID) + "/instances"
+	var all []backup.WindowsSettingInstance
+	for target != "" {
+		var page instancesPage
+		if err := c.do(ctx, request{method: "GET", target: target}, &page); err != nil {
+			return nil, err
+		}
+		all = append(all, page.Value...)
+		target = page.NextLink
+	}
+	return all, nil
+}
+
+// BackupProfile is one previous PC as the restore page shows it: a source device and what its
+// latest backup holds.
+type BackupProfile struct {
+	WindowsDeviceID string    `json:"windowsDeviceId"`
+	DeviceName      string    `json:"deviceName"`
+	OSVersion       string    `json:"osVersion"`
+	LastBackup      time.Time `json:"lastBackup"`
+	Created         time.Time `json:"created"`
+	Expires         time.Time `json:"expires"`
+	Active          bool      `json:"active"`
+	// Content is what the backup holds, when its payload is the simulator's readable one.
+	Content *backup.Content `json:"-"`
+	// Summary counts the content by kind; nil when Windows keeps the content opaque.
+	Summary *ContentSummary `json:"contents,omitempty"`
+	// Opaque lists the payload types whose content Windows keeps to itself.
+	Opaque []string `json:"opaquePayloadTypes,omitempty"`
+	// ContentSettingID is the windowsSetting that holds the content payload, if any.
+	ContentSettingID string `json:"-"`
+}
+
+// ContentSummary counts what a backup holds, by the categories the Windows Backup app shows.
+type ContentSummary struct {
+	Settings    map[string]int `json:"settings"`
+	WiFi        int            `json:"wifiNetworks"`
+	StoreApps   int            `json:"storeApps"`
+	StartPins   int            `json:"startPins"`
+	TaskbarPins int            `json:"taskbarPins"`
+	DeviceName  bool           `json:"deviceName"`
+}
+
+// Summarize counts a content payload.
+func Summarize(c *backup.Content) *ContentSummary {
+	s := &ContentSummary{Settings: map[string]int{}, WiFi: len(c.WiFi), StoreApps: len(c.StoreApps),
+		StartPins: len(c.StartPins) + len(c.StartTiles), TaskbarPins: len(c.TaskbarPins), DeviceName: c.DeviceName != ""}
+	for _, cat := range backup.Categories() {
+		s.Settings[cat] = 0
+	}
+	for _, st := range c.Settings {
+		s.Settings[st.Category]++
+	}
+	return s
+}
+
+// BackupProfiles lists the user's previous PCs the way the restore page does: one entry per
+// source device (its deviceprofile), newest backup first. A device whose profile cannot be
+// read is an error naming it, not a silent omission.
+func (c *Client) BackupProfiles(ctx context.Context) ([]BackupProfile, error) {
+	settings, err := c.WindowsSettings(ctx, "settingType eq 'backup'", DefaultPageSize)
+	if err != nil {
+		return nil, err
+	}
+	type device struct {
+		profileSetting string
+		contentSetting string
+		opaque         []string
+	}
+	devices := map[string]*device{}
+	var order []string
+	for _, s := range settings {
+		d := devices[s.WindowsDeviceID]
+		if d == nil {
+			d = &device{}
+			devices[s.WindowsDeviceID] = d
+			order = append(order, s.WindowsDeviceID)
+		}
+		switch s.PayloadType {
+		case backup.PayloadDeviceProfile:
+			d.profileSetting = s.ID
+		case backup.PayloadContent:
+			d.contentSetting = s.ID
+		default:
+			d.opaque = append(d.opaque, s.PayloadType)
+		}
+	}
+	var ids []string
+	for _, id := range order {
+		if devices[id].profileSetting != "" { // without a deviceprofile, Windows shows no entry
+			ids = append(ids, id)
+		}
+	}
+	profiles := make([]BackupProfile, len(ids))
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, fetchConcurrency)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			d := devices[id]
+			p, err := c.profile(ctx, id, d.profileSetting, d.contentSetting)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			sort.Strings(d.opaque)
+			p.Opaque = d.opaque
+			profiles[i] = *p
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(profiles, func(i, j int) bool {
+		a, b := profiles[i], profiles[j]
+		if !a.LastBackup.Equal(b.LastBackup) {
+			return a.LastBackup.After(b.LastBackup)
+		}
+		if a.DeviceName != b.DeviceName {
+			return a.DeviceName < b.DeviceName
+		}
+		return a.WindowsDeviceID < b.WindowsDeviceID
+	})
+	return profiles, nil
+}
+
+// latest returns the most recently modified instance.
+func latest(in []backup.WindowsSettingInstance) (backup.WindowsSettingInstance, bool) {
+	if len(in) == 0 {
+		return backup.WindowsSettingInstance{}, false
+	}
+	best := in[0]
+	for _, x := range in[1:] {
+		if x.LastModifiedDateTime.After(best.LastModifiedDateTime) {
+			best = x
+		}
+	}
+	return best, true
+}
+
+func (c *Client) profile(ctx context.Context, deviceID, profileSetting, contentSetting string) (*BackupProfile, error) {
+	inst, err := c.Instances(ctx, profileSetting)
+	if err != nil {
+		return nil, err
+	}
+	last, ok := latest(inst)
+	if !ok {
+		return nil, fmt.Errorf("backup of device %s: its deviceprofile has no instances", deviceID)
+	}
+	dp, err := backup.DecodeDeviceProfile(last.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("backup of device %s: %w", deviceID, err)
+	}
+	if !strings.EqualFold(backup.DeviceIDOf(dp.ProfileID), deviceID) {
+		return nil, fmt.Errorf("backup of device %s: its deviceprofile names profile %s", deviceID, dp.ProfileID)
+	}
+	p := &BackupProfile{
+		WindowsDeviceID: deviceID, DeviceName: dp.DeviceDisplayName, OSVersion: dp.OSVersion,
+		LastBackup: time.Unix(dp.LastFullBackupCompletedTime, 0).UTC(), Created: time.Unix(dp.CreatedTime, 0).UTC(),
+		Expires: last.ExpirationDateTime, Active: dp.IsActive, ContentSettingID: contentSetting,
+	}
+	if contentSetting == "" {
+		return p, nil
+	}
+	ci, err := c.Instances(ctx, contentSetting)
+	if err != nil {
+		return nil, err
+	}
+	if cl, ok := latest(ci); ok {
+		content, err := backup.DecodeContent(cl.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("backup of device %s (%s): %w", dp.DeviceDisplayName, deviceID, err)
+		}
+		p.Content = content
+		p.Summary = Summarize(content)
+	}
+	return p, nil
+}
