@@ -277,3 +277,20 @@ func TestInterruptedSigninExits130(t *testing.T) {
 		t.Fatalf("exit %d, want 130 after an interrupt; stderr:\n%s", code, r.errOut.String())
 	}
 }
+
+func TestSigninSimApproveSignsInAsTheNamedUserWithoutAPerson(t *testing.T) {
+	code, out, errOut := runCLI(t, "signin", "--json", "--sim-interval", "1s", "--sim-approve", "--user", "megan.bowen@contoso.com")
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	var who whoami
+	if err := json.Unmarshal([]byte(out), &who); err != nil || who.UPN != "megan.bowen@contoso.com" {
+		t.Fatalf("result %q (%v)", out, err)
+	}
+	if strings.Contains(errOut, "Backup-2026!") {
+		t.Fatal("the fixture password was printed")
+	}
+	if code, _, _ := runCLI(t, "signin", "--sim-approve", "--user", "nobody@contoso.com"); code != 2 {
+		t.Fatalf("--sim-approve with an unknown user: exit %d, want 2", code)
+	}
+}

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/tenant"
 )
 
@@ -41,6 +42,8 @@ type signinOptions struct {
 	noCache      bool
 	responseMode string
 	noBrowser    bool
+	simApprove   bool
+	scopes       []string
 }
 
 func newSigninCmd(s streams) *cobra.Command {
@@ -70,97 +73,112 @@ oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client
 			return runSignin(cmd.Context(), s, o)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&o.authority, "authority", "", "Entra authority URL, https://login.microsoftonline.com/<tenant-guid> (default: the simulated tenant, in-process)")
-	f.StringVar(&o.clientID, "client-id", "", "application (client) ID of a public client app registration")
-	f.StringVar(&o.flow, "flow", "device", "sign-in flow: device (device code) or browser (auth code + PKCE)")
-	f.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object")
-	f.StringVar(&o.user, "user", "", "UPN that must sign in (login hint, and the token cache key)")
-	f.StringVar(&o.fixtures, "fixtures", "", "simulated tenant: directory of tenant fixtures (default: embedded demo)")
-	f.StringVar(&o.tenant, "tenant", "", "simulated tenant: name or id of the tenant to sign in to (default: the first)")
-	f.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:0", "simulated tenant: address to serve on")
-	f.DurationVar(&o.simInterval, "sim-interval", 5*time.Second, "simulated tenant: device code polling interval it asks for (whole seconds)")
-	f.BoolVar(&o.noCache, "no-cache", false, "neither read nor write the token cache")
-	f.StringVar(&o.responseMode, "response-mode", "query", "browser flow: how the code comes back, query or form_post")
-	f.BoolVar(&o.noBrowser, "no-browser", false, "browser flow: print the sign-in URL instead of opening a browser")
-	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions([]string{"device", "browser"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("response-mode", cobra.FixedCompletions([]string{"query", "form_post"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.MarkFlagDirname("fixtures")
+	addSigninFlags(cmd, &o)
 	return cmd
 }
 
-func runSignin(ctx context.Context, s streams, o signinOptions) error {
+// session is a signed-in user and where to reach Graph for them.
+type session struct {
+	result    *auth.Result
+	authority string
+	graphURL  string
+	// sim is the in-process simulated tenant, when no --authority was given.
+	sim   *tenant.Server
+	close func()
+}
+
+// openSession signs in as o says: against the in-process simulated tenant, or a real authority.
+func openSession(ctx context.Context, s streams, o signinOptions) (*session, error) {
 	if o.flow != "device" && o.flow != "browser" {
-		return badInput("--flow %q: want device or browser", o.flow)
+		return nil, badInput("--flow %q: want device or browser", o.flow)
 	}
 	if o.responseMode != auth.ResponseModeQuery && o.responseMode != auth.ResponseModeFormPost {
-		return badInput("--response-mode %q: want query or form_post", o.responseMode)
+		return nil, badInput("--response-mode %q: want query or form_post", o.responseMode)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-
-	authority, clientID := o.authority, o.clientID
-	simulated := authority == ""
-	if simulated {
+	logger := slog.New(slog.DiscardHandler)
+	sess := &session{authority: o.authority, graphURL: graph.DefaultBaseURL, close: func() {}}
+	clientID := o.clientID
+	var simUser *tenant.User
+	if sess.authority == "" {
 		if clientID != "" {
-			return badInput("--client-id needs --authority; the simulated tenant's own client is used without it")
+			return nil, badInput("--client-id needs --authority; the simulated tenant's own client is used without it")
 		}
 		if o.simInterval < time.Second || o.simInterval%time.Second != 0 {
-			return badInput("--sim-interval %s: want whole seconds, at least 1s (Entra's interval is in seconds)", o.simInterval)
+			return nil, badInput("--sim-interval %s: want whole seconds, at least 1s (Entra's interval is in seconds)", o.simInterval)
 		}
 		if err := checkListenAddr(o.simAddr); err != nil {
-			return err
+			return nil, err
 		}
 		tenants, err := loadTenants(o.fixtures)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		t, err := pickTenant(tenants, o.tenant)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		if o.simApprove {
+			if simUser = findUser(t, o.user); simUser == nil {
+				return nil, badInput("--sim-approve needs --user naming one of %s's users", t.Name)
+			}
+			if o.flow != "device" {
+				return nil, badInput("--sim-approve works with --flow device")
+			}
 		}
 		srv, err := tenant.New(tenant.Config{Tenants: tenants, Logger: logger, DeviceCodeInterval: o.simInterval})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := srv.Start(o.simAddr); err != nil {
-			return fmt.Errorf("simulated tenant: cannot listen on %s: %w", o.simAddr, err)
+			return nil, fmt.Errorf("simulated tenant: cannot listen on %s: %w", o.simAddr, err)
 		}
-		defer func() {
+		sess.sim = srv
+		sess.close = func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			_ = srv.Shutdown(sctx)
-		}()
-		authority = srv.Authority(t.ID)
+		}
+		sess.authority = srv.Authority(t.ID)
+		sess.graphURL = srv.URL()
 		clientID = publicClientID(t)
 		if clientID == "" {
-			return badInput("simulated tenant %s (%s) has no public client app to sign in with; add one with public: true to its fixture", t.Name, t.Source)
+			sess.close()
+			return nil, badInput("simulated tenant %s (%s) has no public client app to sign in with; add one with public: true to its fixture", t.Name, t.Source)
 		}
 		fmt.Fprintf(s.errOut, "Simulated tenant %s (%s) at %s\n", t.Name, t.ID, srv.URL())
 		warnIfExposed(s, o.simAddr)
 	} else {
-		if o.tenant != "" || o.fixtures != "" {
-			return badInput("--tenant and --fixtures are for the simulated tenant; drop them with --authority")
+		if o.tenant != "" || o.fixtures != "" || o.simApprove {
+			return nil, badInput("--tenant, --fixtures and --sim-approve are for the simulated tenant; drop them with --authority")
 		}
 		if clientID == "" {
-			return badInput("--authority needs --client-id (the app registration's application ID)")
+			return nil, badInput("--authority needs --client-id (the app registration's application ID)")
 		}
-		if u, err := url.Parse(authority); err != nil || u.Scheme == "" || u.Host == "" {
-			return badInput("--authority %q: want a URL like https://login.microsoftonline.com/<tenant-guid>", authority)
+		if u, err := url.Parse(sess.authority); err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, badInput("--authority %q: want a URL like https://login.microsoftonline.com/<tenant-guid>", sess.authority)
 		}
 	}
-
-	client, err := auth.New(ctx, auth.Config{Authority: authority, ClientID: clientID, Logger: logger})
+	res, err := signIn(ctx, s, o, sess, clientID, simUser, logger)
 	if err != nil {
-		var de *auth.DiscoveryError
-		if errors.Is(err, auth.ErrBadAuthority) {
-			return badInput("--authority: %v", err)
-		}
-		if errors.As(err, &de) {
-			return fmt.Errorf("discovery at %s: %w", authority, err)
-		}
-		return err
+		sess.close()
+		return nil, err
 	}
+	sess.result = res
+	return sess, nil
+}
 
+func signIn(ctx context.Context, s streams, o signinOptions, sess *session, clientID string, simUser *tenant.User, logger *slog.Logger) (*auth.Result, error) {
+	client, err := auth.New(ctx, auth.Config{Authority: sess.authority, ClientID: clientID, Scopes: o.scopes, Logger: logger})
+	if err != nil {
+		if errors.Is(err, auth.ErrBadAuthority) {
+			return nil, badInput("--authority: %v", err)
+		}
+		var de *auth.DiscoveryError
+		if errors.As(err, &de) {
+			return nil, fmt.Errorf("discovery at %s: %w", sess.authority, err)
+		}
+		return nil, err
+	}
 	interactive := func(ctx context.Context) (*auth.Result, error) {
 		if o.flow == "browser" {
 			opts := auth.BrowserOptions{Out: s.errOut, ResponseMode: o.responseMode, LoginHint: o.user}
@@ -169,15 +187,24 @@ func runSignin(ctx context.Context, s streams, o signinOptions) error {
 			}
 			return client.Browser(ctx, opts)
 		}
-		return client.DeviceCode(ctx, func(p auth.DeviceCodePrompt) {
+		var approveErr error
+		res, err := client.DeviceCode(ctx, func(p auth.DeviceCodePrompt) {
 			fmt.Fprintln(s.errOut, p.Message)
+			if simUser != nil {
+				fmt.Fprintf(s.errOut, "Approving as %s on the simulated tenant's page (--sim-approve)…\n", simUser.UPN)
+				approveErr = approveOnDevicePage(ctx, p.VerificationURI, p.UserCode, simUser)
+				return
+			}
 			fmt.Fprintf(s.errOut, "Waiting for you to sign in (the code expires at %s)…\n", p.ExpiresAt.Local().Format("15:04:05"))
 		})
+		if approveErr != nil {
+			return nil, approveErr
+		}
+		return res, err
 	}
-
 	// The in-process simulator has a new port and fresh codes every run, so its tokens are never cached.
 	var cache *auth.Cache
-	if !simulated && !o.noCache {
+	if sess.sim == nil && !o.noCache {
 		dir, err := auth.DefaultCacheDir()
 		if err != nil {
 			fmt.Fprintf(s.errOut, "warning: no token cache (%v)\n", err)
@@ -188,14 +215,42 @@ func runSignin(ctx context.Context, s streams, o signinOptions) error {
 	res, err := client.SignIn(ctx, cache, o.user, interactive)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return context.Canceled
+			return nil, context.Canceled
 		}
-		return fmt.Errorf("sign-in: %w", err)
+		return nil, fmt.Errorf("sign-in: %w", err)
 	}
+	return res, nil
+}
 
+// approveOnDevicePage does what the person would do on the simulator's device sign-in page.
+func approveOnDevicePage(ctx context.Context, pageURL, userCode string, u *tenant.User) error {
+	form := url.Values{"user_code": {userCode}, "username": {u.UPN}, "password": {u.Password}, "action": {"approve"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, pageURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("approving on the simulated device page: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("approving on the simulated device page: HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func runSignin(ctx context.Context, s streams, o signinOptions) error {
+	sess, err := openSession(ctx, s, o)
+	if err != nil {
+		return err
+	}
+	defer sess.close()
+	res := sess.result
 	who := whoami{
 		UPN: res.Identity.UPN, Name: res.Identity.Name, TenantID: res.Identity.TenantID,
-		ObjectID: res.Identity.ObjectID, Authority: authority, Flow: string(res.Flow),
+		ObjectID: res.Identity.ObjectID, Authority: sess.authority, Flow: string(res.Flow),
 		Expires: res.Expiry.UTC().Format(time.RFC3339),
 	}
 	if o.asJSON {
@@ -203,6 +258,36 @@ func runSignin(ctx context.Context, s streams, o signinOptions) error {
 	}
 	_, err = fmt.Fprintf(s.out, "Signed in as %s (%s)\n  tenant id  %s\n  object id  %s\n  authority  %s\n", who.UPN, who.Name, who.TenantID, who.ObjectID, who.Authority)
 	return err
+}
+
+func findUser(t *tenant.Tenant, upn string) *tenant.User {
+	for i := range t.Users {
+		if upn != "" && strings.EqualFold(t.Users[i].UPN, upn) {
+			return &t.Users[i]
+		}
+	}
+	return nil
+}
+
+// addSigninFlags adds the sign-in flags every command that signs in shares.
+func addSigninFlags(cmd *cobra.Command, o *signinOptions) {
+	f := cmd.Flags()
+	f.StringVar(&o.authority, "authority", "", "Entra authority URL, https://login.microsoftonline.com/<tenant-guid> (default: the simulated tenant, in-process)")
+	f.StringVar(&o.clientID, "client-id", "", "application (client) ID of a public client app registration")
+	f.StringVar(&o.flow, "flow", "device", "sign-in flow: device (device code) or browser (auth code + PKCE)")
+	f.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object")
+	f.StringVar(&o.user, "user", "", "UPN that must sign in (login hint, and the token cache key)")
+	f.StringVar(&o.fixtures, "fixtures", "", "simulated tenant: directory of tenant fixtures (default: embedded demo)")
+	f.StringVar(&o.tenant, "tenant", "", "simulated tenant: name or id of the tenant to sign in to (default: the first)")
+	f.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:0", "simulated tenant: address to serve on")
+	f.DurationVar(&o.simInterval, "sim-interval", 5*time.Second, "simulated tenant: device code polling interval it asks for (whole seconds)")
+	f.BoolVar(&o.simApprove, "sim-approve", false, "simulated tenant: approve the device code as --user with its fixture password (for scripts)")
+	f.BoolVar(&o.noCache, "no-cache", false, "neither read nor write the token cache")
+	f.StringVar(&o.responseMode, "response-mode", "query", "browser flow: how the code comes back, query or form_post")
+	f.BoolVar(&o.noBrowser, "no-browser", false, "browser flow: print the sign-in URL instead of opening a browser")
+	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions([]string{"device", "browser"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("response-mode", cobra.FixedCompletions([]string{"query", "form_post"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagDirname("fixtures")
 }
 
 func pickTenant(tenants []*tenant.Tenant, want string) (*tenant.Tenant, error) {
