@@ -6,7 +6,7 @@ type Device struct {
 	// OS is the full version string, e.g. 10.0.22631.4317.
 	OS      string `yaml:"os" json:"os"`
 	Edition string `yaml:"edition" json:"edition"`
-	// Join is entra, hybrid, registered or none.
+	// Join is entra, hybrid, registered, domain, onPremDrs or none.
 	Join string `yaml:"join" json:"join"`
 	// Provisioning is how the device is being set up (userDriven, selfDeploying, …).
 	Provisioning string `yaml:"provisioning" json:"provisioning"`
@@ -23,11 +23,14 @@ type Device struct {
 	TenantID string `yaml:"tenantId,omitempty" json:"tenantId,omitempty"`
 }
 
-// Join types.
+// Join types. Domain and onPremDrs are kept apart from none because dsregcmd tells them
+// apart and an admin reading "not joined" for a domain-joined PC would look in the wrong place.
 const (
 	JoinEntra      = "entra"
 	JoinHybrid     = "hybrid"
 	JoinRegistered = "registered"
+	JoinDomain     = "domain"    // on-premises Active Directory only
+	JoinOnPremDRS  = "onPremDrs" // joined to an on-premises device registration service (AD FS)
 	JoinNone       = "none"
 )
 

@@ -63,6 +63,8 @@ oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client
 	root.SetOut(s.out)
 	root.SetErr(s.errOut)
 	root.AddCommand(newVersionCmd(s), newServeCmd(s), newSigninCmd(s))
+	root.AddCommand(newBackupsCmd(s))
+	root.AddCommand(newCheckCmd(s))
 	return root
 }
 

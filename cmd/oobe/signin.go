@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/tenant"
 )
@@ -79,6 +81,8 @@ oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client
 
 // session is a signed-in user and where to reach Graph for them.
 type session struct {
+	client    *auth.Client
+	mu        sync.Mutex
 	result    *auth.Result
 	authority string
 	graphURL  string
@@ -158,26 +162,41 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 			return nil, badInput("--authority %q: want a URL like https://login.microsoftonline.com/<tenant-guid>", sess.authority)
 		}
 	}
-	res, err := signIn(ctx, s, o, sess, clientID, simUser, logger)
+	client, res, err := signIn(ctx, s, o, sess, clientID, simUser, logger)
 	if err != nil {
 		sess.close()
 		return nil, err
 	}
-	sess.result = res
+	sess.client, sess.result = client, res
 	return sess, nil
 }
 
-func signIn(ctx context.Context, s streams, o signinOptions, sess *session, clientID string, simUser *tenant.User, logger *slog.Logger) (*auth.Result, error) {
+// token is the session's graph.TokenSource: the access token, refreshed when it is about to expire.
+func (sess *session) token(ctx context.Context) (string, error) {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if (clock.Real{}).Now().Add(2*time.Minute).Before(sess.result.Expiry) || sess.result.RefreshToken == "" {
+		return sess.result.AccessToken, nil
+	}
+	res, err := sess.client.Refresh(ctx, sess.result.RefreshToken)
+	if err != nil {
+		return "", fmt.Errorf("refreshing the access token: %w", err)
+	}
+	sess.result = res
+	return res.AccessToken, nil
+}
+
+func signIn(ctx context.Context, s streams, o signinOptions, sess *session, clientID string, simUser *tenant.User, logger *slog.Logger) (*auth.Client, *auth.Result, error) {
 	client, err := auth.New(ctx, auth.Config{Authority: sess.authority, ClientID: clientID, Scopes: o.scopes, Logger: logger})
 	if err != nil {
 		if errors.Is(err, auth.ErrBadAuthority) {
-			return nil, badInput("--authority: %v", err)
+			return nil, nil, badInput("--authority: %v", err)
 		}
 		var de *auth.DiscoveryError
 		if errors.As(err, &de) {
-			return nil, fmt.Errorf("discovery at %s: %w", sess.authority, err)
+			return nil, nil, fmt.Errorf("discovery at %s: %w", sess.authority, err)
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	interactive := func(ctx context.Context) (*auth.Result, error) {
 		if o.flow == "browser" {
@@ -215,11 +234,11 @@ func signIn(ctx context.Context, s streams, o signinOptions, sess *session, clie
 	res, err := client.SignIn(ctx, cache, o.user, interactive)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return nil, context.Canceled
+			return nil, nil, context.Canceled
 		}
-		return nil, fmt.Errorf("sign-in: %w", err)
+		return nil, nil, fmt.Errorf("sign-in: %w", err)
 	}
-	return res, nil
+	return client, res, nil
 }
 
 // approveOnDevicePage does what the person would do on the simulator's device sign-in page.

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/restore"
+)
+
+// backupScopes are the delegated Graph permissions listing backups needs.
+var backupScopes = append(auth.DefaultScopes(), "UserWindowsSettings.Read")
+
+// backupsReport is what `oobe backups --json` prints.
+type backupsReport struct {
+	User     string          `json:"user"`
+	Profiles []profileReport `json:"profiles"`
+}
+
+type profileReport struct {
+	graph.BackupProfile
+	Release       string `json:"release,omitempty"`
+	LastBackupAgo string `json:"lastBackupAgo"`
+}
+
+func newBackupsCmd(s streams) *cobra.Command {
+	var o signinOptions
+	cmd := &cobra.Command{
+		Use:   "backups",
+		Short: "Sign in and list your backups as the restore page will show them",
+		Long: `Sign in and list the signed-in user's backup profiles the way the OOBE restore
+page shows them: one per previous PC, newest backup first, with the device name,
+the last backup time, the Windows version and what the backup contains.
+
+The simulated tenant is used by default; with --authority and --client-id the
+same code reads real Microsoft Graph (permission UserWindowsSettings.Read).
+What Windows keeps opaque is shown as opaque, never guessed.`,
+		Example: `# The demo user's previous PCs, approving the sign-in from the script:
+oobe backups --user adele.vance@contoso.com --sim-approve
+
+# A real tenant:
+oobe backups --authority https://login.microsoftonline.com/<tenant-guid> --client-id <app-id>`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.scopes = backupScopes
+			return runBackups(cmd.Context(), s, o)
+		},
+	}
+	addSigninFlags(cmd, &o)
+	return cmd
+}
+
+func runBackups(ctx context.Context, s streams, o signinOptions) error {
+	sess, err := openSession(ctx, s, o)
+	if err != nil {
+		return err
+	}
+	defer sess.close()
+	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token})
+	if err != nil {
+		return err
+	}
+	profiles, err := gc.BackupProfiles(ctx)
+	if err != nil {
+		return fmt.Errorf("listing backups: %w", err)
+	}
+	now := clock.Real{}.Now()
+	rep := backupsReport{User: sess.result.Identity.UPN, Profiles: []profileReport{}}
+	for _, p := range profiles {
+		pr := profileReport{BackupProfile: p, LastBackupAgo: ago(now, p.LastBackup)}
+		if v, err := restore.ParseVersion(p.OSVersion); err == nil {
+			pr.Release = v.Release()
+		}
+		rep.Profiles = append(rep.Profiles, pr)
+	}
+	if o.asJSON {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return printBackups(s.out, rep)
+}
+
+func printBackups(w io.Writer, rep backupsReport) error {
+	if len(rep.Profiles) == 0 {
+		_, err := fmt.Fprintf(w, "No backups for %s: the restore page will not show, and Intune reports %q.\n", rep.User, backup.StatusNoBackups)
+		return err
+	}
+	fmt.Fprintf(w, "Previous PCs for %s (%d)\n", rep.User, len(rep.Profiles))
+	for _, p := range rep.Profiles {
+		release := p.Release
+		if release == "" {
+			release = "Windows"
+		}
+		fmt.Fprintf(w, "\n  %s\n", p.DeviceName)
+		fmt.Fprintf(w, "    %s (%s)\n", release, p.OSVersion)
+		fmt.Fprintf(w, "    last backup %s (%s)\n", p.LastBackupAgo, p.LastBackup.UTC().Format("2 Jan 2006 15:04 UTC"))
+		if !p.Expires.IsZero() {
+			fmt.Fprintf(w, "    kept until %s\n", p.Expires.UTC().Format("2 Jan 2006"))
+		}
+		if p.Summary != nil {
+			fmt.Fprintf(w, "    contains %s\n", describeContent(p.Summary))
+		}
+		if len(p.Opaque) > 0 {
+			fmt.Fprintf(w, "    opaque (kept by Windows): %s\n", strings.Join(p.Opaque, ", "))
+		}
+		if p.Summary == nil && len(p.Opaque) == 0 {
+			fmt.Fprintln(w, "    contents not listed by Graph")
+		}
+	}
+	return nil
+}
+
+// describeContent says what a backup holds in the Windows Backup app's words.
+func describeContent(c *graph.ContentSummary) string {
+	var parts []string
+	var cats []string
+	total := 0
+	for cat, n := range c.Settings {
+		if n > 0 {
+			cats = append(cats, fmt.Sprintf("%s %d", cat, n))
+			total += n
+		}
+	}
+	sort.Strings(cats)
+	if total > 0 {
+		parts = append(parts, fmt.Sprintf("%s (%s)", plural(total, "setting"), strings.Join(cats, ", ")))
+	}
+	for _, x := range []struct {
+		n    int
+		what string
+	}{{c.WiFi, "Wi-Fi network"}, {c.StoreApps, "Store app"}, {c.StartPins, "Start pin"}, {c.TaskbarPins, "taskbar pin"}} {
+		if x.n > 0 {
+			parts = append(parts, plural(x.n, x.what))
+		}
+	}
+	if c.DeviceName {
+		parts = append(parts, "the device name")
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// ago says how long before now t was, as the restore page does ("3 days ago").
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return "in the future"
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute") + " ago"
+	case d < 24*time.Hour:
+		return plural(int(d/time.Hour), "hour") + " ago"
+	case d < 60*24*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day") + " ago"
+	default:
+		return plural(int(d/(30*24*time.Hour)), "month") + " ago"
+	}
+}

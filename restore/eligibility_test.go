@@ -1,0 +1,401 @@
+package restore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/oobe-dev/oobe/backup"
+)
+
+// eligible is an input every rule passes: the baseline each case changes one thing of.
+func eligible() Input {
+	return Input{
+		Device: Device{
+			OS: "10.0.22631.4317", Edition: "Enterprise", Join: JoinEntra,
+			Provisioning: ProvisioningUserDriven, Cloud: CloudGlobal,
+		},
+		RestorePage: new(RestorePageEnabled),
+		Backups:     new(3),
+		Access:      &Access{},
+	}
+}
+
+func reasonIDs(rs []Reason) []string {
+	ids := []string{}
+	for _, r := range rs {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+func mustEvaluate(t *testing.T, in Input) Eligibility {
+	t.Helper()
+	e, err := Evaluate(in)
+	if err != nil {
+		t.Fatalf("Evaluate: %v", err)
+	}
+	return e
+}
+
+func TestEveryRuleHasCodeDataAndASource(t *testing.T) {
+	if len(evaluators) != len(rules) {
+		t.Fatalf("%d evaluators for %d rules", len(evaluators), len(rules))
+	}
+	for _, r := range rules {
+		if evaluators[r.ID] == nil {
+			t.Errorf("rule %s has no evaluator", r.ID)
+		}
+		if r.Source == "" || r.Requirement == "" || r.Name == "" {
+			t.Errorf("rule %s lacks a name, requirement or source: %+v", r.ID, r)
+		}
+	}
+	for _, m := range minimumBuilds {
+		if m.Source == "" {
+			t.Errorf("minimum build %d has no source", m.Build)
+		}
+	}
+	for _, e := range editions {
+		if !e.Supported && (e.Why == "" || e.Fix == "" || e.Source == "") {
+			t.Errorf("unsupported edition %s lacks why, fix or source", e.Name)
+		}
+	}
+}
+
+func TestTheBaselineIsEligibleWithEveryRulePassed(t *testing.T) {
+	e := mustEvaluate(t, eligible())
+	if !e.Eligible || e.Status != "" || len(e.Reasons) != 0 || len(e.Notes) != 0 || !e.Complete() {
+		t.Fatalf("baseline = %+v, want eligible, no status, reasons or notes", e)
+	}
+	var ids []string
+	for _, c := range e.Checks {
+		ids = append(ids, c.ID)
+		if c.State != CheckPassed || c.Detail == "" || c.Source == "" {
+			t.Errorf("check %s = %+v, want passed with a detail and source", c.ID, c)
+		}
+	}
+	want := []string{ReasonRestorePageOff, ReasonWindowsTooOld, ReasonNotEntraJoined, ReasonProvisioningUnsupported,
+		ReasonEditionUnsupported, ReasonSharedDevice, ReasonSovereignCloud, ReasonNoBackups, ReasonAccessBlocked}
+	if !slices.Equal(ids, want) {
+		t.Fatalf("check order = %v, want %v", ids, want)
+	}
+}
+
+func TestEachRuleAloneFailsWithItsReasonAndStatus(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(*Input)
+		id     string
+		status string
+	}{
+		{"restore page notConfigured is off", func(in *Input) { in.RestorePage = new(RestorePageNotConfigured) }, ReasonRestorePageOff, backup.StatusNoPolicyAssigned},
+		{"restore page disabled", func(in *Input) { in.RestorePage = new(RestorePageDisabled) }, ReasonRestorePageOff, backup.StatusNoPolicyAssigned},
+		{"Windows 10 22H2", func(in *Input) { in.Device.OS = "10.0.19045.6216" }, ReasonWindowsTooOld, backup.StatusNotApplicable},
+		{"Windows 11 21H2", func(in *Input) { in.Device.OS = "10.0.22000.3260" }, ReasonWindowsTooOld, backup.StatusNotApplicable},
+		{"hybrid joined", func(in *Input) { in.Device.Join = JoinHybrid }, ReasonNotEntraJoined, backup.StatusNotApplicable},
+		{"Entra registered", func(in *Input) { in.Device.Join = JoinRegistered }, ReasonNotEntraJoined, backup.StatusNotApplicable},
+		{"domain joined only", func(in *Input) { in.Device.Join = JoinDomain }, ReasonNotEntraJoined, backup.StatusNotApplicable},
+		{"on-premises DRS joined", func(in *Input) { in.Device.Join = JoinOnPremDRS }, ReasonNotEntraJoined, backup.StatusNotApplicable},
+		{"not joined", func(in *Input) { in.Device.Join = JoinNone }, ReasonNotEntraJoined, backup.StatusNotApplicable},
+		{"self-deploying", func(in *Input) { in.Device.Provisioning = ProvisioningSelfDeploying }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
+		{"pre-provisioned", func(in *Input) { in.Device.Provisioning = ProvisioningPreProvisioned }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
+		{"Autopilot reset", func(in *Input) { in.Device.Provisioning = ProvisioningAutopilotReset }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
+		{"Settings app enrollment", func(in *Input) { in.Device.Provisioning = ProvisioningSettingsApp }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
+		{"Group Policy enrollment", func(in *Input) { in.Device.Provisioning = ProvisioningGroupPolicy }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
+		{"co-management", func(in *Input) { in.Device.Provisioning = ProvisioningCoManagement }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
+		{"Windows 11 SE", func(in *Input) { in.Device.Edition = "CloudEdition" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
+		{"IoT Enterprise", func(in *Input) { in.Device.Edition = "IoTEnterprise" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
+		{"IoT Enterprise LTSC", func(in *Input) { in.Device.Edition = "IoTEnterpriseLTSC" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
+		{"Holographic", func(in *Input) { in.Device.Edition = "Holographic" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
+		{"Team", func(in *Input) { in.Device.Edition = "Team" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
+		{"Home cannot enroll", func(in *Input) { in.Device.Edition = "Home" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
+		{"shared device", func(in *Input) { in.Device.Shared = true }, ReasonSharedDevice, backup.StatusNotApplicable},
+		{"GCC High", func(in *Input) { in.Device.Cloud = CloudGCCHigh }, ReasonSovereignCloud, backup.StatusNotApplicable},
+		{"21Vianet", func(in *Input) { in.Device.Cloud = Cloud21Vianet }, ReasonSovereignCloud, backup.StatusNotApplicable},
+		{"no backups", func(in *Input) { in.Backups = new(0) }, ReasonNoBackups, backup.StatusNoBackups},
+		{"Conditional Access blocks the restore app", func(in *Input) { in.Access = &Access{Blocked: true} }, ReasonAccessBlocked, backup.StatusFailed},
+		{"phishing-resistant MFA demanded", func(in *Input) { in.Access = &Access{PhishingResistantMFA: true} }, ReasonAccessBlocked, backup.StatusFailed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := eligible()
+			tc.change(&in)
+			e := mustEvaluate(t, in)
+			if e.Eligible {
+				t.Fatal("eligible, want not")
+			}
+			if got := reasonIDs(e.Reasons); !slices.Equal(got, []string{tc.id}) {
+				t.Fatalf("reasons = %v, want only %s", got, tc.id)
+			}
+			if e.Status != tc.status {
+				t.Errorf("status = %q, want %q", e.Status, tc.status)
+			}
+			r := e.Reasons[0]
+			if r.Message == "" || r.Fix == "" {
+				t.Errorf("reason %+v lacks a message or fix", r)
+			}
+			for _, c := range e.Checks {
+				want := CheckPassed
+				if c.ID == tc.id {
+					want = CheckFailed
+					if c.Detail != r.Message || c.Fix != r.Fix {
+						t.Errorf("failed check %+v does not carry the reason", c)
+					}
+				}
+				if c.State != want {
+					t.Errorf("check %s = %s, want %s", c.ID, c.State, want)
+				}
+			}
+		})
+	}
+}
+
+func TestEveryFailingRuleIsReportedNotOnlyTheFirst(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(*Input)
+		ids    []string
+		status string
+	}{
+		{"old domain PC", func(in *Input) {
+			in.Device.OS, in.Device.Join, in.Device.Provisioning = "10.0.19045.5011", JoinHybrid, ProvisioningGroupPolicy
+		}, []string{ReasonWindowsTooOld, ReasonNotEntraJoined, ReasonProvisioningUnsupported}, backup.StatusNotApplicable},
+		{"tenant off outranks a bad device", func(in *Input) {
+			in.RestorePage = new(RestorePageNotConfigured)
+			in.Device.Shared = true
+		}, []string{ReasonRestorePageOff, ReasonSharedDevice}, backup.StatusNoPolicyAssigned},
+		{"kiosk", func(in *Input) {
+			in.Device.Edition, in.Device.Provisioning, in.Device.Shared, in.Device.Cloud = "IoTEnterprise", ProvisioningSelfDeploying, true, CloudGCCHigh
+		}, []string{ReasonProvisioningUnsupported, ReasonEditionUnsupported, ReasonSharedDevice, ReasonSovereignCloud}, backup.StatusNotApplicable},
+		{"blocked access outranks no backups", func(in *Input) {
+			in.Backups = new(0)
+			in.Access = &Access{Blocked: true, PhishingResistantMFA: true}
+		}, []string{ReasonNoBackups, ReasonAccessBlocked}, backup.StatusFailed},
+		{"a device rule outranks the user's", func(in *Input) {
+			in.Device.Cloud = Cloud21Vianet
+			in.Backups = new(0)
+		}, []string{ReasonSovereignCloud, ReasonNoBackups}, backup.StatusNotApplicable},
+		{"everything wrong at once", func(in *Input) {
+			in.RestorePage = new(RestorePageDisabled)
+			in.Device = Device{OS: "10.0.22631.3000", Edition: "Team", Join: JoinRegistered, Provisioning: ProvisioningAutopilotReset, Shared: true, Cloud: CloudGCCHigh}
+			in.Backups = new(0)
+			in.Access = &Access{Blocked: true}
+		}, []string{ReasonRestorePageOff, ReasonWindowsTooOld, ReasonNotEntraJoined, ReasonProvisioningUnsupported,
+			ReasonEditionUnsupported, ReasonSharedDevice, ReasonSovereignCloud, ReasonNoBackups, ReasonAccessBlocked}, backup.StatusNoPolicyAssigned},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := eligible()
+			tc.change(&in)
+			e := mustEvaluate(t, in)
+			if e.Eligible {
+				t.Fatal("eligible, want not")
+			}
+			if got := reasonIDs(e.Reasons); !slices.Equal(got, tc.ids) {
+				t.Fatalf("reasons = %v, want %v", got, tc.ids)
+			}
+			if e.Status != tc.status {
+				t.Errorf("status = %q, want %q", e.Status, tc.status)
+			}
+		})
+	}
+}
+
+func TestMinimumBuildsFailOneBelowAndPassAtTheMinimum(t *testing.T) {
+	cases := []struct {
+		os       string
+		eligible bool
+	}{
+		{"10.0.22621.3957", false}, {"10.0.22621.3958", true}, {"10.0.22621.3959", true},
+		{"10.0.22631.3957", false}, {"10.0.22631.3958", true},
+		{"10.0.26100.4769", false}, {"10.0.26100.4770", true},
+		// The Intune page's 26100.1301 is not enough: the Windows page's 4770 is the rule.
+		{"10.0.26100.1301", false},
+		// 26200 (25H2) qualifies from its first build; the build below it is 24H2's.
+		{"10.0.26199.100", false}, {"10.0.26200.0", true}, {"10.0.26200.1", true}, {"10.0.27000.0", true},
+		// 22623 is 22H2 with its enablement package: 22621's update numbers apply.
+		{"10.0.22623.3957", false}, {"10.0.22623.3958", true},
+		// Below 22H2 nothing helps, however new the update.
+		{"10.0.22000.9999", false}, {"10.0.19045.9999", false}, {"10.0.19044.6000", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.os, func(t *testing.T) {
+			in := eligible()
+			in.Device.OS = tc.os
+			e := mustEvaluate(t, in)
+			if e.Eligible != tc.eligible {
+				t.Fatalf("eligible = %v, want %v (reasons %v)", e.Eligible, tc.eligible, e.Reasons)
+			}
+			if !tc.eligible && !slices.Equal(reasonIDs(e.Reasons), []string{ReasonWindowsTooOld}) {
+				t.Fatalf("reasons = %v, want windowsTooOld", reasonIDs(e.Reasons))
+			}
+		})
+	}
+}
+
+func TestAnOldWindows11BuildPassesWithQualityUpdatesAndANote(t *testing.T) {
+	cases := []struct {
+		os       string
+		iqu      bool
+		eligible bool
+		note     bool
+	}{
+		{"10.0.22621.3880", true, true, true},
+		{"10.0.22631.2861", true, true, true},
+		{"10.0.26100.1742", true, true, true},
+		{"10.0.26100.1742", false, false, false},
+		{"10.0.26100.4770", true, true, false}, // at the minimum: nothing to note
+		{"10.0.26200.0", true, true, false},
+		// Quality updates patch the release, they do not upgrade it.
+		{"10.0.22000.2538", true, false, false},
+		{"10.0.19045.5011", true, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%s with quality updates %v", tc.os, tc.iqu), func(t *testing.T) {
+			in := eligible()
+			in.Device.OS, in.Device.InstallQualityUpdates = tc.os, tc.iqu
+			e := mustEvaluate(t, in)
+			if e.Eligible != tc.eligible {
+				t.Fatalf("eligible = %v, want %v (reasons %v)", e.Eligible, tc.eligible, e.Reasons)
+			}
+			gotNote := slices.Equal(reasonIDs(e.Notes), []string{NoteQualityUpdateRequired})
+			if gotNote != tc.note || (!tc.note && len(e.Notes) != 0) {
+				t.Fatalf("notes = %v, want qualityUpdateRequired: %v", reasonIDs(e.Notes), tc.note)
+			}
+			if tc.note && (!strings.Contains(e.Notes[0].Message, tc.os) || e.Notes[0].Fix == "") {
+				t.Errorf("note %+v should name the build and say what to do", e.Notes[0])
+			}
+			if !tc.eligible && !tc.iqu && !strings.Contains(e.Reasons[0].Fix, "Install Windows quality updates") {
+				t.Errorf("fix %q should point at the ESP setting", e.Reasons[0].Fix)
+			}
+		})
+	}
+}
+
+func TestRulesNotCheckedDoNotCountAgainstTheDevice(t *testing.T) {
+	in := Input{Device: Device{OS: "10.0.26100.4946", Join: JoinEntra}}
+	e := mustEvaluate(t, in)
+	if !e.Eligible || e.Status != "" || e.Complete() {
+		t.Fatalf("got eligible=%v status=%q complete=%v, want eligible as far as checked", e.Eligible, e.Status, e.Complete())
+	}
+	want := []string{ReasonRestorePageOff, ReasonProvisioningUnsupported, ReasonEditionUnsupported, ReasonSovereignCloud, ReasonNoBackups, ReasonAccessBlocked}
+	if got := e.NotChecked(); !slices.Equal(got, want) {
+		t.Fatalf("not checked = %v, want %v", got, want)
+	}
+	for _, c := range e.Checks {
+		if c.State == CheckNotChecked && !strings.HasPrefix(c.Detail, "not checked: ") {
+			t.Errorf("check %s detail %q should say why it was not checked", c.ID, c.Detail)
+		}
+	}
+
+	in.Device.Join = JoinHybrid
+	e = mustEvaluate(t, in)
+	if e.Eligible || e.Status != backup.StatusNotApplicable {
+		t.Fatalf("a checked failing rule must still fail: %+v", e)
+	}
+}
+
+func TestEditionAliasesAreWhatWindowsReports(t *testing.T) {
+	for alias, want := range map[string]CheckState{"Professional": CheckPassed, "Core": CheckFailed, "ProfessionalEducation": CheckPassed, "IoTEnterpriseS": CheckFailed, "SE": CheckFailed} {
+		in := eligible()
+		in.Device.Edition = alias
+		e := mustEvaluate(t, in)
+		if got := e.Checks[4].State; got != want {
+			t.Errorf("edition %s: %s, want %s", alias, got, want)
+		}
+	}
+}
+
+func TestEvaluateRefusesInputItCannotJudge(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(*Input)
+		field  string
+	}{
+		{"no OS", func(in *Input) { in.Device.OS = "" }, "os"},
+		{"malformed OS", func(in *Input) { in.Device.OS = "22631.4317" }, "os"},
+		{"not Windows 10 or 11", func(in *Input) { in.Device.OS = "6.3.9600.0" }, "os"},
+		{"unknown edition", func(in *Input) { in.Device.Edition = "Ultimate" }, "edition"},
+		{"edition in the wrong case", func(in *Input) { in.Device.Edition = "enterprise" }, "edition"},
+		{"unknown join", func(in *Input) { in.Device.Join = "azuread" }, "join"},
+		{"unknown provisioning", func(in *Input) { in.Device.Provisioning = "whiteGlove" }, "provisioning"},
+		{"unknown cloud", func(in *Input) { in.Device.Cloud = "gcc" }, "cloud"},
+		{"unknown architecture", func(in *Input) { in.Device.Architecture = "amd64" }, "architecture"},
+		{"long device name", func(in *Input) { in.Device.Name = "CONTOSO-LAPTOP-0001" }, "name"},
+		{"device id not a GUID", func(in *Input) { in.Device.DeviceID = "f7773c63" }, "deviceId"},
+		{"tenant id not a GUID", func(in *Input) { in.Device.TenantID = "contoso.com" }, "tenantId"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := eligible()
+			tc.change(&in)
+			_, err := Evaluate(in)
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Fatalf("err = %v, want a FieldError naming %s", err, tc.field)
+			}
+		})
+	}
+	in := eligible()
+	in.RestorePage = new("on")
+	if _, err := Evaluate(in); err == nil || !strings.Contains(err.Error(), "enabled, disabled, notConfigured") {
+		t.Errorf("restore page %q: err = %v, want the allowed states", "on", err)
+	}
+	in = eligible()
+	in.Backups = new(-1)
+	if _, err := Evaluate(in); err == nil {
+		t.Error("a negative backup count was accepted")
+	}
+}
+
+func TestEligibilityJSONHasTheDocumentedShape(t *testing.T) {
+	in := eligible()
+	in.Device.Join = JoinHybrid
+	in.Device.OS, in.Device.InstallQualityUpdates = "10.0.22631.3000", true
+	e := mustEvaluate(t, in)
+	data, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]json.RawMessage
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, 0, len(got))
+	for k := range got {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if want := []string{"checks", "eligible", "notes", "reasons", "status"}; !slices.Equal(keys, want) {
+		t.Fatalf("keys = %v, want %v", keys, want)
+	}
+	var reasons []map[string]string
+	if err := json.Unmarshal(got["reasons"], &reasons); err != nil || len(reasons) != 1 {
+		t.Fatalf("reasons = %s", got["reasons"])
+	}
+	if r := reasons[0]; r["id"] != ReasonNotEntraJoined || r["message"] == "" || r["fix"] == "" || len(r) != 3 {
+		t.Fatalf("reason = %v, want exactly id, message, fix", r)
+	}
+	if !strings.Contains(string(got["notes"]), NoteQualityUpdateRequired) {
+		t.Fatalf("notes = %s", got["notes"])
+	}
+
+	empty, _ := json.Marshal(mustEvaluate(t, eligible()))
+	if !strings.Contains(string(empty), `"reasons":[]`) || !strings.Contains(string(empty), `"notes":[]`) {
+		t.Fatalf("empty lists must be [] not null: %s", empty)
+	}
+}
+
+func TestMinimumBuildsKeepTheDecidedValues(t *testing.T) {
+	want := map[int]int{22621: 3958, 22631: 3958, 26100: 4770, 26200: 0}
+	got := map[int]int{}
+	for _, m := range MinimumBuilds() {
+		got[m.Build] = m.UBR
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("minimum builds = %v, want %v", got, want)
+	}
+}
