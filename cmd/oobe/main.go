@@ -64,6 +64,7 @@ oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client
 	root.SetErr(s.errOut)
 	root.AddCommand(newVersionCmd(s), newServeCmd(s), newSigninCmd(s))
 	root.AddCommand(newBackupsCmd(s))
+	root.AddCommand(newDeviceCmd(s))
 	root.AddCommand(newCheckCmd(s))
 	return root
 }

@@ -1,0 +1,42 @@
+package device
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestShowSummarizesTheDevice(t *testing.T) {
+	s := Sample(testProfile("10.0.19045.6216"))
+	s.Policies = []Policy{{Category: "personalization", Name: "theme", Value: json.RawMessage(`"light"`), Source: "Contoso baseline"}}
+	s.LastRestore = &RestoreRecord{SourceDeviceName: "ADELE-OLDER", SourceOSVersion: "10.0.19045.6216", Checksum: "x", Counts: map[string]int{"applied": 12, "keptByPolicy": 1, "failed": 0}}
+	d := mustOpen(t, mustInit(t, s))
+	var b strings.Builder
+	if err := Show(&b, d, 0); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"ADELE-OLD: Windows 10 22H2 (10.0.19045.6216), Enterprise, x64\n",
+		"device id        0b9d1f7e-1c5a-4a8e-9f38-2d0b6f0c4e11",
+		"Settings: 18 (accessibility 4, accountsAndWifi 1, personalization 5, language 3, other 3, windowsUpdate 2)",
+		`personalization/theme               "light"  (policy: Contoso baseline)`,
+		"Contoso-Corp   wpa2Enterprise",
+		"Start tiles: 4",
+		"Taskbar pins: 2",
+		"MDM policies: 1",
+		"Backups: none yet",
+		"Last restore: from ADELE-OLDER (10.0.19045.6216): 12 applied, 1 kept by policy\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, out)
+		}
+	}
+	b.Reset()
+	if err := Show(&b, d, 2); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.Contains(out, "… and 16 more") || !strings.Contains(out, "… and 1 more (--all") || strings.Contains(out, "language/") {
+		t.Errorf("a summary limited to 2 entries a list:\n%s", out)
+	}
+}
