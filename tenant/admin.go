@@ -71,7 +71,13 @@ type rotateResult struct {
 	Kids   []string `json:"kids"`
 }
 
+// handleRotate rotates a tenant's keys. Like /_oobe/faults it wants a JSON content type (the body
+// is ignored), which a cross-site form post cannot send without a CORS preflight.
 func (s *Server) handleRotate(w http.ResponseWriter, r *http.Request) {
+	if !isJSON(r) {
+		writeJSON(w, http.StatusUnsupportedMediaType, adminError{"send Content-Type: application/json (the body may be empty)"})
+		return
+	}
 	ts := s.tenantBySegment(r.PathValue("tid"))
 	if ts == nil {
 		writeJSON(w, http.StatusNotFound, adminError{"no such tenant: use a tenant GUID from /_oobe/tenants"})
@@ -129,7 +135,7 @@ func (s *Server) handleFaults(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+	if !isJSON(r) {
 		writeJSON(w, http.StatusUnsupportedMediaType, adminError{"send the fault as application/json"})
 		return
 	}
@@ -149,4 +155,10 @@ func (s *Server) handleFaults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// isJSON reports whether the request says its body is application/json.
+func isJSON(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "application/json"
 }

@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -9,6 +10,17 @@ import (
 
 // challengeRE is a PKCE code_challenge: 43 to 128 unreserved characters (RFC 7636 §4.2).
 var challengeRE = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
+
+// errResponseType refuses every response_type but code. Entra answers the implicit and hybrid
+// types it advertises with AADSTS700054 when the app has not enabled them; in the simulator no
+// app has.
+func errResponseType(rt string) *entraError {
+	if rt == "" {
+		return errMissingParam("response_type")
+	}
+	return &entraError{Err: "unsupported_response_type", Code: 700054, Desc: fmt.Sprintf(
+		"response_type '%s' is not enabled for the application. The simulator supports 'code' only.", clip(rt, 64))}
+}
 
 // signInTrouble is the heading Entra's error pages use.
 const signInTrouble = "Sorry, but we're having trouble signing you in."
@@ -66,8 +78,8 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rt := q.Get("response_type"); rt != "code" {
-		s.deliverError(w, r, fl, "unsupported_response_type", &entraError{Code: 700054,
-			Desc: "The simulator supports response_type 'code' only."})
+		e := errResponseType(rt)
+		s.deliverError(w, r, fl, e.Err, e)
 		return
 	}
 	scope, e := parseScope(q.Get("scope"), ts.t.Name)

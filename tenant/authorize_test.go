@@ -210,6 +210,10 @@ func TestAuthorizeErrorsGoBackToTheApp(t *testing.T) {
 		code   string
 	}{
 		{"an unsupported response type", func(q url.Values) { q.Set("response_type", "token") }, "unsupported_response_type", "AADSTS700054"},
+		{"an advertised implicit type (id_token)", func(q url.Values) { q.Set("response_type", "id_token") }, "unsupported_response_type", "AADSTS700054"},
+		{"an advertised hybrid type (code id_token)", func(q url.Values) { q.Set("response_type", "code id_token") }, "unsupported_response_type", "AADSTS700054"},
+		{"an advertised implicit type (id_token token)", func(q url.Values) { q.Set("response_type", "id_token token") }, "unsupported_response_type", "AADSTS700054"},
+		{"a missing response type", func(q url.Values) { q.Del("response_type") }, "invalid_request", "AADSTS900144"},
 		{"a missing scope", func(q url.Values) { q.Del("scope") }, "invalid_request", "AADSTS900144"},
 		{"a scope for another resource", func(q url.Values) { q.Set("scope", "https://management.azure.com/.default") }, "invalid_resource", "AADSTS500011"},
 		{"an unknown challenge method", func(q url.Values) { q.Set("code_challenge_method", "S512") }, "invalid_request", "AADSTS9002313"},

@@ -190,39 +190,47 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		s.renderPage(w, r, status, "device_signin", pd)
 	}
-	switch form.Get("action") {
+	action := form.Get("action")
+	switch action {
 	case "":
 		signin(http.StatusOK, nil)
-	case "deny":
-		if e := s.settleDevice(d, deviceDenied, ""); e != nil {
+		return
+	case "approve", "deny":
+	default:
+		signin(http.StatusBadRequest, &entraError{Code: 900144, Desc: "The action must be approve or deny."})
+		return
+	}
+	// Entra has the person sign in before asking whether to continue, so declining needs the
+	// credentials too: nobody who merely saw a code can cancel someone else's sign-in.
+	username, password := form.Get("username"), form.Get("password")
+	if strings.TrimSpace(username) == "" || password == "" {
+		signin(http.StatusBadRequest, &entraError{Code: 900144, Desc: "Enter your username and your password."})
+		return
+	}
+	u, e := checkCredentials(d.ts, username, password)
+	if e != nil {
+		s.log.Info("device code sign-in refused", "tenant", d.ts.id, "aadsts", e.Code, "trace_id", info(r).traceID)
+		signin(http.StatusBadRequest, e)
+		return
+	}
+	oid := strings.ToLower(u.ObjectID)
+	if action == "deny" {
+		if e := s.settleDevice(d, deviceDenied, oid); e != nil {
 			s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code", Error: s.pageError(r, e)})
 			return
 		}
-		s.log.Info("device code sign-in declined", "tenant", d.ts.id, "trace_id", info(r).traceID)
+		s.log.Info("device code sign-in declined", "tenant", d.ts.id, "oid", oid, "trace_id", info(r).traceID)
 		s.renderPage(w, r, http.StatusOK, "done", &pageData{Title: "Sign-in declined", Tenant: d.ts.t.Name,
 			Heading: "Sign-in declined",
 			Message: "You declined to sign in to " + d.app.Name + " on your device. You may now close this window."})
-	case "approve":
-		username, password := form.Get("username"), form.Get("password")
-		if strings.TrimSpace(username) == "" || password == "" {
-			signin(http.StatusBadRequest, &entraError{Code: 900144, Desc: "Enter your username and your password."})
-			return
-		}
-		u, e := checkCredentials(d.ts, username, password)
-		if e != nil {
-			s.log.Info("device code sign-in refused", "tenant", d.ts.id, "aadsts", e.Code, "trace_id", info(r).traceID)
-			signin(http.StatusBadRequest, e)
-			return
-		}
-		if e := s.settleDevice(d, deviceApproved, strings.ToLower(u.ObjectID)); e != nil {
-			s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code", Error: s.pageError(r, e)})
-			return
-		}
-		s.log.Info("device code sign-in approved", "tenant", d.ts.id, "oid", strings.ToLower(u.ObjectID), "trace_id", info(r).traceID)
-		s.renderPage(w, r, http.StatusOK, "done", &pageData{Title: "Signed in", Tenant: d.ts.t.Name,
-			Heading: u.DisplayName + ", you're signed in",
-			Message: "You have signed in to the " + d.app.Name + " application on your device. You may now close this window."})
-	default:
-		signin(http.StatusBadRequest, &entraError{Code: 900144, Desc: "The action must be approve or deny."})
+		return
 	}
+	if e := s.settleDevice(d, deviceApproved, oid); e != nil {
+		s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code", Error: s.pageError(r, e)})
+		return
+	}
+	s.log.Info("device code sign-in approved", "tenant", d.ts.id, "oid", oid, "trace_id", info(r).traceID)
+	s.renderPage(w, r, http.StatusOK, "done", &pageData{Title: "Signed in", Tenant: d.ts.t.Name,
+		Heading: u.DisplayName + ", you're signed in",
+		Message: "You have signed in to the " + d.app.Name + " application on your device. You may now close this window."})
 }

@@ -141,7 +141,7 @@ func TestDeviceCodeApprovedThroughThePageInSteps(t *testing.T) {
 func TestDeviceCodeDeniedIsDeclined(t *testing.T) {
 	h := newHarness(t)
 	dc := h.deviceCode(contosoID, contosoClient, "openid")
-	resp, body := h.post("/devicelogin", url.Values{"user_code": {dc.UserCode}, "action": {"deny"}})
+	resp, body := h.deviceLogin(dc.UserCode, adeleUPN, adelePassword, "deny")
 	if resp.StatusCode != http.StatusOK || !contains(body, "declined") {
 		t.Fatalf("denying: %d %s", resp.StatusCode, body)
 	}
@@ -152,6 +152,34 @@ func TestDeviceCodeDeniedIsDeclined(t *testing.T) {
 	resp, body = h.deviceLogin(dc.UserCode, adeleUPN, adelePassword, "approve")
 	if resp.StatusCode != http.StatusBadRequest || !contains(body, "AADSTS70018") {
 		t.Fatalf("approving a denied code: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestDenyingADeviceCodeNeedsTheUsersCredentials(t *testing.T) {
+	cases := []struct {
+		name, username, password, want string
+	}{
+		{"no credentials at all", "", "", "Enter your username and your password."},
+		{"a username without a password", adeleUPN, "", "Enter your username and your password."},
+		{"a wrong password", adeleUPN, "wrong", "AADSTS50126"},
+		{"a user of another tenant", alexUPN, alexPassword, "AADSTS50034"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t)
+			dc := h.deviceCode(contosoID, contosoClient, "openid")
+			resp, body := h.deviceLogin(dc.UserCode, c.username, c.password, "deny")
+			if resp.StatusCode != http.StatusBadRequest || !contains(body, c.want) {
+				t.Fatalf("deny: %d, want 400 with %q: %s", resp.StatusCode, c.want, body)
+			}
+			// The code is still pending: the real user can still approve it.
+			h.clock.Advance(5 * time.Second)
+			resp, body = h.poll(contosoID, contosoClient, dc.DeviceCode)
+			wantEntraError(t, resp, body, http.StatusBadRequest, "authorization_pending", 70016)
+			if resp, body := h.deviceLogin(dc.UserCode, adeleUPN, adelePassword, "approve"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("approving after a refused deny: %d %s", resp.StatusCode, body)
+			}
+		})
 	}
 }
 

@@ -7,7 +7,9 @@ import (
 )
 
 // discoveryDoc is Entra's v2.0 OpenID configuration. It deliberately has no
-// code_challenge_methods_supported: Entra omits it although it supports PKCE S256.
+// code_challenge_methods_supported: Entra omits it although it supports PKCE S256. The lists copy
+// Entra's values even where the simulator implements less (response_type code only, client
+// secrets but no private_key_jwt), so a client that reads them sees what it would see in Entra.
 type discoveryDoc struct {
 	TokenEndpoint                     string   `json:"token_endpoint"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
@@ -33,6 +35,10 @@ type discoveryDoc struct {
 	MSGraphHost                       string   `json:"msgraph_host"`
 	RBACURL                           string   `json:"rbac_url"`
 }
+
+// entraGraphHost is what Entra puts in cloud_graph_host_name: the retired Azure AD Graph host,
+// not Microsoft Graph. Clients must take Microsoft Graph's host from msgraph_host.
+const entraGraphHost = "graph.windows.net"
 
 // handleDiscovery serves a tenant's configuration, or the multi-tenant one under /common and
 // /organizations whose issuer is the literal "{tenantid}" template.
@@ -65,12 +71,12 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	}
 	doc := discoveryDoc{
 		TokenEndpoint:                     authority + "/oauth2/v2.0/token",
-		TokenEndpointAuthMethodsSupported: []string{"client_secret_post", "client_secret_basic"},
+		TokenEndpointAuthMethodsSupported: []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		JWKSURI:                           authority + "/discovery/v2.0/keys",
 		ResponseModesSupported:            []string{"query", "fragment", "form_post"},
 		SubjectTypesSupported:             []string{"pairwise"},
 		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
-		ResponseTypesSupported:            []string{"code"},
+		ResponseTypesSupported:            []string{"code", "id_token", "code id_token", "id_token token"},
 		ScopesSupported:                   []string{"openid", "profile", "email", "offline_access"},
 		Issuer:                            issuer,
 		RequestURIParameterSupported:      false,
@@ -86,7 +92,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		KerberosEndpoint:   authority + "/kerberos",
 		TenantRegionScope:  region,
 		CloudInstanceName:  cloud.instance,
-		CloudGraphHostName: graphHost,
+		CloudGraphHostName: entraGraphHost,
 		MSGraphHost:        graphHost,
 		RBACURL:            "https://pas.windows.net",
 	}

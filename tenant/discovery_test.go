@@ -56,6 +56,15 @@ func TestDiscoveryServesEntraShapeForATenant(t *testing.T) {
 	if !slices.Equal(doc.SubjectTypesSupported, []string{"pairwise"}) || doc.RequestURIParameterSupported {
 		t.Errorf("subject types %v, request_uri_parameter_supported %v", doc.SubjectTypesSupported, doc.RequestURIParameterSupported)
 	}
+	if want := []string{"client_secret_post", "private_key_jwt", "client_secret_basic"}; !slices.Equal(doc.TokenEndpointAuthMethodsSupported, want) {
+		t.Errorf("token_endpoint_auth_methods_supported = %v, want Entra's %v", doc.TokenEndpointAuthMethodsSupported, want)
+	}
+	if want := []string{"code", "id_token", "code id_token", "id_token token"}; !slices.Equal(doc.ResponseTypesSupported, want) {
+		t.Errorf("response_types_supported = %v, want Entra's %v", doc.ResponseTypesSupported, want)
+	}
+	if doc.CloudGraphHostName != "graph.windows.net" {
+		t.Errorf("cloud_graph_host_name = %q, want Entra's graph.windows.net", doc.CloudGraphHostName)
+	}
 	if u, _ := url.Parse(h.http.URL); doc.MSGraphHost != u.Host {
 		t.Errorf("msgraph_host = %q, want the simulator's host %q", doc.MSGraphHost, u.Host)
 	}
@@ -83,8 +92,14 @@ func TestDiscoveryUnderCommonAndOrganizationsUsesTheIssuerTemplate(t *testing.T)
 				t.Errorf("tenant_region_scope = %q, want null as Entra's common endpoint", *doc.TenantRegionScope)
 			}
 			_, keys := h.get("/" + seg + "/discovery/v2.0/keys")
-			if n := len(decodeJSON[jwks](t, keys).Keys); n != 4 {
+			set := decodeJSON[jwks](t, keys)
+			if n := len(set.Keys); n != 4 {
 				t.Errorf("common keys has %d keys, want both tenants' four", n)
+			}
+			for _, k := range set.Keys {
+				if k.Issuer != h.url("/{tenantid}/v2.0") {
+					t.Errorf("key %s issuer = %q, want the literal {tenantid} template", k.Kid, k.Issuer)
+				}
 			}
 		})
 	}

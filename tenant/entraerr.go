@@ -110,9 +110,16 @@ func errMalformed(why string) *entraError {
 	return &entraError{Err: "invalid_request", Code: 9002313, Desc: "Invalid request. Request is malformed or invalid. " + why}
 }
 
-func errPostOnly(method string) *entraError {
+func errPostOnly(method string) *entraError { return errMethod([]string{"POST"}, method) }
+
+func errMethod(allowed []string, method string) *entraError {
 	return &entraError{Err: "invalid_request", Code: 900561, Desc: fmt.Sprintf(
-		"The endpoint only accepts POST requests. Received a %s request.", clip(method, 16))}
+		"The endpoint only accepts %s requests. Received a %s request.", strings.Join(allowed, ", "), clip(method, 16))}
+}
+
+func errNoEndpoint(path string) *entraError {
+	return &entraError{Status: http.StatusNotFound, Err: "invalid_request", Code: 9002313, Desc: fmt.Sprintf(
+		"Invalid request. Request is malformed or invalid. The path '%s' is not an endpoint the simulator serves.", clip(path, 200))}
 }
 
 func errUnknownClient(clientID, directory string) *entraError {
@@ -258,6 +265,6 @@ var errorCatalog = map[int]string{
 	7000215: "The client secret is wrong.",
 	7000218: "A confidential client sent no client secret.",
 	900144:  "A required parameter is missing.",
-	900561:  "The endpoint only accepts POST requests.",
-	9002313: "The request is malformed.",
+	900561:  "The endpoint does not accept this HTTP method.",
+	9002313: "The request is malformed, or its path is not an endpoint.",
 }

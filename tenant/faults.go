@@ -23,13 +23,26 @@ const (
 	EndpointGraphOrganization = "graph.organization" // /v1.0/organization
 	EndpointGraphDevices      = "graph.devices"      // /v1.0/devices
 	EndpointGraphUserInfo     = "graph.userinfo"     // /oidc/userinfo
+	// EndpointGraphWindowsSettings is /{v1.0,beta}/me/settings/windows and .../{id}.
+	EndpointGraphWindowsSettings = "graph.windowsSettings"
+	// EndpointGraphWindowsSettingInstances is .../me/settings/windows/{id}/instances and .../{instanceId}.
+	EndpointGraphWindowsSettingInstances = "graph.windowsSettingInstances"
+	// EndpointGraphUserSettings is DELETE /beta/users/{id}@{tenantId}/settings/windows.
+	EndpointGraphUserSettings = "graph.userSettings"
+	// EndpointGraphEnrollmentConfigurations is /beta/deviceManagement/deviceEnrollmentConfigurations[/{id}].
+	EndpointGraphEnrollmentConfigurations = "graph.deviceEnrollmentConfigurations"
+	// EndpointSimBackups is the simulator's upload endpoint, backup.UploadPath.
+	EndpointSimBackups = "sim.backups"
+	// EndpointSimRestoreResults is backup.RestoreResultPath and /_oobe/tenants/{tid}/restore-results.
+	EndpointSimRestoreResults = "sim.restoreResults"
 )
 
 // FaultEndpoints lists every endpoint name a Fault can target.
 func FaultEndpoints() []string {
 	return []string{EndpointDiscovery, EndpointKeys, EndpointAuthorize, EndpointToken, EndpointDeviceCode,
 		EndpointDeviceLogin, EndpointLogout, EndpointGraphMe, EndpointGraphOrganization, EndpointGraphDevices,
-		EndpointGraphUserInfo}
+		EndpointGraphUserInfo, EndpointGraphWindowsSettings, EndpointGraphWindowsSettingInstances,
+		EndpointGraphUserSettings, EndpointGraphEnrollmentConfigurations, EndpointSimBackups, EndpointSimRestoreResults}
 }
 
 // FaultKind is what goes wrong at an endpoint.

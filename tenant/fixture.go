@@ -10,8 +10,10 @@ import (
 	"io"
 	"io/fs"
 	"net/mail"
+	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +27,9 @@ type Tenant struct {
 	Name    string   `yaml:"name"`
 	Domains []string `yaml:"domains"`
 	Cloud   string   `yaml:"cloud"`
+	// RestorePage is Intune's "Show restore page" (windowsRestoreDeviceEnrollmentConfiguration
+	// state): notConfigured (the default), enabled or disabled.
+	RestorePage string `yaml:"restorePage"`
 
 	Apps    []App    `yaml:"-"`
 	Users   []User   `yaml:"-"`
@@ -33,6 +38,11 @@ type Tenant struct {
 	Keys []*rsa.PrivateKey `yaml:"-"`
 	// Source is the fixture file the tenant came from, for messages.
 	Source string `yaml:"-"`
+
+	// idLine and appLines are where the tenant id and each app's clientId are written, so a
+	// clash between files can name the line.
+	idLine   int
+	appLines []int
 }
 
 // App is an app registration a client signs in with.
@@ -50,7 +60,14 @@ type User struct {
 	DisplayName string `yaml:"displayName"`
 	Password    string `yaml:"password"`
 	ObjectID    string `yaml:"objectId"`
-	Admin       bool   `yaml:"admin"`
+	// Admin makes the user an Intune and backup administrator: they may change the restore
+	// page setting, delete users' backups and read restore results.
+	Admin bool `yaml:"admin"`
+	// Backups are the user's previous PCs, one per source device.
+	Backups []Backup `yaml:"-"`
+	// GenerateBackups adds that many generated previous PCs (deterministic, for paging tests
+	// and benchmarks), at most MaxGeneratedBackups.
+	GenerateBackups int `yaml:"generateBackups"`
 }
 
 // Device is a device object as Graph's /devices returns it.
@@ -64,11 +81,18 @@ type Device struct {
 
 // fixtureFile is the on-disk shape of one tenant file.
 type fixtureFile struct {
-	Tenant  Tenant   `yaml:"tenant"`
-	Keys    []string `yaml:"keys"`
-	Apps    []App    `yaml:"apps"`
-	Users   []User   `yaml:"users"`
-	Devices []Device `yaml:"devices"`
+	Tenant  Tenant        `yaml:"tenant"`
+	Keys    []string      `yaml:"keys"`
+	Apps    []App         `yaml:"apps"`
+	Users   []fixtureUser `yaml:"users"`
+	Devices []Device      `yaml:"devices"`
+}
+
+// fixtureUser is a user as written in a file: its backups keep their times as text until they
+// are checked, so a bad time is reported with its line.
+type fixtureUser struct {
+	User    `yaml:",inline"`
+	Backups []fixtureBackup `yaml:"backups"`
 }
 
 // FixtureError names the file and line of a broken fixture and what is wrong with it.
@@ -134,15 +158,19 @@ func LoadFixtures(fsys fs.FS) ([]*Tenant, error) {
 		}
 		key := strings.ToLower(t.ID)
 		if prev, ok := ids[key]; ok {
-			return nil, &FixtureError{File: name, Msg: fmt.Sprintf("tenant id %s is already used by %s", t.ID, prev)}
+			return nil, &FixtureError{File: name, Line: t.idLine, Msg: fmt.Sprintf("tenant.id %s is already used by %s", t.ID, prev)}
 		}
-		ids[key] = name
-		for _, a := range t.Apps {
+		ids[key] = fmt.Sprintf("%s:%d", name, t.idLine)
+		for i, a := range t.Apps {
 			k := strings.ToLower(a.ClientID)
-			if prev, ok := clientIDs[k]; ok {
-				return nil, &FixtureError{File: name, Msg: fmt.Sprintf("app clientId %s is already registered in %s", a.ClientID, prev)}
+			line := 0
+			if i < len(t.appLines) {
+				line = t.appLines[i]
 			}
-			clientIDs[k] = name
+			if prev, ok := clientIDs[k]; ok {
+				return nil, &FixtureError{File: name, Line: line, Msg: fmt.Sprintf("apps[%d].clientId %s is already registered in %s", i, a.ClientID, prev)}
+			}
+			clientIDs[k] = fmt.Sprintf("%s:%d", name, line)
 		}
 		tenants = append(tenants, t)
 	}
@@ -184,7 +212,10 @@ func ParseTenant(file string, data []byte, readKey func(string) ([]byte, error))
 	v := validator{file: file, root: root.Content[0]}
 	t := &ff.Tenant
 	t.Source = file
-	t.Apps, t.Users, t.Devices = ff.Apps, ff.Users, ff.Devices
+	t.Apps, t.Devices = ff.Apps, ff.Devices
+	for _, u := range ff.Users {
+		t.Users = append(t.Users, u.User)
+	}
 
 	if v.node("tenant") == nil {
 		return nil, v.errAt(nil, "missing tenant: section (id and name)")
@@ -192,6 +223,7 @@ func ParseTenant(file string, data []byte, readKey func(string) ([]byte, error))
 	if !IsGUID(t.ID) {
 		return nil, v.errAt(v.node("tenant", "id"), fmt.Sprintf("tenant.id %q is not a GUID (like 39150fda-e360-47ce-b98e-d9250ba6f8e8)", t.ID))
 	}
+	t.idLine = lineOf(v.node("tenant", "id"))
 	if strings.TrimSpace(t.Name) == "" {
 		return nil, v.errAt(v.node("tenant", "name"), "tenant.name is empty")
 	}
@@ -209,6 +241,12 @@ func ParseTenant(file string, data []byte, readKey func(string) ([]byte, error))
 	if !clouds[t.Cloud] {
 		return nil, v.errAt(v.node("tenant", "cloud"), fmt.Sprintf("tenant.cloud %q is not one of global, gcch, 21vianet", t.Cloud))
 	}
+	if t.RestorePage == "" {
+		t.RestorePage = RestoreNotConfigured
+	}
+	if !slices.Contains(RestorePageStates(), t.RestorePage) {
+		return nil, v.errAt(v.node("tenant", "restorePage"), fmt.Sprintf("tenant.restorePage %q is not one of %s", t.RestorePage, strings.Join(RestorePageStates(), ", ")))
+	}
 
 	if len(t.Apps) == 0 {
 		return nil, v.errAt(nil, "no apps: a tenant needs at least one app registration to sign in with")
@@ -224,9 +262,14 @@ func ParseTenant(file string, data []byte, readKey func(string) ([]byte, error))
 		if !a.Public && a.Secret == "" {
 			return nil, v.errAt(v.node("apps", i), fmt.Sprintf("apps[%d] is a confidential client (public: false) and needs a secret", i))
 		}
-		for j, u := range a.RedirectURIs {
-			if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-				return nil, v.errAt(v.node("apps", i, "redirectUris", j), fmt.Sprintf("apps[%d].redirectUris[%d] %q is not an http or https URL", i, j, u))
+		t.appLines = append(t.appLines, lineOf(at("clientId")))
+		for j, raw := range a.RedirectURIs {
+			u, err := url.Parse(raw)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
+				return nil, v.errAt(v.node("apps", i, "redirectUris", j), fmt.Sprintf("apps[%d].redirectUris[%d] %q is not an absolute http or https URL with a host", i, j, raw))
+			}
+			if u.User != nil || u.Fragment != "" {
+				return nil, v.errAt(v.node("apps", i, "redirectUris", j), fmt.Sprintf("apps[%d].redirectUris[%d] %q has user info or a fragment, which redirect URIs cannot have", i, j, raw))
 			}
 		}
 	}
@@ -242,6 +285,9 @@ func ParseTenant(file string, data []byte, readKey func(string) ([]byte, error))
 		if upns[strings.ToLower(u.UPN)] {
 			return nil, v.errAt(at("upn"), fmt.Sprintf("users[%d].upn %q appears twice", i, u.UPN))
 		}
+		if _, domain, _ := strings.Cut(u.UPN, "@"); !slices.ContainsFunc(t.Domains, func(d string) bool { return strings.EqualFold(d, domain) }) {
+			return nil, v.errAt(at("upn"), fmt.Sprintf("users[%d].upn %q: domain %s is not one of tenant.domains (%s)", i, u.UPN, domain, strings.Join(t.Domains, ", ")))
+		}
 		upns[strings.ToLower(u.UPN)] = true
 		if strings.TrimSpace(u.DisplayName) == "" {
 			return nil, v.errAt(v.node("users", i), fmt.Sprintf("users[%d].displayName is empty", i))
@@ -256,13 +302,26 @@ func ParseTenant(file string, data []byte, readKey func(string) ([]byte, error))
 			return nil, v.errAt(at("objectId"), fmt.Sprintf("users[%d].objectId %s appears twice", i, u.ObjectID))
 		}
 		oids[strings.ToLower(u.ObjectID)] = true
+		if u.GenerateBackups < 0 || u.GenerateBackups > MaxGeneratedBackups {
+			return nil, v.errAt(at("generateBackups"), fmt.Sprintf("users[%d].generateBackups %d is not between 0 and %d", i, u.GenerateBackups, MaxGeneratedBackups))
+		}
+		backups, err := v.backups(i, t.ID, u.ObjectID, ff.Users[i].Backups)
+		if err != nil {
+			return nil, err
+		}
+		t.Users[i].Backups = backups
 	}
 
+	deviceIDs := map[string]bool{}
 	for i, d := range t.Devices {
 		at := func(field string) *yaml.Node { return v.node("devices", i, field) }
 		if !IsGUID(d.DeviceID) {
 			return nil, v.errAt(at("deviceId"), fmt.Sprintf("devices[%d].deviceId %q is not a GUID", i, d.DeviceID))
 		}
+		if deviceIDs[strings.ToLower(d.DeviceID)] {
+			return nil, v.errAt(at("deviceId"), fmt.Sprintf("devices[%d].deviceId %s appears twice", i, d.DeviceID))
+		}
+		deviceIDs[strings.ToLower(d.DeviceID)] = true
 		if !trustTypes[d.TrustType] {
 			return nil, v.errAt(at("trustType"), fmt.Sprintf("devices[%d].trustType %q is not one of AzureAd, ServerAd, Workplace", i, d.TrustType))
 		}
@@ -381,6 +440,14 @@ func (v validator) node(steps ...any) *yaml.Node {
 		}
 	}
 	return n
+}
+
+// lineOf is a node's line, or 0 for a node that is not there.
+func lineOf(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	return n.Line
 }
 
 func (v validator) errAt(n *yaml.Node, msg string) error {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/fixtures"
 )
@@ -37,6 +38,12 @@ func FuzzParseTenant(f *testing.F) {
 		"\t- bad indentation\n",
 		"a: &a [*a]\n",
 		"tenant: {id: !!binary AAAA}\n",
+		goodFixture,
+		strings.Replace(goodFixture, "created: 2026-01-01", "created: 2026-13-45", 1),
+		strings.Replace(goodFixture, "accessibility: {textScale: 125}", "accessibility: {textScale: .inf}", 1),
+		strings.Replace(goodFixture, "accessibility: {textScale: 125}", "accessibility: {1: 2}", 1),
+		strings.Replace(goodFixture, "    password: x\n", "    password: x\n    generateBackups: 3\n", 1),
+		"users: [{upn: a@b.com, backups: [{device: X, content: {settings: {other: {x: [[[{}]]]}}}}]}]\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -55,6 +62,12 @@ func FuzzParseTenant(f *testing.F) {
 		}
 		if !IsGUID(ten.ID) || len(ten.Apps) == 0 || len(ten.Keys) == 1 {
 			t.Fatalf("ParseTenant accepted an invalid tenant: %+v", ten)
+		}
+		// Every backup a fixture accepts must become Graph objects the server can serve.
+		for i := range ten.Users {
+			if _, err := fixtureBackups(ten.ID, &ten.Users[i]); err != nil {
+				t.Fatalf("ParseTenant accepted backups the server cannot store: %v", err)
+			}
 		}
 	})
 }
@@ -173,14 +186,102 @@ func FuzzSignInForms(f *testing.F) {
 
 // fuzzHandler is the demo tenants' handler on a virtual clock, called in-process without a listener.
 func fuzzHandler(f *testing.F) http.Handler {
+	srv, _ := fuzzServer(f)
+	return srv.Handler()
+}
+
+// FuzzGraphRequest sends arbitrary Authorization headers, $filter values and paths to the
+// Graph-shaped API (and whatever else the path reaches): the answer is never a 5xx, every refusal
+// is a 400, 401, 403, 404 or 405, and under /v1.0 and /beta it is Graph's error JSON.
+func FuzzGraphRequest(f *testing.F) {
+	srv, base := fuzzServer(f, withGeneratedUser(3))
+	forge := func(tid, oid, upn string) string {
+		key := srv.tenantByID(tid).keys.signer()
+		now := testStart.Unix()
+		tok, err := key.sign(map[string]any{
+			"aud": graphAppID, "iss": base + "/" + tid + "/v2.0", "iat": now, "nbf": now, "exp": now + 3600,
+			"appid": contosoClient, "oid": oid, "scp": "User.Read", "sub": "x", "tid": tid, "upn": upn, "ver": "2.0",
+		})
+		if err != nil {
+			f.Fatal(err)
+		}
+		return "Bearer " + tok
+	}
+	adele := forge(contosoID, adeleOID, adeleUPN)
+	admin := forge(contosoID, adminOID, adminUPN)
+	alex := forge(fabrikamID, alexOID, alexUPN)
+	laptop := url.PathEscape(settingID(adeleLaptop, backup.PayloadContent))
+	for _, seed := range []struct{ auth, filter, path string }{
+		{adele, "settingType eq 'backup'", "/v1.0/me/settings/windows"},
+		{adele, "windowsDeviceId eq '" + adeleLaptop + "' and settingType eq 'backup'", "/beta/me/settings/windows"},
+		{adele, "", "/v1.0/me/settings/windows/" + laptop + "/instances"},
+		{adele, "", "/v1.0/me/settings/windows/" + laptop + "/instances/x"},
+		{alex, "", "/v1.0/me/settings/windows/" + laptop},
+		{admin, "", "/beta/deviceManagement/deviceEnrollmentConfigurations/" + contosoID + "_WindowsRestore"},
+		{admin, "", "/_oobe/tenants/" + contosoID + "/restore-results"},
+		{adele, "", "/beta/users/" + adeleOID + "@" + contosoID + "/settings/windows"},
+		{"Bearer not.a.jwt", "settingType eq 'backup'", "/v1.0/me/settings/windows"},
+		{"Basic YTpi", "", "/v1.0/me"},
+		{"", "deviceId eq 'x'", "/v1.0/devices"},
+		{adele, "settingType eq 'backup' and and", "/v1.0/me/settings/windows"},
+		{adele, "'''", "/v1.0/me/settings/windows"},
+		{adele, "", "/v1.0/me/settings/windows/%7B%7D$x/instances"},
+		{adele, "", "/v1.0/../_oobe/faults"},
+		{adele, "", "//v1.0/me"},
+	} {
+		f.Add(seed.auth, seed.filter, seed.path)
+	}
+	handler := srv.Handler()
+	f.Fuzz(func(t *testing.T, auth, filter, path string) {
+		req := httptest.NewRequest(http.MethodGet, base+"/", nil)
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
+		req.URL.Path, req.URL.RawPath = path, ""
+		if filter != "" {
+			req.URL.RawQuery = "$filter=" + url.QueryEscape(filter)
+		}
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		switch rec.Code {
+		case 200, 400, 401, 403, 404, 405:
+		default:
+			t.Fatalf("GET %q with $filter %q: status %d: %s", path, filter, rec.Code, rec.Body)
+		}
+		if rec.Code == 200 {
+			return
+		}
+		if !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("GET %q: status %d with a body that is not JSON: %q", path, rec.Code, rec.Body)
+		}
+		if strings.HasPrefix(path, "/v1.0/") || strings.HasPrefix(path, "/beta/") {
+			var e graphErrorBody
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
+				t.Fatalf("GET %q: status %d without Graph's error: %s", path, rec.Code, rec.Body)
+			}
+		}
+	})
+}
+
+// fuzzServer is the demo tenants' server on a virtual clock with base URL http://127.0.0.1:1.
+func fuzzServer(f *testing.F, tweak ...func(*Config)) (*Server, string) {
+	const base = "http://127.0.0.1:1"
 	tenants, err := LoadFixtures(fixtures.Demo())
 	if err != nil {
 		f.Fatal(err)
 	}
-	srv, err := New(Config{Tenants: tenants, Clock: clock.NewVirtual(testStart)})
+	cfg := Config{Tenants: tenants, Clock: clock.NewVirtual(testStart)}
+	for _, t := range tweak {
+		t(&cfg)
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		f.Fatal(err)
 	}
-	srv.SetBaseURL("http://127.0.0.1:1")
-	return srv.Handler()
+	f.Cleanup(func() { _ = srv.Close() })
+	srv.SetBaseURL(base)
+	return srv, base
 }

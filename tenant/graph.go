@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -40,9 +41,15 @@ type accessTokenIn struct {
 
 // graph wraps a Graph handler: GET only, and a valid bearer token from a served tenant.
 func (s *Server) graph(h func(http.ResponseWriter, *http.Request, *principal)) http.HandlerFunc {
+	return s.graphAPI([]string{http.MethodGet, http.MethodHead}, h)
+}
+
+// graphAPI wraps a Graph handler (or a simulator endpoint that answers like Graph): the given
+// methods only, and a valid bearer token from a served tenant.
+func (s *Server) graphAPI(methods []string, h func(http.ResponseWriter, *http.Request, *principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
+		if !slices.Contains(methods, r.Method) {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
 			s.writeGraphError(w, r, http.StatusMethodNotAllowed, "Request_BadRequest",
 				"Specified HTTP method is not allowed for the request uri.")
 			return

@@ -216,7 +216,7 @@ func TestGraphOfAnotherTenantRefusesTheToken(t *testing.T) {
 	tok := fabrikamSide.signInWithDeviceCode(fabrikamID, fabrikamApp, alexUPN, alexPassword)
 	contosoOnly := newHarness(t, func(c *Config) { c.Tenants = c.Tenants[:1] })
 	contosoOnly.srv.SetBaseURL(fabrikamSide.http.URL) // same issuer host: only the tenant differs
-	resp, body := contosoOnly.bearer("/v1.0/me", tok.AccessToken)
+	resp, body := contosoOnly.getAddressedTo(fabrikamSide.http.URL, "/v1.0/me", "Authorization", "Bearer "+tok.AccessToken)
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("Contoso's Graph accepted a Fabrikam token: %d %s", resp.StatusCode, body)
 	}

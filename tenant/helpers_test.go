@@ -44,7 +44,7 @@ var testStart = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 
 // harness is a simulator served over real HTTP on 127.0.0.1 with a virtual clock.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *Server
 	http   *httptest.Server
 	clock  *clock.Virtual
@@ -79,7 +79,7 @@ func demoTenants(t testing.TB) []*Tenant {
 	return tenants
 }
 
-func newHarness(t *testing.T, tweak ...func(*Config)) *harness {
+func newHarness(t testing.TB, tweak ...func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, clock: clock.NewVirtual(testStart), logs: &syncBuffer{}}
 	cfg := Config{
@@ -95,6 +95,7 @@ func newHarness(t *testing.T, tweak ...func(*Config)) *harness {
 		t.Fatalf("New: %v", err)
 	}
 	h.srv = srv
+	t.Cleanup(func() { _ = srv.Close() })
 	h.http = httptest.NewServer(srv.Handler())
 	t.Cleanup(h.http.Close)
 	srv.SetBaseURL(h.http.URL)
@@ -143,7 +144,45 @@ func (h *harness) post(path string, form url.Values) (*http.Response, []byte) {
 	return h.do(req)
 }
 
-func decodeJSON[T any](t *testing.T, body []byte) T {
+// getAddressedTo sends a GET to this harness's server with the Host header of another base URL,
+// as a client does when the server is told (SetBaseURL) it is reached at that URL.
+func (h *harness) getAddressedTo(baseURL, path string, header ...string) (*http.Response, []byte) {
+	h.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, h.url(path), nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Host = u.Host
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return h.do(req)
+}
+
+// send makes a request with a body and header pairs, and returns the answer.
+func (h *harness) send(method, path, body string, header ...string) (*http.Response, []byte) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.url(path), strings.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return h.do(req)
+}
+
+// postJSON posts a JSON body.
+func (h *harness) postJSON(path, body string) (*http.Response, []byte) {
+	h.t.Helper()
+	return h.send(http.MethodPost, path, body, "Content-Type", "application/json")
+}
+
+func decodeJSON[T any](t testing.TB, body []byte) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(body, &v); err != nil {

@@ -178,19 +178,21 @@ func (k *signingKey) jwk(issuer, cloudInstance string) jwk {
 	}
 }
 
-// handleKeys serves the JWKS of one tenant, or of every tenant under /common and /organizations
-// (each entry names its tenant's issuer, as Entra's common keys do).
+// handleKeys serves the JWKS of one tenant, or of every tenant under /common and /organizations.
+// There, as in Entra's common keys, each entry's issuer is the literal template
+// "{base}/{tenantid}/v2.0": a client substitutes the token's tid before comparing.
 func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 	seg := r.PathValue("tenant")
 	var set jwks
-	add := func(ts *tenantState) {
+	add := func(ts *tenantState, issuer string) {
 		for _, k := range ts.keys.published() {
-			set.Keys = append(set.Keys, k.jwk(s.issuer(r, ts), ts.cloud.instance))
+			set.Keys = append(set.Keys, k.jwk(issuer, ts.cloud.instance))
 		}
 	}
 	if isMultiTenantSegment(seg) {
+		template := s.baseURL(r) + "/{tenantid}/v2.0"
 		for _, ts := range s.tenants {
-			add(ts)
+			add(ts, template)
 		}
 	} else {
 		ts := s.tenantBySegment(seg)
@@ -198,7 +200,7 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 			s.writeEntraError(w, r, errUnknownTenant(seg))
 			return
 		}
-		add(ts)
+		add(ts, s.issuer(r, ts))
 	}
 	w.Header().Set("Cache-Control", "max-age=86400, private")
 	writeJSON(w, http.StatusOK, set)

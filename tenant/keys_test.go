@@ -60,7 +60,7 @@ func TestJWKSIsByteIdenticalForTheSamePEMKeys(t *testing.T) {
 	// Both servers must name the same base URL for the issuer field to match.
 	b.srv.SetBaseURL(a.http.URL)
 	_, first := a.get("/" + contosoID + "/discovery/v2.0/keys")
-	_, second := b.get("/" + contosoID + "/discovery/v2.0/keys")
+	_, second := b.getAddressedTo(a.http.URL, "/"+contosoID+"/discovery/v2.0/keys")
 	if !bytes.Equal(first, second) {
 		t.Fatalf("JWKS differs between two servers from the same PEM keys:\n%s\n%s", first, second)
 	}
@@ -71,7 +71,7 @@ func TestRotationPublishesTheNewKeyFirstAndDropsTheOldest(t *testing.T) {
 	before := decodeJSON[jwks](t, bodyOf(h.get("/"+contosoID+"/discovery/v2.0/keys"))).Keys
 	old := h.signInWithDeviceCode(contosoID, contosoClient, adeleUPN, adelePassword)
 
-	resp, body := h.post("/_oobe/tenants/"+contosoID+"/keys/rotate", nil)
+	resp, body := h.postJSON("/_oobe/tenants/"+contosoID+"/keys/rotate", "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("rotate: %d %s", resp.StatusCode, body)
 	}
@@ -108,9 +108,24 @@ func TestRotatingAnUnknownTenantFails(t *testing.T) {
 	if err := h.srv.RotateKeys("00000000-0000-0000-0000-000000000000"); err == nil {
 		t.Fatal("RotateKeys of an unknown tenant succeeded")
 	}
-	resp, _ := h.post("/_oobe/tenants/nope/keys/rotate", nil)
+	resp, _ := h.postJSON("/_oobe/tenants/nope/keys/rotate", "")
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("status %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestRotationRefusesARequestThatIsNotJSON(t *testing.T) {
+	h := newHarness(t)
+	before := decodeJSON[jwks](t, bodyOf(h.get("/"+contosoID+"/discovery/v2.0/keys"))).Keys
+	for _, ctype := range []string{"", "application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"} {
+		resp, body := h.send(http.MethodPost, "/_oobe/tenants/"+contosoID+"/keys/rotate", "", "Content-Type", ctype)
+		if resp.StatusCode != http.StatusUnsupportedMediaType {
+			t.Fatalf("Content-Type %q: status %d, want 415: %s", ctype, resp.StatusCode, body)
+		}
+	}
+	after := decodeJSON[jwks](t, bodyOf(h.get("/"+contosoID+"/discovery/v2.0/keys"))).Keys
+	if after[0].Kid != before[0].Kid {
+		t.Fatal("a refused rotation rotated the keys")
 	}
 }
 

@@ -120,7 +120,7 @@ var pageContents = map[string]string{
 {{template "credentials" .}}
 <div class="actions">
 <button type="submit" name="action" value="approve" class="primary">Sign in</button>
-<button type="submit" name="action" value="deny" class="secondary" formnovalidate>Cancel</button>
+<button type="submit" name="action" value="deny" class="secondary">Cancel</button>
 </div>
 </form>`,
 

@@ -3,7 +3,10 @@ package tenant
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
+	"net/url"
+	"path"
 	"slices"
 	"strings"
 )
@@ -55,8 +58,8 @@ func (s *Server) routes() http.Handler {
 	handle := func(pattern, endpoint string, h http.HandlerFunc) {
 		mux.Handle(pattern, s.endpoint(endpoint, h))
 	}
-	get := allowMethods(http.MethodGet, http.MethodHead)
-	getPost := allowMethods(http.MethodGet, http.MethodHead, http.MethodPost)
+	get := s.entraMethods(http.MethodGet, http.MethodHead)
+	getPost := s.entraMethods(http.MethodGet, http.MethodHead, http.MethodPost)
 
 	handle("/{tenant}/v2.0/.well-known/openid-configuration", EndpointDiscovery, get(s.handleDiscovery))
 	handle("/{tenant}/discovery/v2.0/keys", EndpointKeys, get(s.handleKeys))
@@ -71,27 +74,103 @@ func (s *Server) routes() http.Handler {
 	handle("/v1.0/organization", EndpointGraphOrganization, s.graph(s.handleOrganization))
 	handle("/v1.0/devices", EndpointGraphDevices, s.graph(s.handleDevices))
 	handle("/oidc/userinfo", EndpointGraphUserInfo, s.graph(s.handleUserInfo))
+	s.backupRoutes(handle)
 
-	handle("/_oobe/tenants", "oobe", get(s.handleListTenants))
-	handle("/_oobe/tenants/{tid}/keys/rotate", "oobe", allowMethods(http.MethodPost)(s.handleRotate))
-	handle("/_oobe/faults", "oobe", allowMethods(http.MethodPost, http.MethodDelete)(s.handleFaults))
+	oobe := s.oobeMethods
+	handle("/_oobe/tenants", "oobe", oobe(http.MethodGet, http.MethodHead)(s.handleListTenants))
+	handle("/_oobe/tenants/{tid}/keys/rotate", "oobe", oobe(http.MethodPost)(s.handleRotate))
+	handle("/_oobe/faults", "oobe", oobe(http.MethodPost, http.MethodDelete)(s.handleFaults))
 
-	handle("/", "notfound", s.handleNotFound)
-	return mux
+	notFound := s.endpoint("notfound", s.handleNotFound)
+	mux.Handle("/", notFound)
+	return s.guard(mux, notFound)
 }
 
-// allowMethods answers 405 with an Allow header for any other method.
-func allowMethods(methods ...string) func(http.HandlerFunc) http.HandlerFunc {
+// guard refuses requests addressed to a host name the simulator is not reached at, so a web page
+// cannot use DNS rebinding to drive it from a browser, and answers paths that are not clean
+// ("//", "..", a trailing "/") itself rather than letting the mux redirect them.
+func (s *Server) guard(next, notFound http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.hostAllowed(r.Host) {
+			s.log.Warn("request refused: Host is not an address the simulator is reached at", "host", clip(r.Host, 100))
+			writeJSON(w, http.StatusForbidden, adminError{"the Host header names " + clip(r.Host, 100) +
+				", which is not an address this simulator is reached at; use the URL it printed"})
+			return
+		}
+		if p := r.URL.Path; p == "" || path.Clean(p) != p {
+			notFound.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// hostAllowed reports whether a request's Host is the base URL's host or, on the base URL's port,
+// localhost or an IP address the server is bound to (any loopback address counts). Only a DNS
+// name can be rebound, so IP literals are safe; localhost cannot be registered by anyone.
+// Before the base URL is known only loopback hosts are accepted.
+func (s *Server) hostAllowed(host string) bool {
+	name, port, err := net.SplitHostPort(host)
+	if err != nil {
+		name, port = host, ""
+	}
+	s.baseMu.RLock()
+	base, bound := s.base, s.bound
+	s.baseMu.RUnlock()
+	ip := net.ParseIP(name)
+	if base == "" {
+		return strings.EqualFold(name, "localhost") || ip != nil && ip.IsLoopback()
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, u.Host) {
+		return true
+	}
+	if port != u.Port() {
+		return false
+	}
+	switch {
+	case strings.EqualFold(name, "localhost"):
+		return true
+	case ip == nil:
+		return false
+	case ip.IsLoopback():
+		return true
+	default:
+		return bound != nil && (bound.IsUnspecified() || bound.Equal(ip))
+	}
+}
+
+// allowMethods answers any other method with 405, an Allow header and a body from refuse.
+func allowMethods(refuse func(http.ResponseWriter, *http.Request), methods ...string) func(http.HandlerFunc) http.HandlerFunc {
 	return func(h http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			if !slices.Contains(methods, r.Method) {
 				w.Header().Set("Allow", strings.Join(methods, ", "))
-				http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+				refuse(w, r)
 				return
 			}
 			h(w, r)
 		}
 	}
+}
+
+// entraMethods limits an issuer endpoint or page to methods; others get Entra's AADSTS900561 JSON.
+func (s *Server) entraMethods(methods ...string) func(http.HandlerFunc) http.HandlerFunc {
+	return allowMethods(func(w http.ResponseWriter, r *http.Request) {
+		e := errMethod(methods, r.Method)
+		e.Status = http.StatusMethodNotAllowed
+		s.writeEntraError(w, r, e)
+	}, methods...)
+}
+
+// oobeMethods limits a /_oobe/ control to methods; others get the controls' JSON error.
+func (s *Server) oobeMethods(methods ...string) func(http.HandlerFunc) http.HandlerFunc {
+	return allowMethods(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusMethodNotAllowed, adminError{"method " + clip(r.Method, 16) + " is not allowed here; use " + strings.Join(methods, " or ")})
+	}, methods...)
 }
 
 // endpoint wraps a handler with request ids, fault injection and the request log line.
@@ -157,7 +236,11 @@ func clip(s string, n int) string {
 	return s[:n] + "…"
 }
 
-func isGraphEndpoint(name string) bool { return strings.HasPrefix(name, "graph.") }
+// isGraphEndpoint reports the endpoints that answer in Graph's voice: Graph itself and the
+// simulator's bearer-token endpoints, which Graph clients call.
+func isGraphEndpoint(name string) bool {
+	return strings.HasPrefix(name, "graph.") || strings.HasPrefix(name, "sim.")
+}
 
 // writeJSON writes v as a JSON body with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -171,15 +254,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(body)
 }
 
-// handleNotFound answers unknown paths; under /v1.0 and /beta it answers as Graph does.
+// handleNotFound answers unknown paths in the voice of whoever owns them: Graph under /v1.0 and
+// /beta, the controls under /_oobe, and Entra's error JSON everywhere else.
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
 	for _, prefix := range []string{"/v1.0/", "/beta/"} {
-		if rest, ok := strings.CutPrefix(r.URL.Path, prefix); ok {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
 			seg, _, _ := strings.Cut(rest, "/")
 			s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest",
 				"Resource not found for the segment '"+clip(seg, 64)+"'.")
 			return
 		}
 	}
-	http.NotFound(w, r)
+	if p == "/_oobe" || strings.HasPrefix(p, "/_oobe/") {
+		writeJSON(w, http.StatusNotFound, adminError{"no such simulator control: see docs/fixtures.md for the /_oobe/ endpoints"})
+		return
+	}
+	seg, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	if rest != "" && !isMultiTenantSegment(seg) && s.tenantBySegment(seg) == nil {
+		s.writeEntraError(w, r, errUnknownTenant(seg))
+		return
+	}
+	s.writeEntraError(w, r, errNoEndpoint(p))
 }

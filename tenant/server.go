@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +46,11 @@ type Config struct {
 	DeviceCodeExpiry time.Duration
 	// Logger receives one line per request and the notable protocol events; nil discards them.
 	Logger *slog.Logger
+	// DataDir keeps the tenants' mutable state (restore page flag, backups, restore results) in
+	// a SQLite database, DataDir/oobe.db, across restarts. A tenant the database has never seen
+	// is seeded from its fixture; one it knows keeps its stored state. "" keeps the state in
+	// memory, seeded from the fixtures on every start.
+	DataDir string
 }
 
 // cloudInfo is what discovery says about the tenant's national cloud.
@@ -95,6 +101,7 @@ type Server struct {
 
 	baseMu sync.RWMutex
 	base   string
+	bound  net.IP // the address Start listens on; nil with a caller's own listener
 
 	mu        sync.Mutex // guards the grant stores below
 	flows     map[string]*authFlow
@@ -106,6 +113,10 @@ type Server struct {
 
 	srvMu   sync.Mutex
 	httpSrv *http.Server
+
+	store     *store
+	pageKey   []byte // signs $skiptoken cursors; kept in the database so links survive a restart
+	closeOnce sync.Once
 }
 
 // New checks the tenants, generates keys for those that have none, and builds the server.
@@ -153,8 +164,67 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.tenants = append(s.tenants, ts)
 	}
+	if err := s.openState(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("starting the simulated tenant: %w", err)
+	}
 	s.handler = s.routes()
 	return s, nil
+}
+
+// openState opens the tenant database and seeds the tenants it has never seen.
+func (s *Server) openState(dir string) error {
+	st, err := openStore(dir)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	s.pageKey, err = st.secret(ctx, "skiptoken-key", func() ([]byte, error) { return s.rand.read(32) })
+	if err != nil {
+		st.close()
+		return fmt.Errorf("tenant database: creating the paging key: %w", err)
+	}
+	now := s.clock.Now()
+	for _, ts := range s.tenants {
+		seed := tenantSeed{TenantID: ts.id, RestorePage: ts.t.RestorePage, Backups: map[string][]storedSetting{}}
+		if seed.RestorePage == "" {
+			seed.RestorePage = RestoreNotConfigured
+		}
+		for i := range ts.t.Users {
+			u := &ts.t.Users[i]
+			settings, err := fixtureBackups(ts.id, u)
+			if err != nil {
+				st.close()
+				return fmt.Errorf("%s: %w", ts.t.Name, err)
+			}
+			if len(settings) > 0 {
+				seed.Backups[strings.ToLower(u.ObjectID)] = settings
+			}
+		}
+		seeded, err := st.seed(ctx, seed, now)
+		if err != nil {
+			st.close()
+			return err
+		}
+		if seeded && dir != "" {
+			s.log.Info("tenant seeded from its fixture", "tenant", ts.id, "data", dir)
+		}
+	}
+	s.store = st
+	return nil
+}
+
+// Close releases the tenant database; later calls do nothing. Call it after Shutdown: the
+// server answers requests that reach it afterwards with 500s.
+func (s *Server) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		if s.store != nil {
+			if e := s.store.close(); e != nil {
+				err = fmt.Errorf("closing the tenant database: %w", e)
+			}
+		}
+	})
+	return err
 }
 
 func (s *Server) addTenant(t *Tenant) (*tenantState, error) {
@@ -178,6 +248,9 @@ func (s *Server) addTenant(t *Tenant) (*tenantState, error) {
 			return nil, fmt.Errorf("%s: cloud %q is not one of global, gcch, 21vianet", where, t.Cloud)
 		}
 		ci = cloudInfos["global"]
+	}
+	if t.RestorePage != "" && !slices.Contains(RestorePageStates(), t.RestorePage) {
+		return nil, fmt.Errorf("%s: restorePage %q is not one of %s", where, t.RestorePage, strings.Join(RestorePageStates(), ", "))
 	}
 	ts := &tenantState{t: t, id: id, cloud: ci, users: map[string]*User{}, oids: map[string]*User{}}
 	for i := range t.Users {
@@ -277,6 +350,9 @@ func (s *Server) Start(addr string) (string, error) {
 	}
 	base := "http://" + net.JoinHostPort(host, fmt.Sprint(tcp.Port))
 	s.SetBaseURL(base)
+	s.baseMu.Lock()
+	s.bound = tcp.IP
+	s.baseMu.Unlock()
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -2,7 +2,9 @@ package tenant
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -119,4 +121,120 @@ func TestErrorPageExplainsACode(t *testing.T) {
 	if resp, _ := h.get("/error?code=123"); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("an unknown code: %d", resp.StatusCode)
 	}
+}
+
+func TestRequestsForAnotherHostNameAreRefused(t *testing.T) {
+	h := newHarness(t)
+	u, _ := url.Parse(h.http.URL)
+	port := u.Port()
+	discovery := "/" + contosoID + "/v2.0/.well-known/openid-configuration"
+	cases := []struct {
+		host   string
+		status int
+	}{
+		{"127.0.0.1:" + port, http.StatusOK},
+		{"localhost:" + port, http.StatusOK},
+		{"LOCALHOST:" + port, http.StatusOK},
+		{"[::1]:" + port, http.StatusOK},
+		{"127.0.0.2:" + port, http.StatusOK}, // loopback too
+		{"evil.example:" + port, http.StatusForbidden},
+		{"localhost.evil.example:" + port, http.StatusForbidden},
+		{"evil.example", http.StatusForbidden},
+		{"127.0.0.1", http.StatusForbidden}, // port 80 is not where the simulator is
+		{"localhost:1", http.StatusForbidden},
+		{"192.0.2.10:" + port, http.StatusForbidden}, // an address the server is not bound to
+	}
+	for _, c := range cases {
+		t.Run("Host "+c.host, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, h.url(discovery), nil)
+			req.Host = c.host
+			resp, body := h.do(req)
+			if resp.StatusCode != c.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.status, body)
+			}
+			if c.status == http.StatusForbidden && !contains(body, "not an address this simulator is reached at") {
+				t.Fatalf("refusal body %s", body)
+			}
+		})
+	}
+}
+
+func TestHostsAllowedFollowTheBaseURLAndTheBoundAddress(t *testing.T) {
+	srv, err := New(Config{Tenants: demoTenants(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if !srv.hostAllowed("127.0.0.1:5555") || !srv.hostAllowed("localhost:1") || srv.hostAllowed("example.com:5555") || srv.hostAllowed("") {
+		t.Fatal("before a base URL is known only loopback hosts are allowed")
+	}
+	srv.SetBaseURL("http://sim.test:8400")
+	for host, want := range map[string]bool{
+		"sim.test:8400": true, "SIM.TEST:8400": true, "127.0.0.1:8400": true, "localhost:8400": true, "[::1]:8400": true,
+		"sim.test:8401": false, "other.test:8400": false, "10.1.2.3:8400": false, "": false,
+	} {
+		if got := srv.hostAllowed(host); got != want {
+			t.Errorf("base sim.test:8400: hostAllowed(%q) = %v, want %v", host, got, want)
+		}
+	}
+	srv.SetBaseURL("http://127.0.0.1:8400")
+	srv.bound = net.IPv4zero // serving on 0.0.0.0: every address of the machine is bound
+	if !srv.hostAllowed("10.1.2.3:8400") || srv.hostAllowed("box.lan:8400") {
+		t.Fatal("a wildcard bind allows any IP address on its port and still no DNS name")
+	}
+	srv.bound = net.ParseIP("10.1.2.3")
+	if !srv.hostAllowed("10.1.2.3:8400") || srv.hostAllowed("10.1.2.4:8400") {
+		t.Fatal("a bind to one address allows that address only")
+	}
+}
+
+func TestEveryIssuerPathAnswersWithEntrasErrorJSON(t *testing.T) {
+	h := newHarness(t)
+	cases := []struct {
+		name, method, path string
+		status             int
+		errName            string
+		code               int
+	}{
+		{"an unknown endpoint of a tenant", "GET", "/" + contosoID + "/oauth2/v2.0/nothing", 404, "invalid_request", 9002313},
+		{"an unknown endpoint under common", "GET", "/common/v2.0/nothing", 404, "invalid_request", 9002313},
+		{"the tenant's root", "GET", "/" + contosoID + "/", 404, "invalid_request", 9002313},
+		{"an unknown tenant's unknown endpoint", "GET", "/nope.example/oauth2/v2.0/nothing", 400, "invalid_tenant", 90002},
+		{"the root", "GET", "/", 404, "invalid_request", 9002313},
+		{"a path with ..", "GET", "/" + contosoID + "/v2.0/../discovery/v2.0/keys", 404, "invalid_request", 9002313},
+		{"a path with //", "GET", "/" + contosoID + "//discovery/v2.0/keys", 404, "invalid_request", 9002313},
+		{"a trailing slash", "GET", "/" + contosoID + "/discovery/v2.0/keys/", 404, "invalid_request", 9002313},
+		{"POST to discovery", "POST", "/" + contosoID + "/v2.0/.well-known/openid-configuration", 405, "invalid_request", 900561},
+		{"DELETE on the keys", "DELETE", "/" + contosoID + "/discovery/v2.0/keys", 405, "invalid_request", 900561},
+		{"PUT on the authorize page", "PUT", "/" + contosoID + "/oauth2/v2.0/authorize", 405, "invalid_request", 900561},
+		{"PUT on the logout endpoint", "PUT", "/common/oauth2/v2.0/logout", 405, "invalid_request", 900561},
+		{"PUT on the device login page", "PUT", "/devicelogin", 405, "invalid_request", 900561},
+		{"GET on the token endpoint", "GET", "/" + contosoID + "/oauth2/v2.0/token", 400, "invalid_request", 900561},
+		{"GET on the devicecode endpoint", "GET", "/" + contosoID + "/oauth2/v2.0/devicecode", 400, "invalid_request", 900561},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, _ := http.NewRequest(c.method, h.url("/"), nil)
+			req.URL.Path = c.path // as sent, not cleaned by the client
+			resp, body := h.do(req)
+			if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+				t.Fatalf("Content-Type %q: %s", resp.Header.Get("Content-Type"), body)
+			}
+			wantEntraError(t, resp, body, c.status, c.errName, c.code)
+			if c.status == http.StatusMethodNotAllowed && resp.Header.Get("Allow") == "" {
+				t.Fatal("a 405 without Allow")
+			}
+		})
+	}
+	t.Run("the simulator's controls answer in their own JSON", func(t *testing.T) {
+		for _, c := range []struct {
+			method, path string
+			status       int
+		}{{"GET", "/_oobe/nothing", 404}, {"DELETE", "/_oobe/tenants", 405}, {"GET", "/_oobe/faults", 405}} {
+			resp, body := h.send(c.method, c.path, "")
+			if resp.StatusCode != c.status || decodeJSON[adminError](t, body).Error == "" {
+				t.Fatalf("%s %s: %d %s", c.method, c.path, resp.StatusCode, body)
+			}
+		}
+	})
 }

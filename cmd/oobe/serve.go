@@ -39,6 +39,7 @@ func newServeCmd(s streams) *cobra.Command {
 		asJSON   bool
 		interval time.Duration
 		verbose  bool
+		dataDir  string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -46,12 +47,19 @@ func newServeCmd(s streams) *cobra.Command {
 		Long: `Serve the simulated Microsoft cloud: an Entra ID-shaped OIDC issuer per tenant
 under the same paths as login.microsoftonline.com, and a Graph-shaped API, on
 one base URL. Tenants come from the embedded demo fixtures, or from --fixtures.
-It runs until interrupted (Ctrl+C, SIGTERM).`,
+It runs until interrupted (Ctrl+C, SIGTERM).
+
+State that changes while it runs (the restore page setting, backups, restore
+results) lives in memory unless --data names a directory: then it is kept in
+DIR/oobe.db across restarts. Delete that file to start again from the fixtures.`,
 		Example: `# Serve the demo tenants on a free port:
 oobe serve
 
 # A fixed port, your own tenants, machine-readable start line:
-oobe serve --addr 127.0.0.1:8400 --fixtures ./my-tenants --json`,
+oobe serve --addr 127.0.0.1:8400 --fixtures ./my-tenants --json
+
+# Keep uploaded backups and admin changes across restarts:
+oobe serve --data ./oobe-state`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if interval < time.Second || interval%time.Second != 0 {
@@ -69,10 +77,16 @@ oobe serve --addr 127.0.0.1:8400 --fixtures ./my-tenants --json`,
 				level = slog.LevelDebug
 			}
 			logger := slog.New(slog.NewTextHandler(s.errOut, &slog.HandlerOptions{Level: level}))
-			srv, err := tenant.New(tenant.Config{Tenants: tenants, DeviceCodeInterval: interval, Logger: logger})
+			if dataDir != "" {
+				if st, err := os.Stat(dataDir); err == nil && !st.IsDir() {
+					return badInput("--data %s: not a directory", dataDir)
+				}
+			}
+			srv, err := tenant.New(tenant.Config{Tenants: tenants, DeviceCodeInterval: interval, Logger: logger, DataDir: dataDir})
 			if err != nil {
 				return err
 			}
+			defer srv.Close()
 			url, err := srv.Start(addr)
 			if err != nil {
 				return fmt.Errorf("serve: cannot listen on %s: %w", addr, err)
@@ -104,7 +118,9 @@ oobe serve --addr 127.0.0.1:8400 --fixtures ./my-tenants --json`,
 	f.BoolVar(&asJSON, "json", false, "print the base URL and tenants as one JSON object on one line")
 	f.DurationVar(&interval, "device-code-interval", 5*time.Second, "polling interval the device code flow asks clients to keep")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every request to stderr (never tokens, codes or passwords)")
+	f.StringVar(&dataDir, "data", "", "keep the tenants' state (restore page setting, backups, restore results) in `DIR`/oobe.db across restarts; created if missing")
 	_ = cmd.MarkFlagDirname("fixtures")
+	_ = cmd.MarkFlagDirname("data")
 	return cmd
 }
 

@@ -1,0 +1,94 @@
+package tenant
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/oobe-dev/oobe/backup"
+)
+
+// opaqueUnitStoreBytes is the size of the stand-in backupunitstore blob; Windows' real one is
+// a binary store nobody outside Windows reads.
+const opaqueUnitStoreBytes = 192
+
+// settingID is a windowsSetting id as Graph forms them for backups: "{device id}$payload type".
+// Clients must treat it as opaque, as Graph's documentation warns.
+func settingID(deviceID, payloadType string) string {
+	return "{" + deviceID + "}$" + payloadType
+}
+
+// instanceID derives a stable instance id from what the instance is: the same backup always
+// gets the same id, a new backup of the device a new one.
+func instanceID(tid, oid, setting string, modified time.Time) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%d", tid, oid, setting, modified.UnixNano()))
+	return formatGUID(sum[:16])
+}
+
+// opaqueUnitStore makes the stand-in bytes of a backupunitstore payload, stable for a backup.
+func opaqueUnitStore(tid, oid, deviceID string, modified time.Time) string {
+	out := make([]byte, 0, opaqueUnitStoreBytes)
+	seed := fmt.Appendf(nil, "backupunitstore|%s|%s|%s|%d", tid, oid, deviceID, modified.UnixNano())
+	for i := 0; len(out) < opaqueUnitStoreBytes; i++ {
+		sum := sha256.Sum256(append(seed, byte(i)))
+		out = append(out, sum[:]...)
+	}
+	return base64.StdEncoding.EncodeToString(out[:opaqueUnitStoreBytes])
+}
+
+// deviceBackup is one source device's backup in the form the store keeps: a deviceprofile
+// setting, the simulator's content setting and an opaque backupunitstore setting, each with
+// one instance.
+// The content payload is stored as given, byte for byte.
+func deviceBackup(tid, oid, deviceID string, profile backup.DeviceProfile, contentPayload string, created, modified, expires time.Time) ([]storedSetting, error) {
+	profilePayload, err := backup.EncodePayload(profile)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the deviceprofile of device %s: %w", deviceID, err)
+	}
+	payloads := []struct{ typ, payload string }{
+		{backup.PayloadDeviceProfile, profilePayload},
+		{backup.PayloadContent, contentPayload},
+		{backup.PayloadBackupUnitStore, opaqueUnitStore(tid, oid, deviceID, modified)},
+	}
+	out := make([]storedSetting, 0, len(payloads))
+	for _, p := range payloads {
+		id := settingID(deviceID, p.typ)
+		out = append(out, storedSetting{
+			ID: id, DeviceID: deviceID, SettingType: backup.SettingTypeBackup, PayloadType: p.typ,
+			Instances: []storedInstance{{ID: instanceID(tid, oid, id, modified), Payload: p.payload,
+				Created: created.UTC(), Modified: modified.UTC(), Expires: expires.UTC()}},
+		})
+	}
+	return out, nil
+}
+
+// fixtureBackups turns a user's fixture and generated backups into stored settings.
+func fixtureBackups(tid string, u *User) ([]storedSetting, error) {
+	oid := strings.ToLower(u.ObjectID)
+	if u.GenerateBackups < 0 || u.GenerateBackups > MaxGeneratedBackups {
+		return nil, fmt.Errorf("user %s: generateBackups %d is not between 0 and %d", u.UPN, u.GenerateBackups, MaxGeneratedBackups)
+	}
+	var out []storedSetting
+	for _, b := range u.allBackups(tid) {
+		profile := b.Profile()
+		if err := profile.Validate(); err != nil {
+			return nil, fmt.Errorf("user %s, backup of %s: %w", u.UPN, b.Device, err)
+		}
+		content, err := b.SealedContent(tid, oid)
+		if err != nil {
+			return nil, fmt.Errorf("user %s, backup of %s: %w", u.UPN, b.Device, err)
+		}
+		payload, err := backup.EncodePayload(content)
+		if err != nil {
+			return nil, fmt.Errorf("user %s, backup of %s: encoding the content: %w", u.UPN, b.Device, err)
+		}
+		settings, err := deviceBackup(tid, oid, strings.ToLower(b.DeviceID), profile, payload, b.Created, b.LastBackup, b.ExpiresAt())
+		if err != nil {
+			return nil, fmt.Errorf("user %s: %w", u.UPN, err)
+		}
+		out = append(out, settings...)
+	}
+	return out, nil
+}

@@ -1,0 +1,171 @@
+package tenant
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/oobe-dev/oobe/backup"
+)
+
+// maxUploadBytes bounds an upload's body: the largest content payload, base64 encoded, and room
+// for the profile around it.
+const maxUploadBytes = (backup.MaxPayloadBytes+2)/3*4 + 64<<10
+
+// readStrictJSON decodes a JSON body into v, refusing other content types, bodies over limit,
+// unknown fields and trailing data. It answers the refusal itself and reports false.
+func (s *Server) readStrictJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	if !isJSON(r) {
+		s.writeGraphError(w, r, http.StatusUnsupportedMediaType, "UnsupportedMediaType", "The request body must be application/json.")
+		return false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.writeGraphError(w, r, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+				fmt.Sprintf("The request body is larger than %d bytes.", limit))
+			return false
+		}
+		s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest", "The request body could not be read.")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest", "The request body is not the expected JSON: "+clip(err.Error(), 200))
+		return false
+	}
+	if dec.More() {
+		s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest", "The request body has data after its JSON object.")
+		return false
+	}
+	return true
+}
+
+// uploadAnswer is what an upload returns: the device and the windowsSettings now stored for it.
+type uploadAnswer struct {
+	WindowsDeviceID string                `json:"windowsDeviceId"`
+	Value           []graphWindowsSetting `json:"value"`
+}
+
+// handleUpload takes a backup made by a simulated device (backup.Upload) for the signed-in user
+// and replaces that device's previous backup with it, in one transaction.
+func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p *principal) {
+	var up backup.Upload
+	if !s.readStrictJSON(w, r, maxUploadBytes, &up) {
+		return
+	}
+	bad := func(msg string) { s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest", msg) }
+	if !IsGUID(up.WindowsDeviceID) {
+		bad(fmt.Sprintf("windowsDeviceId %q is not a GUID.", clip(up.WindowsDeviceID, 64)))
+		return
+	}
+	deviceID := strings.ToLower(up.WindowsDeviceID)
+	if err := up.Profile.Validate(); err != nil {
+		bad("profile: " + err.Error())
+		return
+	}
+	if !strings.EqualFold(backup.DeviceIDOf(up.Profile.ProfileID), deviceID) {
+		bad(fmt.Sprintf("profile.profileId %s is not windowsDeviceId %s in braces.", up.Profile.ProfileID, deviceID))
+		return
+	}
+	content, err := backup.DecodeContent(up.Content)
+	if err != nil {
+		bad("content: " + err.Error())
+		return
+	}
+	tid, oid := p.ts.id, strings.ToLower(p.user.ObjectID)
+	if !strings.EqualFold(content.Owner.TenantID, tid) || !strings.EqualFold(content.Owner.ObjectID, oid) {
+		s.writeGraphError(w, r, http.StatusForbidden, "Forbidden", fmt.Sprintf(
+			"The content belongs to user %s of tenant %s, not to the signed-in user: a device uploads only its own user's backup.",
+			clip(content.Owner.ObjectID, 64), clip(content.Owner.TenantID, 64)))
+		return
+	}
+	now := s.clock.Now()
+	settings, err := deviceBackup(tid, oid, deviceID, up.Profile, up.Content, now, now, now.Add(DefaultBackupRetention))
+	if err != nil {
+		bad(err.Error())
+		return
+	}
+	if err := s.store.replaceDeviceBackup(r.Context(), tid, oid, deviceID, settings); err != nil {
+		s.storeFailed(w, r, err)
+		return
+	}
+	s.log.Info("backup uploaded", "tenant", tid, "user", oid, "device", deviceID, "bytes", len(up.Content), "trace_id", info(r).traceID)
+	ans := uploadAnswer{WindowsDeviceID: deviceID}
+	for _, st := range settings {
+		ans.Value = append(ans.Value, toGraphSetting(st))
+	}
+	w.Header().Set("Location", s.baseURL(r)+"/v1.0/me/settings/windows?$filter="+
+		url.QueryEscape("windowsDeviceId eq '"+deviceID+"'"))
+	writeJSON(w, http.StatusCreated, ans)
+}
+
+// handleRestoreResult keeps what a device reports after the restore page, the latest per device.
+func (s *Server) handleRestoreResult(w http.ResponseWriter, r *http.Request, p *principal) {
+	var res backup.RestoreResult
+	if !s.readStrictJSON(w, r, maxFormBytes, &res) {
+		return
+	}
+	bad := func(msg string) { s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest", msg) }
+	switch {
+	case !IsGUID(res.WindowsDeviceID):
+		bad(fmt.Sprintf("windowsDeviceId %q is not a GUID.", clip(res.WindowsDeviceID, 64)))
+		return
+	case res.SourceWindowsDeviceID != "" && !IsGUID(res.SourceWindowsDeviceID):
+		bad(fmt.Sprintf("sourceWindowsDeviceId %q is not a GUID.", clip(res.SourceWindowsDeviceID, 64)))
+		return
+	case !slices.Contains(backup.Statuses(), res.Status):
+		bad(fmt.Sprintf("status %q is not one of Intune's: %s.", clip(res.Status, 64), strings.Join(backup.Statuses(), ", ")))
+		return
+	case min(res.Applied, res.AlreadySet, res.KeptByPolicy, res.NotSupported, res.NotRestorable, res.Failed) < 0:
+		bad("The item counts cannot be negative.")
+		return
+	}
+	res.WindowsDeviceID = strings.ToLower(res.WindowsDeviceID)
+	res.SourceWindowsDeviceID = strings.ToLower(res.SourceWindowsDeviceID)
+	if res.ReportedDateTime.IsZero() {
+		res.ReportedDateTime = s.clock.Now()
+	}
+	res.ReportedDateTime = res.ReportedDateTime.UTC()
+	rec := RestoreResultRecord{RestoreResult: res, UserID: strings.ToLower(p.user.ObjectID)}
+	if err := s.store.putRestoreResult(r.Context(), p.ts.id, rec); err != nil {
+		s.storeFailed(w, r, err)
+		return
+	}
+	s.log.Info("restore result reported", "tenant", p.ts.id, "device", res.WindowsDeviceID, "status", res.Status, "trace_id", info(r).traceID)
+	writeJSON(w, http.StatusCreated, rec)
+}
+
+// restoreResultsAnswer is the body of GET /_oobe/tenants/{tid}/restore-results.
+type restoreResultsAnswer struct {
+	Tenant string                `json:"tenant"`
+	Value  []RestoreResultRecord `json:"value"`
+}
+
+// handleListRestoreResults lists a tenant's latest restore result per device, for its admins.
+func (s *Server) handleListRestoreResults(w http.ResponseWriter, r *http.Request, p *principal) {
+	ts := s.tenantBySegment(r.PathValue("tid"))
+	if ts == nil {
+		s.writeGraphError(w, r, http.StatusNotFound, "ResourceNotFound", "No such tenant: use a tenant GUID from /_oobe/tenants.")
+		return
+	}
+	if ts != p.ts || !p.user.Admin {
+		s.writeGraphError(w, r, http.StatusForbidden, "Forbidden",
+			"Restore results are for an administrator of the same tenant (admin: true in the fixture).")
+		return
+	}
+	list, err := s.store.restoreResults(r.Context(), ts.id)
+	if err != nil {
+		s.storeFailed(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, restoreResultsAnswer{Tenant: ts.id, Value: list})
+}

@@ -1,0 +1,481 @@
+package tenant
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the embedded SQLite database behind the tenant's mutable state
+
+	"github.com/oobe-dev/oobe/backup"
+)
+
+// DataFileName is the database file `oobe serve --data DIR` keeps the tenants' state in.
+const DataFileName = "oobe.db"
+
+// schemaVersion is the database layout this build reads and writes.
+const schemaVersion = 1
+
+// schema creates version 1. Times are Unix nanoseconds in UTC. Every instance belongs to a
+// setting and goes with it (ON DELETE CASCADE); ids are the Graph ids the API serves.
+var schema = []string{
+	`CREATE TABLE schema_version (version INTEGER NOT NULL)`,
+	`CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID`,
+	`CREATE TABLE tenants (
+		tenant_id       TEXT PRIMARY KEY,
+		restore_state   TEXT NOT NULL,
+		restore_version INTEGER NOT NULL,
+		created_ns      INTEGER NOT NULL,
+		modified_ns     INTEGER NOT NULL
+	) WITHOUT ROWID`,
+	`CREATE TABLE settings (
+		tenant_id    TEXT NOT NULL REFERENCES tenants (tenant_id),
+		user_oid     TEXT NOT NULL,
+		setting_id   TEXT NOT NULL,
+		device_id    TEXT NOT NULL,
+		setting_type TEXT NOT NULL,
+		payload_type TEXT NOT NULL,
+		PRIMARY KEY (tenant_id, user_oid, setting_id)
+	) WITHOUT ROWID`,
+	`CREATE INDEX settings_by_device ON settings (tenant_id, user_oid, device_id)`,
+	`CREATE TABLE instances (
+		tenant_id   TEXT NOT NULL,
+		user_oid    TEXT NOT NULL,
+		setting_id  TEXT NOT NULL,
+		instance_id TEXT NOT NULL,
+		payload     TEXT NOT NULL,
+		created_ns  INTEGER NOT NULL,
+		modified_ns INTEGER NOT NULL,
+		expires_ns  INTEGER NOT NULL,
+		PRIMARY KEY (tenant_id, user_oid, setting_id, instance_id),
+		FOREIGN KEY (tenant_id, user_oid, setting_id) REFERENCES settings (tenant_id, user_oid, setting_id) ON DELETE CASCADE
+	) WITHOUT ROWID`,
+	`CREATE TABLE restore_results (
+		tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id),
+		device_id TEXT NOT NULL,
+		user_oid  TEXT NOT NULL,
+		result    TEXT NOT NULL,
+		PRIMARY KEY (tenant_id, device_id)
+	) WITHOUT ROWID`,
+}
+
+// storedSetting is a windowsSetting with its instances, as the store keeps it.
+type storedSetting struct {
+	ID          string
+	DeviceID    string
+	SettingType string
+	PayloadType string
+	Instances   []storedInstance
+}
+
+// storedInstance is one windowsSettingInstance.
+type storedInstance struct {
+	ID       string
+	Payload  string
+	Created  time.Time
+	Modified time.Time
+	Expires  time.Time
+}
+
+// restoreConfig is a tenant's windowsRestoreDeviceEnrollmentConfiguration.
+type restoreConfig struct {
+	State    string
+	Version  int
+	Created  time.Time
+	Modified time.Time
+}
+
+// settingFilter is a parsed $filter on /me/settings/windows; empty fields match everything.
+type settingFilter struct {
+	SettingType string `json:"s,omitempty"`
+	DeviceID    string `json:"d,omitempty"`
+}
+
+// RestoreResultRecord is a reported restore result with the user who reported it.
+type RestoreResultRecord struct {
+	backup.RestoreResult
+	// UserID is the object id of the signed-in user who reported it.
+	UserID string `json:"userId"`
+}
+
+// tenantSeed is what a tenant starts with when the database has never seen it.
+type tenantSeed struct {
+	TenantID    string
+	RestorePage string
+	// Backups are the settings to create, by user object id.
+	Backups map[string][]storedSetting
+}
+
+// store keeps the tenants' mutable state in SQLite: in a file under the data directory, or in
+// memory. It holds one connection, so every request sees the database one statement or one
+// transaction at a time, and no transaction can wait on another. Statements run detached from
+// the request's cancellation: they are short, and an interrupted statement must never cost the
+// one connection an in-memory database lives in.
+type store struct {
+	db *sql.DB
+	// failAt, set only by tests, fails a mutation at a named step inside its transaction.
+	failAt func(step string) error
+}
+
+// openStore opens (creating if need be) the database in dir, or an in-memory one when dir is "".
+func openStore(dir string) (*store, error) {
+	dsn := ":memory:?_foreign_keys=1&_txlock=immediate"
+	if dir != "" {
+		if strings.ContainsAny(dir, "?#") {
+			return nil, fmt.Errorf("data directory %q: the path cannot contain ? or #", dir)
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory %s: %w", dir, err)
+		}
+		file := filepath.Join(dir, DataFileName)
+		// WAL keeps readers and the one writer apart; synchronous FULL makes each committed
+		// transaction survive a power cut, which is the point of --data.
+		dsn = file + "?_foreign_keys=1&_txlock=immediate&_busy_timeout=5000&_journal_mode=WAL&_synchronous=FULL"
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening the tenant database: %w", err)
+	}
+	// One connection: an in-memory database lives exactly as long as its connection, and the
+	// simulator's load is one person's or one test's.
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	st := &store{db: db}
+	if err := st.migrate(context.Background()); err != nil {
+		db.Close()
+		where := "in memory"
+		if dir != "" {
+			where = filepath.Join(dir, DataFileName)
+		}
+		return nil, fmt.Errorf("tenant database %s: %w", where, err)
+	}
+	return st, nil
+}
+
+func (st *store) close() error { return st.db.Close() }
+
+// migrate creates the schema in a new database and refuses one written by a newer build.
+func (st *store) migrate(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
+	return st.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).Scan(&n); err != nil {
+			return err
+		}
+		if n == 1 {
+			var v int
+			if err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil {
+				return fmt.Errorf("reading the schema version: %w", err)
+			}
+			switch {
+			case v == schemaVersion:
+				return nil
+			case v > schemaVersion:
+				return fmt.Errorf("schema version %d was written by a newer oobe (this one reads %d); upgrade oobe or use another --data directory", v, schemaVersion)
+			default:
+				return fmt.Errorf("schema version %d is unknown; remove the directory to start afresh", v)
+			}
+		}
+		for _, stmt := range schema {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("creating the schema: %w", err)
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, schemaVersion)
+		return err
+	})
+}
+
+// tx runs fn in a transaction: committed if fn returns nil, rolled back otherwise.
+func (st *store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	ctx = context.WithoutCancel(ctx)
+	tx, err := st.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// step is a test's chance to fail a mutation part-way.
+func (st *store) step(name string) error {
+	if st.failAt != nil {
+		return st.failAt(name)
+	}
+	return nil
+}
+
+// secret returns the named random value, creating it from newValue on first use, so it
+// survives restarts with the database.
+func (st *store) secret(ctx context.Context, name string, newValue func() ([]byte, error)) ([]byte, error) {
+	ctx = context.WithoutCancel(ctx)
+	var out []byte
+	err := st.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, name).Scan(&out)
+		if err == nil || !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if out, err = newValue(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)`, name, out)
+		return err
+	})
+	return out, err
+}
+
+// seed gives a tenant the database has never seen its fixture state, in one transaction. A
+// tenant the database knows keeps what it has: fixtures seed, they do not overwrite.
+func (st *store) seed(ctx context.Context, s tenantSeed, now time.Time) (seeded bool, err error) {
+	ctx = context.WithoutCancel(ctx)
+	err = st.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tenants WHERE tenant_id = ?`, s.TenantID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tenants (tenant_id, restore_state, restore_version, created_ns, modified_ns) VALUES (?, ?, 1, ?, ?)`,
+			s.TenantID, s.RestorePage, now.UnixNano(), now.UnixNano()); err != nil {
+			return err
+		}
+		if err := st.step("seed.tenant"); err != nil {
+			return err
+		}
+		for oid, settings := range s.Backups {
+			if err := insertSettings(ctx, tx, s.TenantID, oid, settings); err != nil {
+				return err
+			}
+		}
+		seeded = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("seeding tenant %s: %w", s.TenantID, err)
+	}
+	return seeded, nil
+}
+
+func insertSettings(ctx context.Context, tx *sql.Tx, tid, oid string, settings []storedSetting) error {
+	setStmt, err := tx.PrepareContext(ctx, `INSERT INTO settings (tenant_id, user_oid, setting_id, device_id, setting_type, payload_type) VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer setStmt.Close()
+	instStmt, err := tx.PrepareContext(ctx, `INSERT INTO instances (tenant_id, user_oid, setting_id, instance_id, payload, created_ns, modified_ns, expires_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer instStmt.Close()
+	for _, s := range settings {
+		if _, err := setStmt.ExecContext(ctx, tid, oid, s.ID, s.DeviceID, s.SettingType, s.PayloadType); err != nil {
+			return fmt.Errorf("storing setting %s of user %s: %w", s.ID, oid, err)
+		}
+		for _, in := range s.Instances {
+			if _, err := instStmt.ExecContext(ctx, tid, oid, s.ID, in.ID, in.Payload, in.Created.UnixNano(), in.Modified.UnixNano(), in.Expires.UnixNano()); err != nil {
+				return fmt.Errorf("storing instance %s of setting %s: %w", in.ID, s.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// restoreConfig reads a tenant's restore page configuration.
+func (st *store) restoreConfig(ctx context.Context, tid string) (restoreConfig, error) {
+	ctx = context.WithoutCancel(ctx)
+	var (
+		rc                  restoreConfig
+		created, modifiedNS int64
+	)
+	err := st.db.QueryRowContext(ctx, `SELECT restore_state, restore_version, created_ns, modified_ns FROM tenants WHERE tenant_id = ?`, tid).
+		Scan(&rc.State, &rc.Version, &created, &modifiedNS)
+	if err != nil {
+		return rc, fmt.Errorf("reading the restore configuration of tenant %s: %w", tid, err)
+	}
+	rc.Created, rc.Modified = time.Unix(0, created).UTC(), time.Unix(0, modifiedNS).UTC()
+	return rc, nil
+}
+
+// setRestoreState changes the restore page state, bumping the version, and returns the result.
+func (st *store) setRestoreState(ctx context.Context, tid, state string, now time.Time) (restoreConfig, error) {
+	ctx = context.WithoutCancel(ctx)
+	err := st.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE tenants SET restore_state = ?, restore_version = restore_version + 1, modified_ns = ? WHERE tenant_id = ?`,
+			state, now.UnixNano(), tid)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("tenant %s is not in the database", tid)
+		}
+		return st.step("restore.state")
+	})
+	if err != nil {
+		return restoreConfig{}, fmt.Errorf("changing the restore page of tenant %s: %w", tid, err)
+	}
+	return st.restoreConfig(ctx, tid)
+}
+
+// liveSettings lists a user's settings that have an instance alive at now, matching f, with ids
+// after `after`, in id order, at most limit of them, without their instances.
+func (st *store) liveSettings(ctx context.Context, tid, oid string, f settingFilter, after string, limit int, now time.Time) ([]storedSetting, error) {
+	ctx = context.WithoutCancel(ctx)
+	q := `SELECT s.setting_id, s.device_id, s.setting_type, s.payload_type FROM settings s
+		WHERE s.tenant_id = ? AND s.user_oid = ? AND s.setting_id > ?`
+	args := []any{tid, oid, after}
+	if f.SettingType != "" {
+		q += ` AND s.setting_type = ?`
+		args = append(args, f.SettingType)
+	}
+	if f.DeviceID != "" {
+		q += ` AND s.device_id = ?`
+		args = append(args, f.DeviceID)
+	}
+	q += ` AND EXISTS (SELECT 1 FROM instances i WHERE i.tenant_id = s.tenant_id AND i.user_oid = s.user_oid
+			AND i.setting_id = s.setting_id AND i.expires_ns > ?)
+		ORDER BY s.setting_id LIMIT ?`
+	args = append(args, now.UnixNano(), limit)
+	rows, err := st.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing settings: %w", err)
+	}
+	defer rows.Close()
+	var out []storedSetting
+	for rows.Next() {
+		var s storedSetting
+		if err := rows.Scan(&s.ID, &s.DeviceID, &s.SettingType, &s.PayloadType); err != nil {
+			return nil, fmt.Errorf("listing settings: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing settings: %w", err)
+	}
+	return out, nil
+}
+
+// liveSetting returns one of the user's settings with its live instances, or nil when the user
+// has no such setting or none of its instances is alive at now.
+func (st *store) liveSetting(ctx context.Context, tid, oid, id string, now time.Time) (*storedSetting, error) {
+	ctx = context.WithoutCancel(ctx)
+	rows, err := st.db.QueryContext(ctx, `SELECT s.device_id, s.setting_type, s.payload_type,
+			i.instance_id, i.payload, i.created_ns, i.modified_ns, i.expires_ns
+		FROM settings s JOIN instances i ON i.tenant_id = s.tenant_id AND i.user_oid = s.user_oid AND i.setting_id = s.setting_id
+		WHERE s.tenant_id = ? AND s.user_oid = ? AND s.setting_id = ? AND i.expires_ns > ?
+		ORDER BY i.modified_ns DESC, i.instance_id`, tid, oid, id, now.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("reading setting: %w", err)
+	}
+	defer rows.Close()
+	var s *storedSetting
+	for rows.Next() {
+		var (
+			in                  storedInstance
+			device, typ, ptype  string
+			created, mod, expir int64
+		)
+		if err := rows.Scan(&device, &typ, &ptype, &in.ID, &in.Payload, &created, &mod, &expir); err != nil {
+			return nil, fmt.Errorf("reading setting: %w", err)
+		}
+		if s == nil {
+			s = &storedSetting{ID: id, DeviceID: device, SettingType: typ, PayloadType: ptype}
+		}
+		in.Created, in.Modified, in.Expires = time.Unix(0, created).UTC(), time.Unix(0, mod).UTC(), time.Unix(0, expir).UTC()
+		s.Instances = append(s.Instances, in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading setting: %w", err)
+	}
+	return s, nil
+}
+
+// replaceDeviceBackup replaces everything a user has stored for one source device, at once:
+// Windows keeps one backup per device.
+func (st *store) replaceDeviceBackup(ctx context.Context, tid, oid, deviceID string, settings []storedSetting) error {
+	ctx = context.WithoutCancel(ctx)
+	err := st.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE tenant_id = ? AND user_oid = ? AND device_id = ?`, tid, oid, deviceID); err != nil {
+			return err
+		}
+		if err := st.step("upload.deleted"); err != nil {
+			return err
+		}
+		return insertSettings(ctx, tx, tid, oid, settings)
+	})
+	if err != nil {
+		return fmt.Errorf("storing the backup of device %s: %w", deviceID, err)
+	}
+	return nil
+}
+
+// deleteUserSettings deletes every windowsSetting of a user and reports how many there were.
+func (st *store) deleteUserSettings(ctx context.Context, tid, oid string) (int64, error) {
+	ctx = context.WithoutCancel(ctx)
+	var n int64
+	err := st.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE tenant_id = ? AND user_oid = ?`, tid, oid)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return st.step("delete.settings")
+	})
+	if err != nil {
+		return 0, fmt.Errorf("deleting the settings of user %s: %w", oid, err)
+	}
+	return n, nil
+}
+
+// putRestoreResult keeps a device's latest restore result.
+func (st *store) putRestoreResult(ctx context.Context, tid string, rec RestoreResultRecord) error {
+	ctx = context.WithoutCancel(ctx)
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	err = st.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO restore_results (tenant_id, device_id, user_oid, result) VALUES (?, ?, ?, ?)
+			ON CONFLICT (tenant_id, device_id) DO UPDATE SET user_oid = excluded.user_oid, result = excluded.result`,
+			tid, rec.WindowsDeviceID, rec.UserID, string(data))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("storing the restore result of device %s: %w", rec.WindowsDeviceID, err)
+	}
+	return nil
+}
+
+// restoreResults lists a tenant's latest restore result per device, by device id.
+func (st *store) restoreResults(ctx context.Context, tid string) ([]RestoreResultRecord, error) {
+	ctx = context.WithoutCancel(ctx)
+	rows, err := st.db.QueryContext(ctx, `SELECT result FROM restore_results WHERE tenant_id = ? ORDER BY device_id`, tid)
+	if err != nil {
+		return nil, fmt.Errorf("listing restore results: %w", err)
+	}
+	defer rows.Close()
+	out := []RestoreResultRecord{}
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return nil, fmt.Errorf("listing restore results: %w", err)
+		}
+		var rec RestoreResultRecord
+		if err := json.Unmarshal([]byte(raw), &rec); err != nil {
+			return nil, fmt.Errorf("listing restore results: a stored result is not JSON: %w", err)
+		}
+		out = append(out, rec)
+	}
+	return out, rows.Err()
+}
