@@ -60,19 +60,24 @@ func (s Schedule) RunDue(ctx context.Context, clk clock.Clock, dir string, owner
 	if err := send(ctx, up); err != nil {
 		return nil, err
 	}
-	_, err = Update(ctx, dir, func(cur *Device) (*State, error) {
-		next := cur.State.Clone()
-		if next.Backups.First.IsZero() {
-			next.Backups.First = now
-		}
-		next.Backups.Last = now
-		next.Backups.Count++
-		return next, nil
-	})
-	if err != nil {
+	if err := RecordBackup(ctx, dir, now); err != nil {
 		return nil, err
 	}
 	return up, nil
+}
+
+// RecordBackup notes on the device in dir that a backup made at `at` reached the tenant.
+func RecordBackup(ctx context.Context, dir string, at time.Time) error {
+	_, err := Update(ctx, dir, func(cur *Device) (*State, error) {
+		next := cur.State.Clone()
+		if next.Backups.First.IsZero() {
+			next.Backups.First = at
+		}
+		next.Backups.Last = at
+		next.Backups.Count++
+		return next, nil
+	})
+	return err
 }
 
 // RunUntil backs the device up each time a backup falls due, sleeping on clk in between,

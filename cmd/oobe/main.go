@@ -66,6 +66,7 @@ oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client
 	root.AddCommand(newBackupsCmd(s))
 	root.AddCommand(newDeviceCmd(s))
 	root.AddCommand(newCheckCmd(s))
+	root.AddCommand(newBackupCmd(s), newRestoreCmd(s))
 	return root
 }
 

@@ -45,6 +45,7 @@ type signinOptions struct {
 	responseMode string
 	noBrowser    bool
 	simApprove   bool
+	simData      string
 	scopes       []string
 }
 
@@ -129,7 +130,7 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 				return nil, badInput("--sim-approve works with --flow device")
 			}
 		}
-		srv, err := tenant.New(tenant.Config{Tenants: tenants, Logger: logger, DeviceCodeInterval: o.simInterval})
+		srv, err := tenant.New(tenant.Config{Tenants: tenants, Logger: logger, DeviceCodeInterval: o.simInterval, DataDir: o.simData})
 		if err != nil {
 			return nil, err
 		}
@@ -152,8 +153,8 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 		fmt.Fprintf(s.errOut, "Simulated tenant %s (%s) at %s\n", t.Name, t.ID, srv.URL())
 		warnIfExposed(s, o.simAddr)
 	} else {
-		if o.tenant != "" || o.fixtures != "" || o.simApprove {
-			return nil, badInput("--tenant, --fixtures and --sim-approve are for the simulated tenant; drop them with --authority")
+		if o.tenant != "" || o.fixtures != "" || o.simApprove || o.simData != "" {
+			return nil, badInput("--tenant, --fixtures, --sim-approve and --sim-data are for the simulated tenant; drop them with --authority")
 		}
 		if clientID == "" {
 			return nil, badInput("--authority needs --client-id (the app registration's application ID)")
@@ -301,12 +302,14 @@ func addSigninFlags(cmd *cobra.Command, o *signinOptions) {
 	f.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:0", "simulated tenant: address to serve on")
 	f.DurationVar(&o.simInterval, "sim-interval", 5*time.Second, "simulated tenant: device code polling interval it asks for (whole seconds)")
 	f.BoolVar(&o.simApprove, "sim-approve", false, "simulated tenant: approve the device code as --user with its fixture password (for scripts)")
+	f.StringVar(&o.simData, "sim-data", "", "simulated tenant: keep its state (backups, restore flag, results) in this directory across runs")
 	f.BoolVar(&o.noCache, "no-cache", false, "neither read nor write the token cache")
 	f.StringVar(&o.responseMode, "response-mode", "query", "browser flow: how the code comes back, query or form_post")
 	f.BoolVar(&o.noBrowser, "no-browser", false, "browser flow: print the sign-in URL instead of opening a browser")
 	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions([]string{"device", "browser"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("response-mode", cobra.FixedCompletions([]string{"query", "form_post"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.MarkFlagDirname("fixtures")
+	_ = cmd.MarkFlagDirname("sim-data")
 }
 
 func pickTenant(tenants []*tenant.Tenant, want string) (*tenant.Tenant, error) {
