@@ -1,0 +1,225 @@
+// Package oobe is the Windows Autopilot user-driven setup as an explicit state machine: the
+// stages of domain.md §4, their faults, and the outcome of a run. It has no terminal and no
+// HTTP: sign-in, the cloud and the device sit behind the interfaces below.
+package oobe
+
+import (
+	"context"
+	"time"
+
+	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/apply"
+)
+
+// Stage is one screen of the setup, in domain.md §4's order.
+type Stage string
+
+// The stages, in the order a run passes them.
+const (
+	StageRegion           Stage = "region"
+	StageKeyboard         Stage = "keyboard"
+	StageSecondKeyboard   Stage = "secondKeyboard"
+	StageNetwork          Stage = "network"
+	StageUpdateCheck      Stage = "updateCheck"      // OOBE critical update check
+	StageAutopilotProfile Stage = "autopilotProfile" // profile download and branding
+	StageSignIn           Stage = "signIn"
+	StageEnrollment       Stage = "enrollment" // Entra join and MDM enrollment
+	StageEligibility      Stage = "eligibility"
+	StageRestorePage      Stage = "restorePage"
+	StageESP              Stage = "esp"            // Enrollment Status Page
+	StageQualityUpdates   Stage = "qualityUpdates" // only when the ESP installs them
+	StageRestoreApply     Stage = "restoreApply"
+	StageDesktop          Stage = "desktop"
+	// StageFailed is where a run ends on an error the person cannot get past (an enrollment
+	// error, a sign-in failure, "Reset device").
+	StageFailed Stage = "failed"
+)
+
+// Stages lists the stages in order (StageFailed excluded).
+func Stages() []Stage {
+	return []Stage{StageRegion, StageKeyboard, StageSecondKeyboard, StageNetwork, StageUpdateCheck, StageAutopilotProfile,
+		StageSignIn, StageEnrollment, StageEligibility, StageRestorePage, StageESP, StageQualityUpdates, StageRestoreApply, StageDesktop}
+}
+
+// SignInMethod is how the person signs in.
+type SignInMethod string
+
+// Sign-in methods.
+const (
+	SignInDeviceCode SignInMethod = "deviceCode"
+	SignInBrowser    SignInMethod = "browser"
+)
+
+// Session is a signed-in user as the flow needs them; tokens stay inside the SignIn.
+type Session struct {
+	Identity auth.Identity
+	// Expiry is when the access token expires, in the flow's clock.
+	Expiry time.Time
+}
+
+// SignIn signs the person in against Entra (real or simulated). DeviceCode calls show with the
+// code the person types on the verification page, before it starts polling.
+type SignIn interface {
+	DeviceCode(ctx context.Context, show func(auth.DeviceCodePrompt)) (*Session, error)
+	Browser(ctx context.Context, open func(url string) error) (*Session, error)
+}
+
+// Cloud is the tenant as the device sees it after sign-in: Graph and the restore service.
+// Implementations refresh an expiring token themselves (graph.TokenSource).
+type Cloud interface {
+	// RestorePageState is the tenant's "Show restore page" flag (enabled, disabled, notConfigured).
+	RestorePageState(ctx context.Context) (string, error)
+	// RestoreAccess gets the restore app's token; Conditional Access or an MFA demand refuse it
+	// with an *auth.SignInError.
+	RestoreAccess(ctx context.Context) error
+	// BackupProfiles lists the user's previous PCs, newest first.
+	BackupProfiles(ctx context.Context) ([]graph.BackupProfile, error)
+	// ReportRestore tells Intune the device's restore status.
+	ReportRestore(ctx context.Context, r backup.RestoreResult) error
+}
+
+// Device is the machine being set up.
+type Device interface {
+	Profile() restore.Device
+	// Apply restores content to the device (restore/apply), refusing another owner's backup.
+	Apply(ctx context.Context, content *backup.Content, owner backup.Owner) (*apply.Report, error)
+}
+
+// Person makes the choices a person makes at each screen. The headless replay answers from a
+// scenario's steps; the terminal UI from key presses. Every method may block; returning an
+// error (e.g. ctx's) ends the run.
+type Person interface {
+	Region(ctx context.Context, offered []string) (string, error)
+	Keyboard(ctx context.Context, offered []string) (string, error)
+	// SecondKeyboard returns "" to skip.
+	SecondKeyboard(ctx context.Context, offered []string) (string, error)
+	// Network returns the network to join (wired, or a Wi-Fi SSID) and its passphrase.
+	Network(ctx context.Context, offered []Network) (Network, string, error)
+	SignInMethod(ctx context.Context, branding Branding) (SignInMethod, error)
+	// DeviceCode is shown the code; the person acts on the verification page (approve, deny,
+	// wrong password, …) or lets it expire — that happens outside the flow, before polling.
+	DeviceCode(ctx context.Context, prompt auth.DeviceCodePrompt)
+	// Browser plays the browser for the auth-code flow: it opens url and signs in (or not).
+	Browser(ctx context.Context, url string) error
+	// RestoreChoice picks a previous PC by windowsDeviceId, or "" for "Set up as new PC".
+	RestoreChoice(ctx context.Context, profiles []graph.BackupProfile) (string, error)
+	// ESPFailure chooses what to do when the ESP fails or times out.
+	ESPFailure(ctx context.Context, f ESPFailure) (ESPChoice, error)
+}
+
+// Network is a network the setup offers.
+type Network struct {
+	Name     string `json:"name" yaml:"name"`
+	Wired    bool   `json:"wired,omitempty" yaml:"wired,omitempty"`
+	Security string `json:"security,omitempty" yaml:"security,omitempty"` // open, wpa2Personal, …
+}
+
+// Branding is what the Autopilot profile shows on the sign-in screen.
+type Branding struct {
+	TenantName         string `json:"tenantName"`
+	DeploymentMode     string `json:"deploymentMode"`     // "userDriven"
+	DeviceNameTemplate string `json:"deviceNameTemplate"` // e.g. CONTOSO-%SERIAL%, max 15 characters
+	DeviceName         string `json:"deviceName"`         // the template applied
+}
+
+// ESPChoice is what the person picks on an ESP failure.
+type ESPChoice string
+
+// ESP choices.
+const (
+	ESPContinueAnyway ESPChoice = "continueAnyway"
+	ESPResetDevice    ESPChoice = "resetDevice"
+)
+
+// ESPFailure is an ESP error as the page shows it.
+type ESPFailure struct {
+	Phase    string `json:"phase"`   // Device preparation, Device setup, Account setup
+	Item     string `json:"item"`    // e.g. Apps
+	Message  string `json:"message"` // the page's text
+	Code     string `json:"code,omitempty"`
+	TimedOut bool   `json:"timedOut,omitempty"`
+}
+
+// Config is one run's wiring: the injected clock and the parts behind interfaces.
+type Config struct {
+	Clock  clock.Clock
+	SignIn SignIn
+	// Connect gives the Cloud for a signed-in session.
+	Connect func(ctx context.Context, s *Session) (Cloud, error)
+	Device  Device
+	Person  Person
+	Faults  Faults
+	// Branding comes with the Autopilot profile.
+	Branding Branding
+	// Regions, Keyboards and Networks are what the screens offer (defaults when empty).
+	Regions   []string
+	Keyboards []string
+	Networks  []Network
+	// ESPTimeout is the ESP's timeout (0 = 60 minutes).
+	ESPTimeout time.Duration
+	// Observe, when set, is told every event as it happens (for a live UI).
+	Observe func(Event)
+}
+
+// Faults are the engine-side faults of a run. Tenant-side ones — Graph 429 and 5xx,
+// Conditional Access, MFA demands, token expiry — are set on the simulated tenant and reach
+// the flow as errors from SignIn and Cloud.
+type Faults struct {
+	// NetworkLostAt is the stage at which the network drops ("" = never).
+	NetworkLostAt Stage `json:"networkLostAt,omitempty"`
+	// EnrollmentError is the code of one of EnrollmentErrors() ("" = none).
+	EnrollmentError      string `json:"enrollmentError,omitempty"`
+	ESPAppInstallFailure bool   `json:"espAppInstallFailure,omitempty"`
+	ESPTimeout           bool   `json:"espTimeout,omitempty"`
+	RestoreApplyFailure  bool   `json:"restoreApplyFailure,omitempty"`
+	// NoIntuneLicense keeps the ESP "Identifying" until it times out (domain.md §4).
+	NoIntuneLicense bool `json:"noIntuneLicense,omitempty"`
+}
+
+// EnrollmentError is an error a user can see during enrollment, with its real code and text.
+type EnrollmentError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Stage   Stage  `json:"stage"`
+}
+
+// Event is one line of a run's transcript, stamped with the virtual time.
+type Event struct {
+	At     time.Time `json:"at"`
+	Stage  Stage     `json:"stage"`
+	Kind   string    `json:"kind"` // enter, choice, info, warning, error, status
+	Text   string    `json:"text"`
+	Detail any       `json:"detail,omitempty"`
+}
+
+// Outcome is the result of a run: what a QA engineer asserts on.
+type Outcome struct {
+	FinalStage   Stage                 `json:"finalStage"`
+	IntuneStatus string                `json:"intuneStatus"`
+	RestorePage  bool                  `json:"restorePageShown"`
+	Eligibility  *restore.Eligibility  `json:"eligibility,omitempty"`
+	Backups      []graph.BackupProfile `json:"backups"`
+	Chosen       string                `json:"chosen,omitempty"` // windowsDeviceId, "" for new
+	Report       *apply.Report         `json:"report,omitempty"`
+	ESP          []ESPPhase            `json:"esp,omitempty"`
+	Error        string                `json:"error,omitempty"`
+	ErrorCode    string                `json:"errorCode,omitempty"`
+	Transcript   []Event               `json:"transcript"`
+}
+
+// ESPPhase is one of the ESP's three phases with its items.
+type ESPPhase struct {
+	Name   string    `json:"name"`
+	Status string    `json:"status"` // Identifying, In progress, Complete, Failed
+	Items  []ESPItem `json:"items"`
+}
+
+// ESPItem is one line of an ESP phase.
+type ESPItem struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+}
