@@ -82,7 +82,7 @@ func (t tracingKeySet) VerifySignature(ctx context.Context, jwt string) ([]byte,
 // newVerifier pins go-oidc to RS256, the client id and the injected clock. For common and
 // organizations the issuer is a template go-oidc cannot match, so VerifyIDToken checks it instead.
 func (c *Client) newVerifier() *oidc.IDTokenVerifier {
-	keys := oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), c.http), c.disc.JWKSURI)
+	keys := newKeySet(c.http, c.disc.JWKSURI)
 	cfg := &oidc.Config{
 		ClientID:             c.clientID,
 		SupportedSigningAlgs: []string{oidc.RS256},

@@ -38,7 +38,7 @@ var ErrChecksum = errors.New("checksum mismatch")
 
 var (
 	guidRE    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	versionRE = regexp.MustCompile(`^10\.0\.\d{5}\.\d{1,6}$`)
+	versionRE = regexp.MustCompile(`^10\.0\.\d{4,6}\.\d{1,6}$`)
 )
 
 // EncodePayload encodes v as a Graph windowsSettingInstance payload: base64 of its JSON.
@@ -52,6 +52,12 @@ func EncodePayload(v any) (string, error) {
 
 // decodePayload turns a base64 payload into strict JSON, refusing oversized or malformed input.
 func decodePayload(payloadType, payload string, v any) error {
+	return decodePayloadWith(payloadType, payload, v, true)
+}
+
+// decodePayloadWith decodes like decodePayload; strict also refuses unknown fields, which only
+// the simulator's own payloads can promise (Windows may add fields to its own at any time).
+func decodePayloadWith(payloadType, payload string, v any, strict bool) error {
 	if base64.StdEncoding.DecodedLen(len(payload)) > MaxPayloadBytes {
 		return &PayloadError{PayloadType: payloadType, Reason: fmt.Sprintf("larger than the %d MiB limit", MaxPayloadBytes>>20)}
 	}
@@ -60,7 +66,9 @@ func decodePayload(payloadType, payload string, v any) error {
 		return &PayloadError{PayloadType: payloadType, Reason: "not base64", Err: err}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return &PayloadError{PayloadType: payloadType, Reason: "not valid JSON for this payload type", Err: err}
 	}
@@ -78,10 +86,11 @@ func DeviceIDOf(profileID string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(profileID, "{"), "}")
 }
 
-// DecodeDeviceProfile decodes and checks a deviceprofile payload.
+// DecodeDeviceProfile decodes and checks a deviceprofile payload. Fields Windows adds later are
+// ignored, so a newer Windows does not hide a user's previous PCs.
 func DecodeDeviceProfile(payload string) (*DeviceProfile, error) {
 	var p DeviceProfile
-	if err := decodePayload(PayloadDeviceProfile, payload, &p); err != nil {
+	if err := decodePayloadWith(PayloadDeviceProfile, payload, &p, false); err != nil {
 		return nil, err
 	}
 	if err := p.Validate(); err != nil {

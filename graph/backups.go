@@ -52,10 +52,13 @@ func (c *Client) WindowsSettings(ctx context.Context, filter string, pageSize in
 			return nil, err
 		}
 		for _, s := range page.Value {
-			if !seen[s.ID] { // a page boundary that moved under us must not list a setting twice
-				seen[s.ID] = true
-				all = append(all, s)
+			if seen[s.ID] {
+				// Paging must list each setting once; a repeat is the service's bug, and a
+				// restore page built on it would show a PC twice.
+				return nil, fmt.Errorf("graph: setting %s was listed twice while paging", s.ID)
 			}
+			seen[s.ID] = true
+			all = append(all, s)
 		}
 		target = page.NextLink
 	}
@@ -95,6 +98,15 @@ type BackupProfile struct {
 	Opaque []string `json:"opaquePayloadTypes,omitempty"`
 	// ContentSettingID is the windowsSetting that holds the content payload, if any.
 	ContentSettingID string `json:"-"`
+	// ContentError says why the content payload was refused; such a backup cannot be applied.
+	ContentError string `json:"contentError,omitempty"`
+}
+
+// SkippedProfile is a previous PC whose deviceprofile could not be read: Windows shows no
+// entry for it, and neither does the list — but it is reported, not silently dropped.
+type SkippedProfile struct {
+	WindowsDeviceID string `json:"windowsDeviceId"`
+	Reason          string `json:"reason"`
 }
 
 // ContentSummary counts what a backup holds, by the categories the Windows Backup app shows.
@@ -179,9 +191,22 @@ func (c *Client) BackupProfiles(ctx context.Context) ([]BackupProfile, error) {
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	var listed []BackupProfile
+	for i, err := range errs {
+		var pe *backup.PayloadError
+		switch {
+		case err == nil:
+			listed = append(listed, profiles[i])
+		case errors.As(err, &pe) || errors.Is(err, errNoInstances):
+			c.log.Warn("previous PC left out: its deviceprofile cannot be read", "windowsDeviceId", ids[i], "error", err)
+			if c.onSkip != nil {
+				c.onSkip(SkippedProfile{WindowsDeviceID: ids[i], Reason: err.Error()})
+			}
+		default:
+			return nil, err // the service failed, not one backup
+		}
 	}
+	profiles = listed
 	sort.SliceStable(profiles, func(i, j int) bool {
 		a, b := profiles[i], profiles[j]
 		if !a.LastBackup.Equal(b.LastBackup) {
@@ -194,6 +219,9 @@ func (c *Client) BackupProfiles(ctx context.Context) ([]BackupProfile, error) {
 	})
 	return profiles, nil
 }
+
+// errNoInstances means a deviceprofile setting has no live instance.
+var errNoInstances = errors.New("its deviceprofile has no instances")
 
 // latest returns the most recently modified instance.
 func latest(in []backup.WindowsSettingInstance) (backup.WindowsSettingInstance, bool) {
@@ -216,7 +244,7 @@ func (c *Client) profile(ctx context.Context, deviceID, profileSetting, contentS
 	}
 	last, ok := latest(inst)
 	if !ok {
-		return nil, fmt.Errorf("backup of device %s: its deviceprofile has no instances", deviceID)
+		return nil, fmt.Errorf("backup of device %s: %w", deviceID, errNoInstances)
 	}
 	dp, err := backup.DecodeDeviceProfile(last.Payload)
 	if err != nil {
@@ -240,7 +268,9 @@ func (c *Client) profile(ctx context.Context, deviceID, profileSetting, contentS
 	if cl, ok := latest(ci); ok {
 		content, err := backup.DecodeContent(cl.Payload)
 		if err != nil {
-			return nil, fmt.Errorf("backup of device %s (%s): %w", dp.DeviceDisplayName, deviceID, err)
+			// Listed (Windows would show the PC) but never applied.
+			p.ContentError = err.Error()
+			return p, nil
 		}
 		p.Content = content
 		p.Summary = Summarize(content)

@@ -42,6 +42,9 @@ type Config struct {
 	MaxRetries int
 	// MaxRetryAfter caps one wait asked by Retry-After (0 = 2 minutes).
 	MaxRetryAfter time.Duration
+	// OnSkip, when set, is told of each previous PC a listing leaves out because its
+	// deviceprofile cannot be read.
+	OnSkip func(SkippedProfile)
 }
 
 // Client calls Graph for one signed-in user.
@@ -53,6 +56,7 @@ type Client struct {
 	log           *slog.Logger
 	maxRetries    int
 	maxRetryAfter time.Duration
+	onSkip        func(SkippedProfile)
 }
 
 // New returns a client for cfg.
@@ -68,7 +72,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("graph: no token source")
 	}
 	c := &Client{base: base, token: cfg.Token, http: cfg.HTTPClient, clock: cfg.Clock, log: cfg.Logger,
-		maxRetries: cfg.MaxRetries, maxRetryAfter: cfg.MaxRetryAfter}
+		maxRetries: cfg.MaxRetries, maxRetryAfter: cfg.MaxRetryAfter, onSkip: cfg.OnSkip}
 	if c.http == nil {
 		c.http = http.DefaultClient
 	}

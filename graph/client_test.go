@@ -171,3 +171,65 @@ func TestPageSizeOutsideGraphsRangeIsRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestADuplicateSettingWhilePagingIsAnError(t *testing.T) {
+	list := settings(3)
+	list[2] = list[0]
+	g := &fakeGraph{settings: list}
+	c := newClient(t, g, clock.NewVirtual(start))
+	if _, err := c.WindowsSettings(context.Background(), "", 1); err == nil || !strings.Contains(err.Error(), "listed twice") {
+		t.Fatalf("err = %v, want the duplicate reported", err)
+	}
+}
+
+// instanceGraph serves two previous PCs: one whose deviceprofile is damaged, and one whose
+// content payload fails its checksum.
+func instanceGraph(t *testing.T) http.Handler {
+	good, _ := backup.EncodePayload(backup.DeviceProfile{ProfileID: "{00000000-0000-0000-0000-000000000002}", DeviceDisplayName: "PC-TWO",
+		CreatedBy: "windows", CreatedTime: 1, ModifiedTime: 2, IsActive: true, LastFullBackupCompletedTime: 2, OSVersion: "10.0.22631.4317"})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1.0/me/settings/windows", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"value": []backup.WindowsSetting{
+			{ID: "p1", PayloadType: backup.PayloadDeviceProfile, SettingType: "backup", WindowsDeviceID: "00000000-0000-0000-0000-000000000001"},
+			{ID: "p2", PayloadType: backup.PayloadDeviceProfile, SettingType: "backup", WindowsDeviceID: "00000000-0000-0000-0000-000000000002"},
+			{ID: "c2", PayloadType: backup.PayloadContent, SettingType: "backup", WindowsDeviceID: "00000000-0000-0000-0000-000000000002"},
+		}})
+	})
+	instance := func(payload string) map[string]any {
+		return map[string]any{"value": []backup.WindowsSettingInstance{{ID: "i", Payload: payload, LastModifiedDateTime: start}}}
+	}
+	mux.HandleFunc("GET /v1.0/me/settings/windows/p1/instances", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(instance("bm90IGpzb24=")) // "not json"
+	})
+	mux.HandleFunc("GET /v1.0/me/settings/windows/p2/instances", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(instance(good))
+	})
+	mux.HandleFunc("GET /v1.0/me/settings/windows/c2/instances", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(instance("eyJ2ZXJzaW9uIjoxfQ==")) // {"version":1}: no checksum
+	})
+	return mux
+}
+
+func TestAnUnreadableProfileIsLeftOutAndReportedWhileTheOthersAreListed(t *testing.T) {
+	ts := httptest.NewServer(instanceGraph(t))
+	t.Cleanup(ts.Close)
+	var skipped []SkippedProfile
+	c, err := New(Config{BaseURL: ts.URL, Clock: clock.NewVirtual(start), Token: func(context.Context) (string, error) { return "t", nil },
+		OnSkip: func(s SkippedProfile) { skipped = append(skipped, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	profiles, err := c.BackupProfiles(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(profiles) != 1 || profiles[0].DeviceName != "PC-TWO" {
+		t.Fatalf("listed %+v, want only PC-TWO", profiles)
+	}
+	if profiles[0].Content != nil || !strings.Contains(profiles[0].ContentError, "checksum") {
+		t.Fatalf("PC-TWO's damaged content: Content %v, ContentError %q", profiles[0].Content, profiles[0].ContentError)
+	}
+	if len(skipped) != 1 || skipped[0].WindowsDeviceID != "00000000-0000-0000-0000-000000000001" {
+		t.Fatalf("skipped %+v, want the PC with the damaged deviceprofile", skipped)
+	}
+}

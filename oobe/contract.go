@@ -89,6 +89,12 @@ type Device interface {
 	Apply(ctx context.Context, content *backup.Content, owner backup.Owner) (*apply.Report, error)
 }
 
+// SerialNumberer is a Device that knows its hardware serial number, for the device name
+// template's %SERIAL%. A Device without it gets one derived from its Entra device id.
+type SerialNumberer interface {
+	SerialNumber() string
+}
+
 // Person makes the choices a person makes at each screen. The headless replay answers from a
 // scenario's steps; the terminal UI from key presses. Every method may block; returning an
 // error (e.g. ctx's) ends the run.
@@ -161,6 +167,9 @@ type Config struct {
 	Networks  []Network
 	// ESPTimeout is the ESP's timeout (0 = 60 minutes).
 	ESPTimeout time.Duration
+	// QualityUpdateDuration is how long installing quality updates takes (0 = 20 to 40
+	// minutes, fixed per device: see docs/flow.md).
+	QualityUpdateDuration time.Duration
 	// Observe, when set, is told every event as it happens (for a live UI).
 	Observe func(Event)
 }
@@ -185,6 +194,10 @@ type EnrollmentError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Stage   Stage  `json:"stage"`
+	// Cause is what is wrong and what the admin can do, from Microsoft's troubleshooting pages.
+	Cause string `json:"cause"`
+	// Item is the ESP Device preparation row that fails, when Windows shows it there.
+	Item string `json:"item,omitempty"`
 }
 
 // Event is one line of a run's transcript, stamped with the virtual time.
@@ -198,23 +211,28 @@ type Event struct {
 
 // Outcome is the result of a run: what a QA engineer asserts on.
 type Outcome struct {
-	FinalStage   Stage                 `json:"finalStage"`
-	IntuneStatus string                `json:"intuneStatus"`
-	RestorePage  bool                  `json:"restorePageShown"`
-	Eligibility  *restore.Eligibility  `json:"eligibility,omitempty"`
-	Backups      []graph.BackupProfile `json:"backups"`
-	Chosen       string                `json:"chosen,omitempty"` // windowsDeviceId, "" for new
-	Report       *apply.Report         `json:"report,omitempty"`
-	ESP          []ESPPhase            `json:"esp,omitempty"`
-	Error        string                `json:"error,omitempty"`
-	ErrorCode    string                `json:"errorCode,omitempty"`
-	Transcript   []Event               `json:"transcript"`
+	FinalStage   Stage  `json:"finalStage"`
+	IntuneStatus string `json:"intuneStatus"`
+	// Reported is whether the Intune status reached the tenant (Cloud.ReportRestore).
+	Reported bool `json:"reported"`
+	// User is the signed-in user's UPN; DeviceName the name the Autopilot profile gave.
+	User        string                `json:"user,omitempty"`
+	DeviceName  string                `json:"deviceName,omitempty"`
+	RestorePage bool                  `json:"restorePageShown"`
+	Eligibility *restore.Eligibility  `json:"eligibility,omitempty"`
+	Backups     []graph.BackupProfile `json:"backups"`
+	Chosen      string                `json:"chosen,omitempty"` // windowsDeviceId, "" for new
+	Report      *apply.Report         `json:"report,omitempty"`
+	ESP         []ESPPhase            `json:"esp,omitempty"`
+	Error       string                `json:"error,omitempty"`
+	ErrorCode   string                `json:"errorCode,omitempty"`
+	Transcript  []Event               `json:"transcript"`
 }
 
 // ESPPhase is one of the ESP's three phases with its items.
 type ESPPhase struct {
 	Name   string    `json:"name"`
-	Status string    `json:"status"` // Identifying, In progress, Complete, Failed
+	Status string    `json:"status"` // Waiting for previous step to complete, Identifying, In progress, Complete, Failed
 	Items  []ESPItem `json:"items"`
 }
 
@@ -222,4 +240,6 @@ type ESPPhase struct {
 type ESPItem struct {
 	Name   string `json:"name"`
 	Status string `json:"status"`
+	// Code is the error code a failed item shows, e.g. 0x81036502.
+	Code string `json:"code,omitempty"`
 }

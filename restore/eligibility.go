@@ -2,6 +2,7 @@ package restore
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/oobe-dev/oobe/backup"
@@ -17,7 +18,19 @@ type Input struct {
 	Backups *int
 	// Access is what Conditional Access did when the user's token for restore was asked for.
 	Access *Access
+	// Unknown names device facts the caller could not learn, so the rules that need them are
+	// reported as not checked rather than judged on a default: FactShared,
+	// FactInstallQualityUpdates (a dsregcmd capture shows neither).
+	Unknown []string
 }
+
+// Device facts a caller may not know (Input.Unknown).
+const (
+	FactShared                = "shared"
+	FactInstallQualityUpdates = "installQualityUpdates"
+)
+
+func (in Input) unknown(fact string) bool { return slices.Contains(in.Unknown, fact) }
 
 // Access is what Conditional Access answered for the apps the restore page signs in to.
 type Access struct {
@@ -229,6 +242,9 @@ func checkWindows(in Input) outcome {
 		return passed("%s (%s) is at or above the minimum %d.%d", v.Release(), v, m.Build, m.UBR)
 	}
 	minimum := fmt.Sprintf("%d.%d", v.Build, m.UBR)
+	if in.unknown(FactInstallQualityUpdates) {
+		return notChecked(`%s (%s) is below the minimum %s: it qualifies only if the Enrollment Status Page installs Windows quality updates, which is not known`, v.Release(), v, minimum)
+	}
 	if d.InstallQualityUpdates {
 		o := passed(`%s (%s) is below the minimum %s, but the device installs Windows quality updates during setup`, v.Release(), v, minimum)
 		o.note = &Reason{ID: NoteQualityUpdateRequired,
@@ -286,6 +302,9 @@ func checkEdition(in Input) outcome {
 }
 
 func checkShared(in Input) outcome {
+	if in.unknown(FactShared) {
+		return notChecked("whether the device is shared (userless) is not known")
+	}
 	if !in.Device.Shared {
 		return passed("assigned to one user (not shared)")
 	}

@@ -399,3 +399,27 @@ func TestMinimumBuildsKeepTheDecidedValues(t *testing.T) {
 		t.Fatalf("minimum builds = %v, want %v", got, want)
 	}
 }
+
+func TestFactsTheCallerCannotKnowAreNotCheckedRatherThanAssumed(t *testing.T) {
+	in := eligible()
+	in.Device.OS = "10.0.22631.3957" // one below 23H2's minimum: needs quality updates
+	in.Unknown = []string{FactShared, FactInstallQualityUpdates}
+	e := mustEvaluate(t, in)
+	states := map[string]CheckState{}
+	for _, c := range e.Checks {
+		states[c.ID] = c.State
+	}
+	if states[ReasonSharedDevice] != CheckNotChecked || states[ReasonWindowsTooOld] != CheckNotChecked {
+		t.Fatalf("shared %s, windows %s: want both not checked", states[ReasonSharedDevice], states[ReasonWindowsTooOld])
+	}
+	if len(e.Reasons) != 0 {
+		t.Fatalf("reasons %v: an unknown fact must not fail the device", reasonIDs(e.Reasons))
+	}
+	// A build at its minimum needs no quality updates, so not knowing about them changes nothing.
+	in.Device.OS = "10.0.22631.3958"
+	for _, c := range mustEvaluate(t, in).Checks {
+		if c.ID == ReasonWindowsTooOld && c.State != CheckPassed {
+			t.Fatalf("22631.3958 with quality updates unknown: %s, want passed", c.State)
+		}
+	}
+}

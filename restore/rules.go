@@ -141,12 +141,13 @@ const fixSupportedEdition = "Restore during setup needs Windows 11 Pro, Pro Educ
 // Intune at all (0x80180022), so it never reaches the restore page, although the restore
 // pages themselves do not list it.
 var editions = []Edition{
-	{Name: "Pro", Aliases: []string{"Professional"}, Supported: true},
-	{Name: "ProEducation", Aliases: []string{"ProfessionalEducation"}, Supported: true},
-	{Name: "ProWorkstation", Aliases: []string{"ProfessionalWorkstation"}, Supported: true},
-	{Name: "Enterprise", Supported: true},
-	{Name: "Education", Supported: true},
-	{Name: "Home", Aliases: []string{"Core"},
+	{Name: "Pro", Aliases: []string{"Professional", "ProfessionalN"}, Supported: true},
+	{Name: "ProEducation", Aliases: []string{"ProfessionalEducation", "ProfessionalEducationN"}, Supported: true},
+	{Name: "ProWorkstation", Aliases: []string{"ProfessionalWorkstation", "ProfessionalWorkstationN"}, Supported: true},
+	// EnterpriseS is Enterprise LTSC; no Microsoft page singles it out, so it is judged as Enterprise.
+	{Name: "Enterprise", Aliases: []string{"EnterpriseN", "EnterpriseS", "EnterpriseSN"}, Supported: true},
+	{Name: "Education", Aliases: []string{"EducationN"}, Supported: true},
+	{Name: "Home", Aliases: []string{"Core", "CoreN", "CoreSingleLanguage", "CoreCountrySpecific"},
 		Why:    "Windows Home cannot enroll in Intune (Autopilot enrollment fails with 0x80180022), so it never reaches the restore page.",
 		Fix:    "Upgrade the device to Windows 11 Pro or higher (Enterprise, Education), then set it up again.",
 		Source: SourceAutopilotHome},

@@ -84,6 +84,9 @@ func (d Device) Validate() error {
 	if d.Architecture != "" && !slices.Contains(architectures, d.Architecture) {
 		return &FieldError{Field: "architecture", Msg: unknownValue("architecture", d.Architecture, architectures)}
 	}
+	if v, err := ParseVersion(d.OS); err == nil && d.Architecture == "x86" && v.IsWindows11() {
+		return &FieldError{Field: "architecture", Msg: fmt.Sprintf("x86 with %s (%s): Windows 11 has no 32-bit edition (x64 and arm64 only)", v.Release(), v)}
+	}
 	if d.Name != "" && !validDeviceName(d.Name) {
 		return &FieldError{Field: "name", Msg: fmt.Sprintf("%q is not a Windows device name: 1 to 15 letters, digits and hyphens, not only digits", d.Name)}
 	}

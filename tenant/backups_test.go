@@ -130,13 +130,13 @@ func TestTheDeviceProfilePayloadDecodesToTheDocumentedFields(t *testing.T) {
 			t.Fatalf("backupunitstore payload: %d bytes, err %v", len(data), err)
 		}
 	})
-	t.Run("the x86-only Store app is in the 23H2 desktop's backup", func(t *testing.T) {
+	t.Run("the arm64-only Store app is in the 23H2 desktop's backup", func(t *testing.T) {
 		c, err := backup.DecodeContent(h.instances(settingID(adeleDesktop, backup.PayloadContent), tok)[0].Payload)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.ContainsFunc(c.StoreApps, func(a backup.StoreApp) bool { return slices.Equal(a.Architectures, []string{"x86"}) }) {
-			t.Fatalf("no x86-only app in %+v", c.StoreApps)
+		if !slices.ContainsFunc(c.StoreApps, func(a backup.StoreApp) bool { return slices.Equal(a.Architectures, []string{"arm64"}) }) {
+			t.Fatalf("no arm64-only app in %+v", c.StoreApps)
 		}
 	})
 }

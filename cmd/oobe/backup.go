@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,13 +77,18 @@ func runBackup(ctx context.Context, s streams, o signinOptions, dir string, days
 	if err := device.CanBackUp(dev.State); err != nil {
 		return fmt.Errorf("device %s cannot back up: %w", dir, err)
 	}
+	if u, err := url.Parse(o.authority); o.authority != "" && err == nil {
+		if _, simulated := graphFor(u); !simulated {
+			return badInput("oobe backup uploads to the simulator's own /_oobe/backups endpoint, and %s is not a simulated tenant: real Graph has no API to make a backup", o.authority)
+		}
+	}
 	sess, err := openSession(ctx, s, o)
 	if err != nil {
 		return err
 	}
 	defer sess.close()
-	if sess.sim == nil {
-		fmt.Fprintln(s.errOut, "note: uploading uses the simulator's own /_oobe/backups endpoint; real Graph has none")
+	if !sess.simulated {
+		return badInput("oobe backup uploads to the simulator's own /_oobe/backups endpoint, and %s is not a simulated tenant: real Graph has no API to make a backup", sess.authority)
 	}
 	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token})
 	if err != nil {

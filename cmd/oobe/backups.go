@@ -66,7 +66,7 @@ func runBackups(ctx context.Context, s streams, o signinOptions) error {
 		return err
 	}
 	defer sess.close()
-	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token})
+	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token, OnSkip: warnSkipped(s)})
 	if err != nil {
 		return err
 	}
@@ -91,6 +91,13 @@ func runBackups(ctx context.Context, s streams, o signinOptions) error {
 	return printBackups(s.out, rep)
 }
 
+// warnSkipped tells the person about a previous PC the listing had to leave out.
+func warnSkipped(s streams) func(graph.SkippedProfile) {
+	return func(p graph.SkippedProfile) {
+		fmt.Fprintf(s.errOut, "warning: a previous PC (%s) is left out: %s\n", p.WindowsDeviceID, p.Reason)
+	}
+}
+
 func printBackups(w io.Writer, rep backupsReport) error {
 	if len(rep.Profiles) == 0 {
 		_, err := fmt.Fprintf(w, "No backups for %s: the restore page will not show, and Intune reports %q.\n", rep.User, backup.StatusNoBackups)
@@ -111,10 +118,13 @@ func printBackups(w io.Writer, rep backupsReport) error {
 		if p.Summary != nil {
 			fmt.Fprintf(w, "    contains %s\n", describeContent(p.Summary))
 		}
+		if p.ContentError != "" {
+			fmt.Fprintf(w, "    cannot be restored: %s\n", p.ContentError)
+		}
 		if len(p.Opaque) > 0 {
 			fmt.Fprintf(w, "    opaque (kept by Windows): %s\n", strings.Join(p.Opaque, ", "))
 		}
-		if p.Summary == nil && len(p.Opaque) == 0 {
+		if p.Summary == nil && len(p.Opaque) == 0 && p.ContentError == "" {
 			fmt.Fprintln(w, "    contents not listed by Graph")
 		}
 	}

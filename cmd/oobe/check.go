@@ -88,6 +88,7 @@ oobe check --device laptop.yaml --restore-page notConfigured --json`,
 // checkedDevice is the device being judged and where it came from, for the checklist header.
 type checkedDevice struct {
 	device     restore.Device
+	unknown    []string // facts the input could not tell (restore.Input.Unknown)
 	source     string
 	tenantName string
 }
@@ -97,7 +98,7 @@ func runCheck(s streams, o checkOptions, changed func(string) bool) error {
 	if err != nil {
 		return err
 	}
-	in := restore.Input{Device: dev.device}
+	in := restore.Input{Device: dev.device, Unknown: dev.unknown}
 	if changed("restore-page") {
 		state, err := restore.ParseRestorePage(o.restorePage)
 		if err != nil {
@@ -186,7 +187,15 @@ func loadCheckedDevice(o checkOptions, changed func(string) bool) (checkedDevice
 		}
 		return checkedDevice{}, badInput("%w", err)
 	}
-	return checkedDevice{device: d, source: o.dsregcmd + " (dsregcmd /status)", tenantName: st.TenantName}, nil
+	// dsregcmd /status shows neither; without the flags, say so instead of assuming "no".
+	var unknown []string
+	if !changed("shared") {
+		unknown = append(unknown, restore.FactShared)
+	}
+	if !changed("install-quality-updates") {
+		unknown = append(unknown, restore.FactInstallQualityUpdates)
+	}
+	return checkedDevice{device: d, unknown: unknown, source: o.dsregcmd + " (dsregcmd /status)", tenantName: st.TenantName}, nil
 }
 
 // readInputFile reads a file named by a flag, refusing one too large to be what it claims.

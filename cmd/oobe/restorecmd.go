@@ -78,7 +78,7 @@ func runRestore(ctx context.Context, s streams, o signinOptions, dir, from strin
 		return err
 	}
 	defer sess.close()
-	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token})
+	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token, OnSkip: warnSkipped(s)})
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func runRestore(ctx context.Context, s streams, o signinOptions, dir, from strin
 	}
 	run := restoreRun{User: sess.result.Identity.UPN, Eligibility: elig, Status: elig.Status}
 	report := func(source string) {
-		if sess.sim == nil {
+		if !sess.simulated {
 			return // real Intune learns this from the device itself
 		}
 		res := backup.RestoreResult{WindowsDeviceID: dev.State.Profile.DeviceID, SourceWindowsDeviceID: source, Status: run.Status, ReportedDateTime: clock.Real{}.Now().UTC()}
@@ -131,6 +131,9 @@ func runRestore(ctx context.Context, s streams, o signinOptions, dir, from strin
 		return err
 	}
 	run.From = chosen
+	if chosen.ContentError != "" {
+		return fmt.Errorf("the backup of %s cannot be restored: %s", chosen.DeviceName, chosen.ContentError)
+	}
 	if chosen.Content == nil {
 		return fmt.Errorf("the backup of %s keeps its content opaque (%s): only the simulator's own backups can be applied", chosen.DeviceName, strings.Join(chosen.Opaque, ", "))
 	}
@@ -186,6 +189,9 @@ func printRestore(s streams, asJSON bool, run restoreRun) error {
 		}
 		_, err := fmt.Fprintf(w, "Intune reports: %s\n", run.Status)
 		return err
+	}
+	for _, n := range run.Eligibility.Notes {
+		fmt.Fprintf(w, "note: %s [%s]\n", n.Message, n.ID)
 	}
 	if run.Report == nil {
 		_, err := fmt.Fprintf(w, "Set up as a new PC: nothing restored. Intune reports: %s\n", run.Status)

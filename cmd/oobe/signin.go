@@ -87,6 +87,9 @@ type session struct {
 	result    *auth.Result
 	authority string
 	graphURL  string
+	// simulated is true when the authority is a simulated tenant on loopback (in-process or
+	// a running oobe serve), whose Graph-shaped API shares its base URL.
+	simulated bool
 	// sim is the in-process simulated tenant, when no --authority was given.
 	sim   *tenant.Server
 	close func()
@@ -145,6 +148,7 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 		}
 		sess.authority = srv.Authority(t.ID)
 		sess.graphURL = srv.URL()
+		sess.simulated = true
 		clientID = publicClientID(t)
 		if clientID == "" {
 			sess.close()
@@ -159,9 +163,11 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 		if clientID == "" {
 			return nil, badInput("--authority needs --client-id (the app registration's application ID)")
 		}
-		if u, err := url.Parse(sess.authority); err != nil || u.Scheme == "" || u.Host == "" {
+		u, err := url.Parse(sess.authority)
+		if err != nil || u.Scheme == "" || u.Host == "" {
 			return nil, badInput("--authority %q: want a URL like https://login.microsoftonline.com/<tenant-guid>", sess.authority)
 		}
+		sess.graphURL, sess.simulated = graphFor(u)
 	}
 	client, res, err := signIn(ctx, s, o, sess, clientID, simUser, logger)
 	if err != nil {
@@ -278,6 +284,21 @@ func runSignin(ctx context.Context, s streams, o signinOptions) error {
 	}
 	_, err = fmt.Fprintf(s.out, "Signed in as %s (%s)\n  tenant id  %s\n  object id  %s\n  authority  %s\n", who.UPN, who.Name, who.TenantID, who.ObjectID, who.Authority)
 	return err
+}
+
+// graphFor says where Graph is for an authority: a simulated tenant on loopback serves its
+// Graph-shaped API on the same base URL; each Microsoft cloud has its own Graph host.
+func graphFor(authority *url.URL) (base string, simulated bool) {
+	if authority.Scheme == "http" && isLoopbackHost(authority.Hostname()) {
+		return authority.Scheme + "://" + authority.Host, true
+	}
+	switch strings.ToLower(authority.Hostname()) {
+	case "login.microsoftonline.us":
+		return "https://graph.microsoft.us", false
+	case "login.chinacloudapi.cn", "login.partner.microsoftonline.cn":
+		return "https://microsoftgraph.chinacloudapi.cn", false
+	}
+	return graph.DefaultBaseURL, false
 }
 
 func findUser(t *tenant.Tenant, upn string) *tenant.User {

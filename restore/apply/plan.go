@@ -256,7 +256,10 @@ func (b *builder) storeApp(a backup.StoreApp) {
 			continue
 		}
 		reason := "reinstalled from the Microsoft Store (" + build + "); its data is not restored"
-		if build != arch {
+		switch {
+		case build == "x86" && arch == "x64":
+			reason = "reinstalled from the Microsoft Store (x86, runs as a 32-bit app on x64); its data is not restored"
+		case build != arch:
 			reason = fmt.Sprintf("reinstalled from the Microsoft Store (%s, runs emulated on %s); its data is not restored", build, arch)
 		}
 		b.apps[a.ProductID] = true

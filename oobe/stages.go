@@ -1,0 +1,486 @@
+package oobe
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/restore"
+)
+
+// personError is a Person method's failure: it ends the run (Run returns it).
+func (f *flow) personError(method string, err error) error {
+	return fmt.Errorf("Person.%s: %w", method, err)
+}
+
+// pick asks for one of offered and refuses anything else: a driver that answers with
+// something the screen did not offer has a bug the run should not hide.
+func (f *flow) pick(method string, offered []string, ask func([]string) (string, error), allowEmpty bool) (string, error) {
+	got, err := ask(offered)
+	if err != nil {
+		return "", f.personError(method, err)
+	}
+	if (got == "" && allowEmpty) || slices.Contains(offered, got) {
+		return got, nil
+	}
+	return "", fmt.Errorf("Person.%s answered %q, which the screen does not offer (offered: %s)", method, got, strings.Join(offered, ", "))
+}
+
+func (f *flow) region() (Stage, error) {
+	r, err := f.pick("Region", orDefault(f.cfg.Regions, defaultRegions),
+		func(o []string) (string, error) { return f.cfg.Person.Region(f.ctx, o) }, false)
+	if err != nil {
+		return "", err
+	}
+	f.event(EventChoice, "Region: "+r, nil)
+	return StageKeyboard, nil
+}
+
+func (f *flow) keyboard() (Stage, error) {
+	k, err := f.pick("Keyboard", orDefault(f.cfg.Keyboards, defaultKeyboards),
+		func(o []string) (string, error) { return f.cfg.Person.Keyboard(f.ctx, o) }, false)
+	if err != nil {
+		return "", err
+	}
+	f.event(EventChoice, "Keyboard layout: "+k, nil)
+	return StageSecondKeyboard, nil
+}
+
+func (f *flow) secondKeyboard() (Stage, error) {
+	k, err := f.pick("SecondKeyboard", orDefault(f.cfg.Keyboards, defaultKeyboards),
+		func(o []string) (string, error) { return f.cfg.Person.SecondKeyboard(f.ctx, o) }, true)
+	if err != nil {
+		return "", err
+	}
+	if k == "" {
+		f.event(EventChoice, "Second keyboard layout: Skip", nil)
+	} else {
+		f.event(EventChoice, "Second keyboard layout: Add layout "+k, nil)
+	}
+	return StageNetwork, nil
+}
+
+// network joins the network the person picks. A secured Wi-Fi network needs a passphrase;
+// the person gets three tries. The passphrase is never written down.
+func (f *flow) network() (Stage, error) {
+	offered := orDefault(f.cfg.Networks, defaultNetworks)
+	for attempt := 1; ; attempt++ {
+		chosen, pass, err := f.cfg.Person.Network(f.ctx, offered)
+		if err != nil {
+			return "", f.personError("Network", err)
+		}
+		i := slices.IndexFunc(offered, func(n Network) bool { return n.Name == chosen.Name })
+		if i < 0 {
+			var names []string
+			for _, n := range offered {
+				names = append(names, n.Name)
+			}
+			return "", fmt.Errorf("Person.Network answered %q, which the screen does not offer (offered: %s)", chosen.Name, strings.Join(names, ", "))
+		}
+		n := offered[i]
+		secured := !n.Wired && n.Security != "" && n.Security != backup.WiFiOpen
+		if secured && pass == "" {
+			f.event(EventChoice, "Network: "+n.Name+" without a passphrase", nil)
+			if attempt == networkAttempts {
+				return "", &stageFailure{text: fmt.Sprintf("Can't connect to %s: it needs a passphrase, and none was given in %d tries.", n.Name, networkAttempts), code: CodeNetworkUnavailable}
+			}
+			f.event(EventWarning, "Can't connect to this network", nil)
+			continue
+		}
+		if err := f.cfg.Clock.Sleep(f.ctx, connectTook); err != nil {
+			return "", err
+		}
+		f.joined = n
+		switch {
+		case n.Wired:
+			f.event(EventChoice, "Network: "+n.Name+" (wired)", nil)
+		case secured:
+			f.event(EventChoice, fmt.Sprintf("Network: %s (Wi-Fi, %s; passphrase entered)", n.Name, n.Security), nil)
+		default:
+			f.event(EventChoice, "Network: "+n.Name+" (Wi-Fi, open)", nil)
+		}
+		return StageUpdateCheck, nil
+	}
+}
+
+func (f *flow) updateCheck() (Stage, error) {
+	if err := f.cfg.Clock.Sleep(f.ctx, updateCheckTook); err != nil {
+		return "", err
+	}
+	f.event(EventInfo, "No critical updates to install", nil)
+	return StageAutopilotProfile, nil
+}
+
+// autopilotProfile downloads the profile: the tenant's branding and the device name.
+func (f *flow) autopilotProfile() (Stage, error) {
+	if err := f.cfg.Clock.Sleep(f.ctx, profileTook); err != nil {
+		return "", err
+	}
+	b := f.cfg.Branding
+	if b.DeploymentMode == "" {
+		b.DeploymentMode = restore.ProvisioningUserDriven
+	}
+	b.DeviceName = f.profile.Name
+	if len(f.nameParts) > 0 {
+		name, truncated := applyNameTemplate(f.nameParts, serialOf(f.cfg.Device), f.profile.DeviceID)
+		switch {
+		case !validDeviceName(name):
+			f.event(EventWarning, fmt.Sprintf("The device name template %s gives %q, which is not a valid device name; the device keeps its name", b.DeviceNameTemplate, name), nil)
+		case truncated:
+			f.event(EventWarning, fmt.Sprintf("The device name from %s is longer than %d characters; Windows cuts it to %s", b.DeviceNameTemplate, MaxDeviceName, name), nil)
+			b.DeviceName = name
+		default:
+			b.DeviceName = name
+		}
+	}
+	f.branding = b
+	f.out.DeviceName = b.DeviceName
+	text := fmt.Sprintf("Autopilot profile for %s: %s", b.TenantName, b.DeploymentMode)
+	if b.DeviceName != "" {
+		text += ", device name " + b.DeviceName
+	}
+	f.event(EventInfo, text, b)
+	return StageSignIn, nil
+}
+
+func validDeviceName(name string) bool {
+	if name == "" || len(name) > MaxDeviceName {
+		return false
+	}
+	digits := true
+	for _, r := range name {
+		switch {
+		case r >= '0' && r <= '9':
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '-':
+			digits = false
+		default:
+			return false
+		}
+	}
+	return !digits
+}
+
+// signIn signs the person in with the method they pick, then connects to the tenant.
+func (f *flow) signIn() (Stage, error) {
+	if e := f.enrollErr; e != nil && e.Stage == StageSignIn {
+		f.fired["enrollmentError"] = true
+		return "", &stageFailure{text: e.Message, code: e.Code}
+	}
+	method, err := f.cfg.Person.SignInMethod(f.ctx, f.branding)
+	if err != nil {
+		return "", f.personError("SignInMethod", err)
+	}
+	var s *Session
+	switch method {
+	case SignInDeviceCode:
+		f.event(EventChoice, "Sign-in method: device code", nil)
+		s, err = f.cfg.SignIn.DeviceCode(f.ctx, func(p auth.DeviceCodePrompt) {
+			// The user code and Entra's message (which repeats it) would let a reader
+			// approve the sign-in: neither is written down.
+			f.event(EventInfo, fmt.Sprintf("Code shown: enter it at %s before %s", p.VerificationURI, p.ExpiresAt.UTC().Format(time.RFC3339)), nil)
+			f.cfg.Person.DeviceCode(f.ctx, p)
+		})
+	case SignInBrowser:
+		f.event(EventChoice, "Sign-in method: browser", nil)
+		s, err = f.cfg.SignIn.Browser(f.ctx, func(u string) error {
+			f.event(EventInfo, "Browser opened at "+pageOf(u), nil)
+			return f.cfg.Person.Browser(f.ctx, u)
+		})
+	default:
+		return "", fmt.Errorf("Person.SignInMethod answered %q; the methods are %s and %s", method, SignInDeviceCode, SignInBrowser)
+	}
+	if err != nil {
+		if f.ctx.Err() != nil {
+			return "", f.ctx.Err()
+		}
+		text := err.Error()
+		var se *auth.SignInError
+		if !errors.As(err, &se) {
+			text = "sign-in failed: " + text
+		}
+		return "", &stageFailure{text: text, code: ErrorCode(err), err: err}
+	}
+	if s == nil {
+		return "", errors.New("SignIn returned neither a session nor an error")
+	}
+	f.session = s
+	f.out.User = s.Identity.UPN
+	f.event(EventInfo, fmt.Sprintf("Signed in as %s (tenant %s, object %s)", s.Identity.UPN, s.Identity.TenantID, s.Identity.ObjectID), nil)
+	c, err := f.cfg.Connect(f.ctx, s)
+	if err != nil {
+		return "", cloudFailure("connecting to the tenant", err)
+	}
+	f.cloud = c
+	return StageEnrollment, nil
+}
+
+// enrollment joins Entra ID and enrolls in Intune, which Windows shows as the ESP's Device
+// preparation phase; an enrollment error fails the row where Windows shows it.
+func (f *flow) enrollment() (Stage, error) {
+	f.out.ESP = newESP()
+	var pf phaseFault
+	e := f.enrollErr
+	if e != nil && e.Stage == StageEnrollment {
+		f.fired["enrollmentError"] = true
+		pf = phaseFault{failItem: e.Item, failCode: e.Code, failAfter: 20 * time.Second}
+	}
+	end, err := f.runPhase(0, pf)
+	if err != nil {
+		return "", err
+	}
+	if end.failed {
+		return "", &stageFailure{text: e.Message, code: e.Code}
+	}
+	f.event(EventInfo, "Joined Microsoft Entra ID and enrolled in Intune", nil)
+	return StageEligibility, nil
+}
+
+// noteToken says once that the sign-in's access token has expired by now: the Cloud refreshes
+// it (graph.TokenSource), which is normal and no failure.
+func (f *flow) noteToken() {
+	if f.tokenSeen || f.session == nil || f.session.Expiry.IsZero() || f.cfg.Clock.Now().Before(f.session.Expiry) {
+		return
+	}
+	f.tokenSeen = true
+	f.event(EventInfo, "The access token from sign-in expired at "+f.session.Expiry.UTC().Format(time.RFC3339)+"; the client refreshes it", nil)
+}
+
+// eligibility decides whether the restore page shows: the tenant's flag, Conditional Access on
+// the restore app, the user's backups and the device (restore.Evaluate), every failing rule.
+func (f *flow) eligibility() (Stage, error) {
+	f.noteToken()
+	state, err := f.cloud.RestorePageState(f.ctx)
+	if err != nil {
+		return "", cloudFailure(`reading the tenant's "Show restore page" setting`, err)
+	}
+	f.event(EventInfo, `"Show restore page": `+state, nil)
+	access := restore.Access{}
+	if err := f.cloud.RestoreAccess(f.ctx); err != nil {
+		a, ok := RestoreAccessRefusal(err)
+		if !ok {
+			return "", cloudFailure("signing in to the restore app", err)
+		}
+		access = a
+		f.event(EventWarning, "The restore app refused the sign-in: "+err.Error(), ErrorDetail{Code: ErrorCode(err)})
+	}
+	in := restore.Input{Device: f.profile, RestorePage: &state, Access: &access}
+	if !access.Blocked && !access.PhishingResistantMFA {
+		// Backups are read with the restore app's access; when it is refused they cannot be.
+		f.noteToken()
+		profiles, err := f.cloud.BackupProfiles(f.ctx)
+		if err != nil {
+			return "", cloudFailure("listing your previous PCs", err)
+		}
+		f.out.Backups = append([]graph.BackupProfile{}, profiles...)
+		n := len(profiles)
+		in.Backups = &n
+		names := make([]string, len(profiles))
+		for i, p := range profiles {
+			names[i] = p.DeviceName
+		}
+		f.event(EventInfo, fmt.Sprintf("%d previous PCs with a backup: %s", n, strings.Join(names, ", ")), nil)
+	}
+	e, err := restore.Evaluate(in)
+	if err != nil {
+		return "", &stageFailure{text: "deciding whether the restore page shows: " + err.Error(), err: err}
+	}
+	f.out.Eligibility = &e
+	for _, n := range e.Notes {
+		f.event(EventInfo, n.ID+": "+n.Message, nil)
+	}
+	if e.Eligible {
+		f.event(EventInfo, "The restore page will show", nil)
+		return StageRestorePage, nil
+	}
+	for _, r := range e.Reasons {
+		f.event(EventWarning, r.ID+": "+r.Message, nil)
+	}
+	f.out.IntuneStatus = e.Status
+	f.event(EventInfo, "The restore page will not show; Intune's restore status: "+e.Status, nil)
+	return StageESP, nil
+}
+
+// restorePage lists one entry per previous PC, newest backup first, and takes the person's
+// pick or "Set up as new PC".
+func (f *flow) restorePage() (Stage, error) {
+	f.out.RestorePage = true
+	entries := make([]RestoreEntry, len(f.out.Backups))
+	for i, p := range f.out.Backups {
+		entries[i] = RestoreEntry{WindowsDeviceID: p.WindowsDeviceID, DeviceName: p.DeviceName, LastBackup: p.LastBackup, OSVersion: p.OSVersion}
+	}
+	f.event(EventInfo, fmt.Sprintf("%d previous PCs offered, and Set up as new PC", len(entries)), entries)
+	id, err := f.cfg.Person.RestoreChoice(f.ctx, slices.Clone(f.out.Backups))
+	if err != nil {
+		return "", f.personError("RestoreChoice", err)
+	}
+	if id == "" {
+		f.out.IntuneStatus = backup.StatusSetupAsNew
+		f.event(EventChoice, "Set up as new PC", nil)
+		return StageESP, nil
+	}
+	i := slices.IndexFunc(f.out.Backups, func(p graph.BackupProfile) bool { return p.WindowsDeviceID == id })
+	if i < 0 {
+		return "", fmt.Errorf("Person.RestoreChoice answered %q, which is not one of the previous PCs listed", id)
+	}
+	f.chosen = &f.out.Backups[i]
+	f.out.Chosen = id
+	f.event(EventChoice, fmt.Sprintf("Restore from %s (last backup %s, %s)", f.chosen.DeviceName, f.chosen.LastBackup.UTC().Format(time.RFC3339), f.chosen.OSVersion), nil)
+	return StageESP, nil
+}
+
+// esp runs Device setup and Account setup (Device preparation ran with enrollment), each with
+// its own timeout, and asks the person what to do when one fails.
+func (f *flow) esp() (Stage, error) {
+	timeout := f.cfg.ESPTimeout
+	if timeout == 0 {
+		timeout = DefaultESPTimeout
+	}
+	noLicense := f.cfg.Faults.NoIntuneLicense || (f.enrollErr != nil && f.enrollErr.Code == CodeNoIntuneLicense)
+	for phase := 1; phase < len(espPlan); phase++ {
+		pf := phaseFault{deadline: f.cfg.Clock.Now().Add(timeout), identifyForever: noLicense}
+		if noLicense {
+			f.fired["noIntuneLicense"] = true
+			f.fired["enrollmentError"] = true
+		}
+		if espPlan[phase].phase == PhaseDeviceSetup && !noLicense {
+			switch {
+			case f.cfg.Faults.ESPAppInstallFailure:
+				f.fired["espAppInstallFailure"] = true
+				pf.failItem, pf.failCode, pf.failAfter = itemApps, CodeESPAppInstall, 4*time.Minute
+			case f.cfg.Faults.ESPTimeout:
+				f.fired["espTimeout"] = true
+				pf.hangItem = itemApps
+			}
+		}
+		end, err := f.runPhase(phase, pf)
+		if err != nil {
+			return "", err
+		}
+		if !end.failed {
+			continue
+		}
+		fe := espFailure(espPlan[phase].phase, end)
+		f.event(EventError, fe.String(), fe)
+		f.out.Error, f.out.ErrorCode = fe.String(), fe.Code
+		choice, err := f.cfg.Person.ESPFailure(f.ctx, fe)
+		if err != nil {
+			return "", f.personError("ESPFailure", err)
+		}
+		switch choice {
+		case ESPContinueAnyway:
+			f.event(EventChoice, "Continue anyway", nil)
+		case ESPResetDevice:
+			f.event(EventChoice, "Reset device", nil)
+			return "", &stageFailure{text: fe.String(), code: fe.Code, shown: true}
+		default:
+			return "", fmt.Errorf("Person.ESPFailure answered %q; the choices are %s and %s", choice, ESPContinueAnyway, ESPResetDevice)
+		}
+	}
+	switch {
+	case f.profile.InstallQualityUpdates:
+		return StageQualityUpdates, nil
+	case f.chosen != nil:
+		return StageRestoreApply, nil
+	}
+	return StageDesktop, nil
+}
+
+// qualityUpdateDuration is how long quality updates take: Config's, or 20 to 40 minutes fixed
+// by the device id (domain.md §4), so a device always takes the same time.
+func (f *flow) qualityUpdateDuration() time.Duration {
+	if d := f.cfg.QualityUpdateDuration; d > 0 {
+		return d
+	}
+	h := fnv.New32a()
+	h.Write([]byte(f.profile.DeviceID))
+	return time.Duration(20+h.Sum32()%21) * time.Minute
+}
+
+func (f *flow) qualityUpdates() (Stage, error) {
+	d := f.qualityUpdateDuration()
+	f.event(EventInfo, fmt.Sprintf("Installing Windows quality updates (%s)", d), nil)
+	if err := f.cfg.Clock.Sleep(f.ctx, d); err != nil {
+		return "", err
+	}
+	f.event(EventInfo, "Quality updates installed; restarting", nil)
+	if e := f.out.Eligibility; e != nil && slices.ContainsFunc(e.Notes, func(r restore.Reason) bool { return r.ID == restore.NoteQualityUpdateRequired }) {
+		f.event(EventInfo, "The device now runs a Windows build that can restore (the reason the restore page could show)", nil)
+	}
+	if f.chosen != nil {
+		return StageRestoreApply, nil
+	}
+	return StageDesktop, nil
+}
+
+// restoreApply restores the chosen backup for the signed-in user (tid, oid).
+func (f *flow) restoreApply() (Stage, error) {
+	p := f.chosen
+	f.event(EventInfo, fmt.Sprintf("Restoring from %s (%s)", p.DeviceName, p.OSVersion), nil)
+	failed := func(text string) (Stage, error) {
+		f.out.IntuneStatus = backup.StatusFailed
+		f.errorSeen(EventError, text, CodeRestoreApplyFailed)
+		return StageDesktop, nil
+	}
+	if f.cfg.Faults.RestoreApplyFailure {
+		f.fired["restoreApplyFailure"] = true
+		if err := f.cfg.Clock.Sleep(f.ctx, restoreApplyTook); err != nil {
+			return "", err
+		}
+		return failed(fmt.Sprintf("Your settings could not be restored from %s; nothing was changed.", p.DeviceName))
+	}
+	if p.Content == nil {
+		return failed(fmt.Sprintf("The backup of %s keeps its content opaque (%s): only the simulator's own backups can be applied.", p.DeviceName, strings.Join(p.Opaque, ", ")))
+	}
+	owner := backup.Owner{TenantID: f.session.Identity.TenantID, ObjectID: f.session.Identity.ObjectID}
+	rep, err := f.cfg.Device.Apply(f.ctx, p.Content, owner)
+	if err != nil {
+		if f.ctx.Err() != nil {
+			return "", f.ctx.Err()
+		}
+		return failed(fmt.Sprintf("Restoring from %s failed: %v", p.DeviceName, err))
+	}
+	if err := f.cfg.Clock.Sleep(f.ctx, restoreApplyTook); err != nil {
+		return "", err
+	}
+	f.out.Report = rep
+	f.out.IntuneStatus = backup.StatusSucceeded
+	c := rep.Counts
+	f.event(EventInfo, fmt.Sprintf("Restored from %s: %d applied, %d already set, %d kept by policy, %d not supported here, %d not restorable, %d failed",
+		p.DeviceName, c.Applied, c.AlreadySet, c.KeptByPolicy, c.NotSupported, c.NotRestorable, c.Failed), nil)
+	return StageDesktop, nil
+}
+
+// desktop reports the restore status to Intune, as the device does when setup ends. A report
+// that does not get through is a warning: the person is at the desktop either way.
+func (f *flow) desktop() (Stage, error) {
+	status := f.out.IntuneStatus
+	if f.out.Eligibility == nil || status == "" {
+		return "", nil
+	}
+	source := ""
+	if f.chosen != nil {
+		source = f.chosen.WindowsDeviceID
+	}
+	now := f.cfg.Clock.Now().UTC()
+	res := backup.RestoreResult{WindowsDeviceID: f.profile.DeviceID, SourceWindowsDeviceID: source, Status: status, ReportedDateTime: now}
+	if f.out.Report != nil {
+		res = f.out.Report.Result(f.profile.DeviceID, source, now)
+	}
+	f.noteToken()
+	if err := f.cloud.ReportRestore(f.ctx, res); err != nil {
+		if f.ctx.Err() != nil {
+			return "", f.ctx.Err()
+		}
+		f.errorSeen(EventWarning, "The restore status did not reach Intune: "+err.Error(), ErrorCode(err))
+		return "", nil
+	}
+	f.out.Reported = true
+	f.event(EventInfo, "Intune restore status reported: "+status, nil)
+	return "", nil
+}
