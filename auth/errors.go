@@ -46,6 +46,12 @@ type SignInError struct {
 	Description   string // Entra's error_description with control characters removed; for support, never branched on
 	CorrelationID string // Entra's correlation_id, for a support request
 	Err           error  // the underlying cause, if any
+	// Suberror is Entra's suberror when it sends one (basic_action: an interactive sign-in can
+	// satisfy the policy; message_only: nothing the person does now will).
+	Suberror string
+	// Claims is Entra's claims challenge (JSON) when it sends one: pass it as the claims
+	// parameter of the next interactive sign-in for the resource.
+	Claims string
 
 	retryAfter time.Duration // the server's Retry-After, for transient failures
 }
@@ -93,6 +99,14 @@ const reasonUnknown = "Entra refused the sign-in request."
 // reason is the sentence shown for an error code; the AADSTS number refines it where Entra uses
 // one `error` for several causes. Never decided from the description text.
 func reason(code string, aadsts int) string {
+	if code == CodeInvalidGrant || code == CodeInteractionRequired {
+		switch {
+		case accessBlockedCodes[aadsts]:
+			return reasonAccessBlocked
+		case mfaRequiredCodes[aadsts]:
+			return reasonMFARequired
+		}
+	}
 	switch code {
 	case CodeAuthorizationDeclined:
 		return "The sign-in was declined on the verification page. Run sign-in again and approve it; if you did not start it, tell your administrator."

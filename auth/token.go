@@ -35,6 +35,8 @@ type entraError struct {
 	TraceID       string `json:"trace_id"`
 	CorrelationID string `json:"correlation_id"`
 	ErrorURI      string `json:"error_uri"`
+	Suberror      string `json:"suberror"`
+	Claims        string `json:"claims"`
 }
 
 // aadsts is the first of Entra's error_codes, or the number after "AADSTS" at the start of the
@@ -73,7 +75,22 @@ func (e entraError) signInError() *SignInError {
 	se := newSignInError(code, e.aadsts(), nil)
 	se.Description = sanitize(e.Description)
 	se.CorrelationID = sanitizeCode(e.CorrelationID)
+	se.Suberror = sanitizeCode(e.Suberror)
+	se.Claims = claimsChallenge(e.Claims)
 	return se
+}
+
+// maxClaimsBytes bounds a claims challenge kept from an error; real ones are a few hundred bytes.
+const maxClaimsBytes = 4 << 10
+
+// claimsChallenge keeps Entra's claims challenge when it is a JSON object of sane size, for the
+// next interactive request; anything else is dropped rather than passed on.
+func claimsChallenge(c string) string {
+	c = strings.TrimSpace(c)
+	if c == "" || len(c) > maxClaimsBytes || c[0] != '{' || !json.Valid([]byte(c)) {
+		return ""
+	}
+	return c
 }
 
 // sanitizeCode keeps an identifier-like value (error code, correlation id) printable and short.

@@ -28,7 +28,7 @@ type idTokenClaims struct {
 	Ver               string `json:"ver"`
 }
 
-// accessTokenClaims are the claims of a Graph access token. Clients treat them as opaque.
+// accessTokenClaims are the claims of an access token (Graph's, or a restore app's). Clients treat them as opaque.
 type accessTokenClaims struct {
 	Aud   string `json:"aud"`
 	Iss   string `json:"iss"`
@@ -78,8 +78,8 @@ type grantContext struct {
 	nonce string
 }
 
-// issueTokens signs the access token (and the ID token when openid was asked for) and stores a
-// refresh token when offline_access was asked for.
+// issueTokens signs the access token for the scope's resource (and the ID token when openid was
+// asked for) and stores a refresh token when offline_access was asked for.
 func (s *Server) issueTokens(r *http.Request, g grantContext) (*tokenResponse, error) {
 	now := s.clock.Now()
 	iss := s.issuer(r, g.ts)
@@ -91,11 +91,13 @@ func (s *Server) issueTokens(r *http.Request, g grantContext) (*tokenResponse, e
 	if err != nil {
 		return nil, err
 	}
+	aud := g.scope.audience()
+	atLifetime := s.accessTokenLifetime
 	at, err := key.sign(accessTokenClaims{
-		Aud: graphAppID, Iss: iss,
-		Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(tokenLifetime).Unix(),
+		Aud: aud, Iss: iss,
+		Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(atLifetime).Unix(),
 		Appid: clientID, Idtyp: "user", Name: g.user.DisplayName, Oid: oid,
-		Scp: g.scope.String(), Sub: pairwiseSub(g.ts.id, oid, graphAppID), Tid: g.ts.id,
+		Scp: g.scope.scp(), Sub: pairwiseSub(g.ts.id, oid, aud), Tid: g.ts.id,
 		Upn: g.user.UPN, Uti: uti, Ver: "2.0",
 	})
 	if err != nil {
@@ -104,8 +106,8 @@ func (s *Server) issueTokens(r *http.Request, g grantContext) (*tokenResponse, e
 	resp := &tokenResponse{
 		TokenType:    "Bearer",
 		Scope:        g.scope.String(),
-		ExpiresIn:    int(tokenLifetime / time.Second),
-		ExtExpiresIn: int(tokenLifetime / time.Second),
+		ExpiresIn:    int(atLifetime / time.Second),
+		ExtExpiresIn: int(atLifetime / time.Second),
 		AccessToken:  at,
 	}
 	if g.scope.openid {

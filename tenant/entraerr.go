@@ -14,6 +14,10 @@ type entraError struct {
 	Err    string
 	Code   int
 	Desc   string
+	// Suberror and Claims are sent with some interaction errors: how the client may recover, and
+	// the claims challenge (JSON) to pass to the next interactive request.
+	Suberror string
+	Claims   string
 }
 
 // entraErrorBody is Entra's error JSON, fields in Entra's order.
@@ -25,6 +29,8 @@ type entraErrorBody struct {
 	TraceID          string `json:"trace_id"`
 	CorrelationID    string `json:"correlation_id"`
 	ErrorURI         string `json:"error_uri"`
+	Suberror         string `json:"suberror,omitempty"`
+	Claims           string `json:"claims,omitempty"`
 }
 
 // entraTimestamp is Entra's timestamp layout in error bodies.
@@ -54,6 +60,8 @@ func (s *Server) writeEntraError(w http.ResponseWriter, r *http.Request, e *entr
 		TraceID:          ri.traceID,
 		CorrelationID:    ri.corrID,
 		ErrorURI:         s.baseURL(r) + "/error?code=" + strconv.Itoa(e.Code),
+		Suberror:         e.Suberror,
+		Claims:           e.Claims,
 	})
 }
 
@@ -164,7 +172,7 @@ func errInvalidScope(why string) *entraError {
 
 func errUnknownResource(tenantName string) *entraError {
 	return &entraError{Err: "invalid_resource", Code: 500011, Desc: fmt.Sprintf(
-		"The resource principal named in the scope was not found in the tenant named %s. Only Microsoft Graph is simulated.", tenantName)}
+		"The resource principal named in the scope was not found in the tenant named %s. Only Microsoft Graph and the restore service's apps ("+RestoreAppID+", "+RestoreBackupsAppID+") are simulated.", tenantName)}
 }
 
 func errBadAuthCode(why string) *entraError {
@@ -240,6 +248,9 @@ var errorCatalog = map[int]string{
 	50011:   "The redirect URI in the request does not match one registered for the app. Loopback URIs match whatever their port.",
 	50034:   "The user account does not exist in this tenant's directory.",
 	50058:   "A silent sign-in (prompt=none) was asked for, but no user is signed in.",
+	28000:   "The scope names more than one resource: a token is for one resource, so ask for each resource's token separately.",
+	50076:   "Multifactor authentication is required for this resource (here: phishing-resistant MFA, demanded by an authentication strength policy). Sign in interactively with a method that satisfies it, with the claims challenge.",
+	53003:   "Access has been blocked by Conditional Access policies: the access policy does not allow token issuance for this app. An administrator must change the policy.",
 	50089:   "The sign-in flow expired or is unknown. Start the sign-in again.",
 	50126:   "Error validating credentials due to invalid username or password.",
 	50148:   "The PKCE code_verifier does not match the code_challenge of the authorization request.",
@@ -256,7 +267,7 @@ var errorCatalog = map[int]string{
 	90002:   "The tenant in the URL does not exist here.",
 	90033:   "A transient server error.",
 	90055:   "Too many requests: wait for the Retry-After seconds.",
-	500011:  "The scope names a resource other than Microsoft Graph.",
+	500011:  "The scope names a resource other than Microsoft Graph and the restore service's apps.",
 	700005:  "The authorization code belongs to another tenant.",
 	700016:  "The client_id is not an app registered in this tenant.",
 	700025:  "A public client sent a client secret or assertion. Public clients must not.",

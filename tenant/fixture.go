@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"net/url"
 	"path"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -30,6 +31,9 @@ type Tenant struct {
 	// RestorePage is Intune's "Show restore page" (windowsRestoreDeviceEnrollmentConfiguration
 	// state): notConfigured (the default), enabled or disabled.
 	RestorePage string `yaml:"restorePage"`
+	// ConditionalAccess is what the tenant's Conditional Access policies do to the restore apps;
+	// users may override it (User.ConditionalAccess).
+	ConditionalAccess ConditionalAccess `yaml:"conditionalAccess"`
 
 	Apps    []App    `yaml:"-"`
 	Users   []User   `yaml:"-"`
@@ -68,6 +72,8 @@ type User struct {
 	// GenerateBackups adds that many generated previous PCs (deterministic, for paging tests
 	// and benchmarks), at most MaxGeneratedBackups.
 	GenerateBackups int `yaml:"generateBackups"`
+	// ConditionalAccess overrides the tenant's Conditional Access for this user; nil keeps it.
+	ConditionalAccess *UserConditionalAccess `yaml:"conditionalAccess"`
 }
 
 // Device is a device object as Graph's /devices returns it.
@@ -209,7 +215,33 @@ func ParseTenant(file string, data []byte, readKey func(string) ([]byte, error))
 	if err := dec.Decode(&ff); err != nil {
 		return nil, yamlError(file, err)
 	}
-	v := validator{file: file, root: root.Content[0]}
+	return buildTenant(file, root.Content[0], &ff, readKey)
+}
+
+// ParseTenantNode parses a tenant written inside another YAML document, such as a QA scenario
+// that defines its own tenant: n is a mapping with the same keys as a tenant file (tenant, keys,
+// apps, users, devices). Errors name file and the lines in it, as ParseTenant's do; unknown keys
+// are errors too. readKey reads a key file named in it (nil: keys are refused).
+func ParseTenantNode(file string, n *yaml.Node, readKey func(string) ([]byte, error)) (*Tenant, error) {
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, &FixtureError{File: file, Line: lineOf(n), Msg: "a tenant is a mapping with tenant:, apps: and users: (as in a tenant file)"}
+	}
+	if err := checkKnownFields(file, n, reflect.TypeFor[fixtureFile]()); err != nil {
+		return nil, err
+	}
+	var ff fixtureFile
+	if err := n.Decode(&ff); err != nil {
+		return nil, yamlError(file, err)
+	}
+	return buildTenant(file, n, &ff, readKey)
+}
+
+// buildTenant checks a decoded tenant file, whose YAML is root, and builds the Tenant.
+func buildTenant(file string, root *yaml.Node, ff *fixtureFile, readKey func(string) ([]byte, error)) (*Tenant, error) {
+	v := validator{file: file, root: root}
 	t := &ff.Tenant
 	t.Source = file
 	t.Apps, t.Devices = ff.Apps, ff.Devices

@@ -3,6 +3,7 @@ package tenant
 import (
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -107,17 +108,38 @@ var (
 
 const maxScopes = 50
 
-// scopeSet is a parsed scope parameter: the OIDC scopes and Graph's delegated permissions.
+// scopeSet is a parsed scope parameter: the OIDC scopes, the one resource the access token is
+// for, and that resource's delegated permissions.
 type scopeSet struct {
+	// resource is "" for Microsoft Graph, or the app id of one of the restore service's apps.
+	resource string
+	// graph holds the resource's delegated permissions (Graph's, or a restore app's).
 	graph                           []string
 	openid, profile, email, offline bool
 }
 
-// String is the granted scope as the token response and the scp claim spell it: Graph's
-// permissions first, then openid, profile and email. offline_access is not echoed: it shows as a
-// refresh token.
+// String is the granted scope as the token response spells it. For Graph: its permissions, then
+// openid, profile and email, as in the scp claim. For another resource, its permissions qualified
+// with the resource's app id, without the OIDC scopes, which are Graph's and which Entra does not
+// echo for other resources. offline_access is never echoed: it shows as a refresh token.
 func (sc scopeSet) String() string {
+	if sc.resource != "" {
+		parts := make([]string, len(sc.graph))
+		for i, p := range sc.graph {
+			parts[i] = sc.resource + "/" + p
+		}
+		return strings.Join(parts, " ")
+	}
+	return sc.scp()
+}
+
+// scp is the access token's scp claim: permission names without a resource. Graph's tokens carry
+// the OIDC scopes too; another resource's carry its own permissions only.
+func (sc scopeSet) scp() string {
 	parts := append([]string(nil), sc.graph...)
+	if sc.resource != "" {
+		return strings.Join(parts, " ")
+	}
 	for _, p := range []struct {
 		on   bool
 		name string
@@ -129,8 +151,37 @@ func (sc scopeSet) String() string {
 	return strings.Join(parts, " ")
 }
 
+// audience is the access token's aud: Graph's app id, or the other resource's.
+func (sc scopeSet) audience() string {
+	if sc.resource != "" {
+		return sc.resource
+	}
+	return graphAppID
+}
+
+// splitScope names the resource a scope is for ("" for Graph) and the permission it asks for.
+// ok is false for a resource the simulator does not know.
+func splitScope(f string) (resource, name string, ok bool) {
+	for _, p := range graphScopePrefixes {
+		if len(f) > len(p) && strings.EqualFold(f[:len(p)], p) {
+			return "", f[len(p):], true
+		}
+	}
+	if app, perm, found := strings.Cut(f, "/"); found {
+		if r, known := restoreResource(app); known {
+			return r, perm, true
+		}
+	}
+	if strings.Contains(f, "/") || strings.Contains(f, ":") {
+		return "", "", false
+	}
+	return "", f, true
+}
+
 // parseScope reads a space-separated scope. Bare permission names and ".default" mean Microsoft
-// Graph, as with Entra; any other resource is unknown to the simulator.
+// Graph, as with Entra; "{appId}/.default" names one of the restore service's apps (tenant's
+// RestoreAppID, RestoreBackupsAppID). Any other resource is unknown to the simulator, and one
+// request may name only one resource (Entra's AADSTS28000).
 func parseScope(raw, tenantName string) (scopeSet, *entraError) {
 	var sc scopeSet
 	fields := strings.Fields(raw)
@@ -142,6 +193,7 @@ func parseScope(raw, tenantName string) (scopeSet, *entraError) {
 	}
 	seen := map[string]bool{}
 	wantDefault := false
+	resourceSet := false
 	for _, f := range fields {
 		switch strings.ToLower(f) {
 		case "openid":
@@ -157,16 +209,14 @@ func parseScope(raw, tenantName string) (scopeSet, *entraError) {
 			sc.offline = true
 			continue
 		}
-		name := f
-		for _, p := range graphScopePrefixes {
-			if len(f) > len(p) && strings.EqualFold(f[:len(p)], p) {
-				name = f[len(p):]
-				break
-			}
-		}
-		if strings.Contains(name, "/") || strings.Contains(name, ":") {
+		resource, name, ok := splitScope(f)
+		if !ok {
 			return sc, errUnknownResource(tenantName)
 		}
+		if resourceSet && resource != sc.resource {
+			return sc, errSeveralResources(raw)
+		}
+		sc.resource, resourceSet = resource, true
 		if name == ".default" {
 			wantDefault = true
 			continue
@@ -174,19 +224,30 @@ func parseScope(raw, tenantName string) (scopeSet, *entraError) {
 		if !scopeNameRE.MatchString(name) {
 			return sc, errInvalidScope("A scope is not a permission name like User.Read.")
 		}
+		if sc.resource != "" && !strings.EqualFold(name, restoreAppPermission) {
+			return sc, errInvalidScope(fmt.Sprintf("The scope '%s' does not exist on the resource '%s': it has only %s.",
+				clip(name, 100), sc.resource, restoreAppPermission))
+		}
+		if sc.resource != "" {
+			name = restoreAppPermission
+		}
 		if !seen[strings.ToLower(name)] {
 			seen[strings.ToLower(name)] = true
 			sc.graph = append(sc.graph, name)
 		}
 	}
+	defaults := defaultGraphScopes
+	if sc.resource != "" {
+		defaults = []string{restoreAppPermission}
+	}
 	if wantDefault {
 		if len(sc.graph) > 0 {
-			return sc, errInvalidScope("The scope '.default' cannot be combined with other Graph permissions.")
+			return sc, errInvalidScope("The scope '.default' cannot be combined with other permissions of the same resource.")
 		}
-		sc.graph = append(sc.graph, defaultGraphScopes...)
+		sc.graph = append(sc.graph, defaults...)
 	}
 	if len(sc.graph) == 0 {
-		sc.graph = append(sc.graph, defaultGraphScopes...)
+		sc.graph = append(sc.graph, defaults...)
 	}
 	return sc, nil
 }

@@ -93,6 +93,8 @@ func FuzzTokenRequest(f *testing.F) {
 		{form("grant_type", "authorization_code", "client_id", contosoClient, "code", "x", "redirect_uri", "http://127.0.0.1/", "code_verifier", verifier), contosoID, true},
 		{form("grant_type", "refresh_token", "client_id", contosoClient, "refresh_token", "x", "scope", "openid .default"), "common", true},
 		{form("grant_type", "refresh_token", "client_id", contosoClient, "client_secret", "x"), "organizations", true},
+		{form("grant_type", "refresh_token", "client_id", contosoClient, "refresh_token", "x", "scope", RestoreAppID+"/.default"), contosoID, true},
+		{form("grant_type", "refresh_token", "client_id", contosoClient, "refresh_token", "x", "scope", RestoreBackupsAppID+"/user_impersonation User.Read"), contosoID, true},
 		{form("grant_type", "password", "client_id", "not-a-guid"), contosoID, true},
 		{"grant_type=%zz&client_id=;", contosoID, true},
 		{form("client_id", contosoClient) + "&client_id=" + fabrikamApp, "contoso.com", true},

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -78,6 +79,64 @@ func newSigningKey(priv *rsa.PrivateKey) (*signingKey, error) {
 	return &signingKey{priv: priv, kid: kid, certDER: der, signer: signer}, nil
 }
 
+// maxCachedKeys bounds the certificate cache; past it the cache starts afresh.
+const maxCachedKeys = 256
+
+// keyCache keeps the signing key made for each private key a server was given, by the SHA-256 of
+// its public key: making a key's certificate costs an RSA signature and its check (about 1 ms),
+// which would otherwise be paid again by every server that publishes the same fixture or shared
+// key. The certificate is deterministic, so a cached one is byte for byte the one New would make;
+// a jose.Signer is safe for concurrent use, so servers share it.
+var keyCache struct {
+	mu   sync.Mutex
+	keys map[[sha256.Size]byte]*signingKey
+}
+
+// cachedSigningKey returns the signing key for priv, made once per key.
+func cachedSigningKey(priv *rsa.PrivateKey) (*signingKey, error) {
+	if priv == nil || priv.N == nil {
+		return nil, errors.New("signing key is nil")
+	}
+	spki, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("encoding signing key: %w", err)
+	}
+	id := sha256.Sum256(spki)
+	keyCache.mu.Lock()
+	k := keyCache.keys[id]
+	keyCache.mu.Unlock()
+	if k != nil && k.priv.Equal(priv) {
+		return k, nil
+	}
+	k, err = newSigningKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	keyCache.mu.Lock()
+	if keyCache.keys == nil || len(keyCache.keys) >= maxCachedKeys {
+		keyCache.keys = map[[sha256.Size]byte]*signingKey{}
+	}
+	keyCache.keys[id] = k
+	keyCache.mu.Unlock()
+	return k, nil
+}
+
+// checkSharedKeys checks Config.Keys: none, or at least two usable RSA keys.
+func checkSharedKeys(keys []*rsa.PrivateKey) error {
+	if len(keys) == 1 {
+		return errors.New("Config.Keys has one key: give at least two (Entra always publishes several), or none to have keys generated per tenant")
+	}
+	for i, k := range keys {
+		if k == nil || k.N == nil {
+			return fmt.Errorf("Config.Keys[%d] is nil", i)
+		}
+		if k.N.BitLen() < minKeyBits {
+			return fmt.Errorf("Config.Keys[%d] has %d bits, want at least %d", i, k.N.BitLen(), minKeyBits)
+		}
+	}
+	return nil
+}
+
 // sign serialises claims as JSON and returns the compact RS256 JWS.
 func (k *signingKey) sign(claims any) (string, error) {
 	payload, err := json.Marshal(claims)
@@ -100,7 +159,7 @@ type keySet struct {
 func newKeySet(privs []*rsa.PrivateKey) (*keySet, error) {
 	ks := &keySet{}
 	for _, p := range privs {
-		k, err := newSigningKey(p)
+		k, err := cachedSigningKey(p)
 		if err != nil {
 			return nil, err
 		}
@@ -190,9 +249,17 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if isMultiTenantSegment(seg) {
+		// Tenants sharing keys (Config.Keys) would list the same entry twice: every entry here has
+		// the same template issuer, so the first of each kid stands for all.
 		template := s.baseURL(r) + "/{tenantid}/v2.0"
+		seen := map[string]bool{}
 		for _, ts := range s.tenants {
-			add(ts, template)
+			for _, k := range ts.keys.published() {
+				if !seen[k.kid] {
+					seen[k.kid] = true
+					set.Keys = append(set.Keys, k.jwk(template, ts.cloud.instance))
+				}
+			}
 		}
 	} else {
 		ts := s.tenantBySegment(seg)

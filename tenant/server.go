@@ -32,7 +32,8 @@ const (
 
 // Config says which tenants the simulator serves and where its time and randomness come from.
 type Config struct {
-	// Tenants to serve; at least one. Tenants without keys get two generated RSA-2048 keys.
+	// Tenants to serve; at least one. Tenants without keys use Keys, or get two generated
+	// RSA-2048 keys when Keys is empty.
 	// The server reads them for its whole life, so do not change them after New.
 	Tenants []*Tenant
 	// Clock is the source of protocol time; nil means clock.Real{}.
@@ -46,6 +47,15 @@ type Config struct {
 	DeviceCodeExpiry time.Duration
 	// Logger receives one line per request and the notable protocol events; nil discards them.
 	Logger *slog.Logger
+	// AccessTokenLifetime is how long access tokens live (their exp and the expires_in answered);
+	// 0 means Entra's default, one hour. A scenario shortens it to make a token expire mid-flow.
+	// It is counted in whole seconds, at least one. ID tokens keep their hour.
+	AccessTokenLifetime time.Duration
+	// Keys sign for every tenant that has no keys of its own, in publication order (the first
+	// signs); when given, at least two, as Entra always publishes several. Many servers may share
+	// one set: generating an RSA-2048 key costs 40 to 100 ms, and a key's certificate, made
+	// once per key, is reused by every server that publishes it.
+	Keys []*rsa.PrivateKey
 	// DataDir keeps the tenants' mutable state (restore page flag, backups, restore results) in
 	// a SQLite database, DataDir/oobe.db, across restarts. A tenant the database has never seen
 	// is seeded from its fixture; one it knows keeps its stored state. "" keeps the state in
@@ -91,6 +101,9 @@ type Server struct {
 	interval time.Duration
 	expiry   time.Duration
 	faults   *Faults
+
+	accessTokenLifetime time.Duration
+	sharedKeys          []*rsa.PrivateKey
 
 	tenants  []*tenantState
 	byID     map[string]*tenantState
@@ -157,6 +170,18 @@ func New(cfg Config) (*Server, error) {
 	if s.expiry <= 0 {
 		s.expiry = defaultDeviceCodeExpiry
 	}
+	switch lt := cfg.AccessTokenLifetime; {
+	case lt == 0:
+		s.accessTokenLifetime = tokenLifetime
+	case lt < time.Second:
+		return nil, fmt.Errorf("starting the simulated tenant: AccessTokenLifetime %v is not a lifetime: give 0 for Entra's hour, or at least 1s", lt)
+	default:
+		s.accessTokenLifetime = lt.Truncate(time.Second) // exp and expires_in are whole seconds
+	}
+	if err := checkSharedKeys(cfg.Keys); err != nil {
+		return nil, fmt.Errorf("starting the simulated tenant: %w", err)
+	}
+	s.sharedKeys = cfg.Keys
 	for i, t := range cfg.Tenants {
 		ts, err := s.addTenant(t)
 		if err != nil {
@@ -273,6 +298,9 @@ func (s *Server) addTenant(t *Tenant) (*tenantState, error) {
 		s.byDomain[strings.ToLower(d)] = ts
 	}
 	privs := append([]*rsa.PrivateKey(nil), t.Keys...)
+	if len(privs) == 0 {
+		privs = append(privs, s.sharedKeys...)
+	}
 	// Entra always publishes several keys, so a tenant given fewer than two gets the rest generated.
 	for len(privs) < 2 {
 		p, err := rsa.GenerateKey(rand.Reader, 2048)

@@ -135,13 +135,20 @@ func (s *Server) redeemAuthCode(r *http.Request, form url.Values, ts *tenantStat
 		s.mu.Unlock()
 		return nil, errVerifierMismatch()
 	}
-	c.redeemed = true
 	g := grantContext{ts: ts, app: app, user: ts.oids[c.oid], scope: c.scope, nonce: c.nonce}
-	s.mu.Unlock()
-
 	if g.user == nil {
+		c.redeemed = true
+		s.mu.Unlock()
 		return nil, errBadAuthCode("Its user no longer exists.")
 	}
+	if e := accessRefusal(g); e != nil {
+		s.mu.Unlock()
+		s.logRefusal(r, g, e)
+		return nil, e
+	}
+	c.redeemed = true
+	s.mu.Unlock()
+
 	resp, err := s.issueTokens(r, g)
 	if err != nil {
 		return nil, s.internalError(r, err)
@@ -202,13 +209,22 @@ func (s *Server) redeemRefreshToken(r *http.Request, form url.Values, ts *tenant
 		sc.offline = true // the grant being redeemed is itself offline access
 		scope = sc
 	}
-	g.used = true
 	gc := grantContext{ts: ts, app: app, user: ts.oids[g.oid], scope: scope}
-	s.mu.Unlock()
-
 	if gc.user == nil {
+		g.used = true
+		s.mu.Unlock()
 		return nil, errBadRefreshToken("Its user no longer exists.")
 	}
+	// A refusal leaves the refresh token usable: the person keeps their Graph access when the
+	// restore app is blocked, as with Entra.
+	if e := accessRefusal(gc); e != nil {
+		s.mu.Unlock()
+		s.logRefusal(r, gc, e)
+		return nil, e
+	}
+	g.used = true
+	s.mu.Unlock()
+
 	resp, err := s.issueTokens(r, gc)
 	if err != nil {
 		return nil, s.internalError(r, err)
@@ -254,13 +270,20 @@ func (s *Server) redeemDeviceCode(r *http.Request, form url.Values, ts *tenantSt
 		s.mu.Unlock()
 		return nil, errDeclined()
 	}
-	d.issued = true
 	g := grantContext{ts: ts, app: app, user: ts.oids[d.oid], scope: d.scope}
-	s.mu.Unlock()
-
 	if g.user == nil {
+		d.issued = true
+		s.mu.Unlock()
 		return nil, errBadDeviceCode()
 	}
+	if e := accessRefusal(g); e != nil {
+		s.mu.Unlock()
+		s.logRefusal(r, g, e)
+		return nil, e
+	}
+	d.issued = true
+	s.mu.Unlock()
+
 	resp, err := s.issueTokens(r, g)
 	if err != nil {
 		return nil, s.internalError(r, err)
