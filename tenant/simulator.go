@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/oobe-dev/oobe/backup"
 )
@@ -88,8 +89,21 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p *princip
 			clip(content.Owner.ObjectID, 64), clip(content.Owner.TenantID, 64)))
 		return
 	}
-	now := s.clock.Now()
-	settings, err := deviceBackup(tid, oid, deviceID, up.Profile, up.Content, now, now, now.Add(DefaultBackupRetention))
+	if content.SourceOSVersion != up.Profile.OSVersion {
+		bad(fmt.Sprintf("the content was made on Windows %s but profile.osVersion says %s.", clip(content.SourceOSVersion, 32), clip(up.Profile.OSVersion, 32)))
+		return
+	}
+	// The instance's dates are the backup's own, as Windows stamps them, not the upload's.
+	created := time.Unix(up.Profile.CreatedTime, 0).UTC()
+	modified := time.Unix(up.Profile.LastFullBackupCompletedTime, 0).UTC()
+	if modified.Before(created) {
+		modified = created
+	}
+	if modified.After(s.clock.Now()) {
+		bad("profile.lastFullBackupCompletedTime is in the future.")
+		return
+	}
+	settings, err := deviceBackup(tid, oid, deviceID, up.Profile, up.Content, created, modified, modified.Add(DefaultBackupRetention))
 	if err != nil {
 		bad(err.Error())
 		return

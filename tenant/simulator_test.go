@@ -96,9 +96,11 @@ func TestAnUploadedBackupRoundTrips(t *testing.T) {
 	if content.Payload != up.Content {
 		t.Fatal("the stored content payload differs from the uploaded one")
 	}
-	if !content.CreatedDateTime.Equal(at) || !content.LastModifiedDateTime.Equal(at) ||
-		!content.ExpirationDateTime.Equal(at.Add(DefaultBackupRetention)) {
-		t.Fatalf("instance times %+v, want created and modified at the upload", content)
+	created := time.Unix(up.Profile.CreatedTime, 0).UTC()
+	backedUp := time.Unix(up.Profile.LastFullBackupCompletedTime, 0).UTC()
+	if !content.CreatedDateTime.Equal(created) || !content.LastModifiedDateTime.Equal(backedUp) ||
+		!content.ExpirationDateTime.Equal(backedUp.Add(DefaultBackupRetention)) {
+		t.Fatalf("instance times %+v, want the backup's own: created %s, modified %s", content, created, backedUp)
 	}
 
 	// A later backup of the same device replaces the earlier one.

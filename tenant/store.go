@@ -134,6 +134,16 @@ func openStore(dir string) (*store, error) {
 			return nil, fmt.Errorf("data directory %s: %w", dir, err)
 		}
 		file := filepath.Join(dir, DataFileName)
+		// The database holds every user's backups and the $skiptoken signing key: owner only.
+		// SQLite gives its -wal and -shm files the database file's permissions.
+		f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("tenant database %s: %w", file, err)
+		}
+		f.Close()
+		if err := os.Chmod(file, 0o600); err != nil {
+			return nil, fmt.Errorf("tenant database %s: %w", file, err)
+		}
 		// WAL keeps readers and the one writer apart; synchronous FULL makes each committed
 		// transaction survive a power cut, which is the point of --data.
 		dsn = file + "?_foreign_keys=1&_txlock=immediate&_busy_timeout=5000&_journal_mode=WAL&_synchronous=FULL"

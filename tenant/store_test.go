@@ -220,3 +220,23 @@ func TestADataDirectoryThatCannotHoldADatabaseIsRefused(t *testing.T) {
 }
 
 func writeFile(name, content string) error { return os.WriteFile(name, []byte(content), 0o600) }
+
+func TestTheDatabaseFileIsReadableByItsOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, DataFileName)
+	if err := os.WriteFile(file, nil, 0o644); err != nil { // left loose by an older run
+		t.Fatal(err)
+	}
+	srv, err := New(Config{Tenants: demoTenants(t), DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	st, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("%s has mode %v, want 0600: it holds every user's backups and the skiptoken key", file, st.Mode().Perm())
+	}
+}
