@@ -67,6 +67,7 @@ oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client
 	root.AddCommand(newDeviceCmd(s))
 	root.AddCommand(newCheckCmd(s))
 	root.AddCommand(newBackupCmd(s), newRestoreCmd(s))
+	root.AddCommand(newReplayCmd(s))
 	return root
 }
 

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oobe-dev/oobe/replay"
+)
+
+type replayOptions struct {
+	parallel int
+	run      string
+	asJSON   bool
+	junit    string
+	shard    string
+}
+
+func newReplayCmd(s streams) *cobra.Command {
+	var o replayOptions
+	cmd := &cobra.Command{
+		Use:   "replay PATH...",
+		Short: "Replay enrollment scenarios headless and check what each expects",
+		Long: `Replay enrollment scenarios (YAML files, docs/scenarios.md) against a fresh
+simulated tenant each, over real loopback HTTP: real OIDC sign-in, Graph-shaped
+calls, the real apply engine on a temporary device, all on a virtual clock.
+PATH is a scenario file or a directory searched for *.yaml and *.yml.
+
+One line per scenario (PASS or FAIL, its name, its virtual duration), then
+"N passed, N failed" (and ", N skipped" when --run or --shard left some out).
+A failing scenario shows what it expected, what happened, and the transcript
+around the point where they part.
+
+--shard I/N runs shard I (0 to N-1) of N; without it, a Kubernetes Indexed
+Job's JOB_COMPLETION_INDEX and JOB_COMPLETIONS choose the shard. Shards split
+by a hash of each file's path under PATH, so every machine must be given the
+same PATH arguments.
+
+Exit status: 0 when every scenario passes, 1 when one fails, 2 for bad input
+(a broken scenario file is named with its line).`,
+		Example: `oobe replay fixtures/scenarios
+oobe replay fixtures/scenarios --run 'throttl' --parallel 2
+oobe replay fixtures/scenarios --json > reports.jsonl --junit replay.xml
+oobe replay fixtures/scenarios --shard 0/4`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReplay(cmd.Context(), s, o, args)
+		},
+	}
+	cmd.Flags().IntVar(&o.parallel, "parallel", runtime.NumCPU(), "scenarios to run at once")
+	cmd.Flags().StringVar(&o.run, "run", "", "run only the scenarios whose name matches this regular expression")
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print one JSON report per scenario per line on stdout (the text goes to stderr)")
+	cmd.Flags().StringVar(&o.junit, "junit", "", "also write a JUnit XML report to this file")
+	cmd.Flags().StringVar(&o.shard, "shard", "", "run only shard I/N of the corpus (I from 0 to N-1)")
+	_ = cmd.MarkFlagFilename("junit", "xml")
+	return cmd
+}
+
+func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) error {
+	if o.parallel < 1 {
+		return badInput("--parallel %d: want 1 or more", o.parallel)
+	}
+	var run *regexp.Regexp
+	if o.run != "" {
+		re, err := regexp.Compile(o.run)
+		if err != nil {
+			return badInput("--run %q: %v", o.run, err)
+		}
+		run = re
+	}
+	shard, err := pickShard(o.shard, os.Getenv)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	var junit *os.File
+	if o.junit != "" {
+		// Made before the run, so a path that cannot be written fails at once, not after it.
+		if junit, err = os.Create(o.junit); err != nil {
+			return badInput("--junit: %v", err)
+		}
+		defer junit.Close()
+	}
+	all, err := replay.Load(paths...)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	selected, skipped := replay.Select(all, run, shard)
+
+	// Lines go out in corpus order as soon as every earlier scenario has ended, so the output
+	// is the same at any --parallel.
+	text := s.out
+	if o.asJSON {
+		text = s.errOut
+	}
+	pr := &inOrder{ready: make([]*replay.Report, len(selected)), write: func(r *replay.Report) {
+		fmt.Fprintln(text, r.Line())
+		if !r.Passed {
+			_ = r.WriteFailure(text)
+		}
+		if o.asJSON {
+			_ = replay.WriteJSON(s.out, []*replay.Report{r})
+		}
+	}}
+	reports := replay.RunAll(ctx, selected, replay.Options{Parallel: o.parallel, Done: pr.done})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	failed := 0
+	for _, r := range reports {
+		if !r.Passed {
+			failed++
+		}
+	}
+	summary := fmt.Sprintf("%d passed, %d failed", len(reports)-failed, failed)
+	if skipped > 0 {
+		summary += fmt.Sprintf(", %d skipped", skipped)
+	}
+	fmt.Fprintln(text, summary)
+	if junit != nil {
+		if err := replay.WriteJUnit(junit, reports, skipped); err != nil {
+			return fmt.Errorf("writing %s: %w", o.junit, err)
+		}
+		if err := junit.Close(); err != nil {
+			return fmt.Errorf("writing %s: %w", o.junit, err)
+		}
+	}
+	if failed > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d of %d scenarios failed", failed, len(reports))}
+	}
+	return nil
+}
+
+// pickShard takes --shard, or else the Indexed Job's environment; no shard is the whole corpus.
+func pickShard(flag string, getenv func(string) string) (replay.Shard, error) {
+	if flag != "" {
+		sh, err := replay.ParseShard(flag)
+		if err != nil {
+			return replay.Shard{}, fmt.Errorf("--shard: %w", err)
+		}
+		return sh, nil
+	}
+	sh, _, err := replay.ShardFromEnv(getenv)
+	return sh, err
+}
+
+// inOrder writes reports in corpus order while they finish in any order.
+type inOrder struct {
+	mu    sync.Mutex
+	ready []*replay.Report
+	next  int
+	write func(*replay.Report)
+}
+
+func (p *inOrder) done(i int, r *replay.Report) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ready[i] = r
+	for p.next < len(p.ready) && p.ready[p.next] != nil {
+		p.write(p.ready[p.next])
+		p.next++
+	}
+}

@@ -1,0 +1,41 @@
+package live
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/device"
+	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/apply"
+)
+
+// Device is oobe.Device over a simulated device directory (package device).
+type Device struct {
+	dir     string
+	profile restore.Device
+}
+
+var _ oobe.Device = (*Device)(nil)
+
+// OpenDevice reads the simulated device in dir.
+func OpenDevice(dir string) (*Device, error) {
+	d, err := device.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("opening the device being set up: %w", err)
+	}
+	return &Device{dir: dir, profile: d.State.Profile}, nil
+}
+
+// Dir is the device's directory.
+func (d *Device) Dir() string { return d.dir }
+
+// Profile is the device profile as it was when the device was opened: setup reads it once.
+func (d *Device) Profile() restore.Device { return d.profile }
+
+// Apply restores content to the device with the apply engine, which refuses a backup that is
+// not owner's.
+func (d *Device) Apply(ctx context.Context, content *backup.Content, owner backup.Owner) (*apply.Report, error) {
+	return apply.ApplyContent(ctx, d.dir, content, owner)
+}

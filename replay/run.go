@@ -1,0 +1,437 @@
+package replay
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/device"
+	"github.com/oobe-dev/oobe/fixtures"
+	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/oobe/live"
+	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/tenant"
+)
+
+// Options tune a run of scenarios.
+type Options struct {
+	// Parallel is how many scenarios run at once; 0 means runtime.NumCPU().
+	Parallel int
+	// WorkDir holds the temporary device directories. "" means /dev/shm on Linux when it can
+	// be written (memory: the device store's fsyncs cost nothing there, and a replayed device
+	// is thrown away anyway), else the system's temp directory.
+	WorkDir string
+	// Done, when set, is told each report as soon as its scenario ends (from several
+	// goroutines when Parallel > 1), with the scenario's index.
+	Done func(i int, r *Report)
+
+	// wrap, in tests and benchmarks, wraps the HTTP transport the device's clients use.
+	wrap func(http.RoundTripper) http.RoundTripper
+}
+
+// Scopes the device signs in with: Graph's and the user's Windows settings (backups).
+var signInScopes = append(auth.DefaultScopes(), "UserWindowsSettings.Read")
+
+// sharedKeys sign for every inline tenant: the demo tenant's fixture keys, parsed once, so a
+// thousand scenarios do not generate two thousand RSA keys.
+var sharedKeys = sync.OnceValues(func() ([]*rsa.PrivateKey, error) {
+	var keys []*rsa.PrivateKey
+	for _, name := range []string{"keys/contoso-1.pem", "keys/contoso-2.pem"} {
+		data, err := fs.ReadFile(fixtures.Demo(), name)
+		if err != nil {
+			return nil, err
+		}
+		k, err := tenant.ParseRSAKey(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+})
+
+// RunAll runs scenarios, opts.Parallel at a time, and returns their reports in the order of
+// scenarios. Each scenario has its own tenant, clock and device, so the reports do not depend
+// on the order or the parallelism.
+func RunAll(ctx context.Context, scenarios []*Scenario, opts Options) []*Report {
+	n := opts.Parallel
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	reports := make([]*Report, len(scenarios))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(n, max(len(scenarios), 1)) {
+		wg.Go(func() {
+			for i := range next {
+				reports[i] = Run(ctx, scenarios[i], opts)
+				if opts.Done != nil {
+					opts.Done(i, reports[i])
+				}
+			}
+		})
+	}
+	for i := range scenarios {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return reports
+}
+
+// Run plays one scenario against a fresh simulated tenant on 127.0.0.1 and checks its
+// expectations. Anything that stops the run from completing — the harness failing to start,
+// the person unable to do what the steps say — is a failure of the report, never a panic.
+func Run(ctx context.Context, sc *Scenario, opts Options) *Report {
+	r := &run{sc: sc, opts: opts}
+	rep := r.play(ctx)
+	r.cleanup()
+	return rep
+}
+
+// run is one scenario's harness: its tenant, clock, device and transcript.
+type run struct {
+	sc   *Scenario
+	opts Options
+
+	clock  *clock.Virtual
+	srv    *tenant.Server
+	hs     *httptest.Server
+	tmp    string
+	devDir string
+	hc     *http.Client
+	person *person
+	events []Event // the replay's own, before the flow
+	// secrets are what scrub takes out of the report: the password and the device code.
+	secrets []string
+}
+
+func (r *run) cleanup() {
+	if r.hc != nil {
+		r.hc.CloseIdleConnections()
+	}
+	if r.hs != nil {
+		r.hs.Close()
+	}
+	if r.srv != nil {
+		_ = r.srv.Close()
+	}
+	if r.tmp != "" {
+		_ = os.RemoveAll(r.tmp)
+	}
+}
+
+func (r *run) note(stage oobe.Stage, kind, text string) {
+	r.events = append(r.events, Event{At: r.clock.Now(), Stage: stage, Kind: kind, Text: text})
+}
+
+// defaultWorkDir is where device directories go when Options.WorkDir is "".
+var defaultWorkDir = sync.OnceValue(func() string {
+	if runtime.GOOS != "linux" {
+		return ""
+	}
+	dir, err := os.MkdirTemp("/dev/shm", "oobe-replay-probe-*")
+	if err != nil {
+		return ""
+	}
+	_ = os.Remove(dir)
+	return "/dev/shm"
+})
+
+// seed is the scenario's own random stream for the tenant's codes and ids, so its runs match.
+func seed(sc *Scenario) *rand.ChaCha8 {
+	return rand.NewChaCha8(sha256.Sum256([]byte("oobe replay\x00" + sc.Rel + "\x00" + sc.Name)))
+}
+
+// dialer makes the device's loopback connections.
+var dialer = &net.Dialer{Timeout: 10 * time.Second}
+
+// dialNoLinger dials and sets SO_LINGER 0 on the connection, so that closing it resets it
+// instead of leaving it in TIME_WAIT for a minute. A replay opens and closes thousands of
+// loopback connections; left in TIME_WAIT they slow every later bind on the machine and can
+// use up its ephemeral ports. The connections are closed only when idle, at the end of a
+// scenario, so nothing in flight is lost.
+func dialNoLinger(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := dialer.DialContext(ctx, network, addr)
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	return c, err
+}
+
+func (r *run) transport() http.RoundTripper {
+	var t http.RoundTripper = &http.Transport{DialContext: dialNoLinger, MaxIdleConnsPerHost: 16}
+	if r.opts.wrap != nil {
+		t = r.opts.wrap(t)
+	}
+	return t
+}
+
+func (r *run) play(ctx context.Context) *Report {
+	sc := r.sc
+	rep := &Report{Name: sc.Name, File: sc.File, Failures: []Failure{}, Transcript: []Event{}, start: sc.Start}
+	harness := func(err error) *Report {
+		if r.person != nil {
+			r.secrets = r.person.secrets()
+		}
+		rep.Failures = append(rep.Failures, Failure{Field: "run", Expected: "the scenario runs to the end of the flow", Got: r.scrub(err.Error())})
+		rep.Outcome = Summary{Reasons: []string{}, Backups: []string{}, RestorePage: "hidden"}
+		rep.Transcript = r.scrubEvents(r.events)
+		rep.VirtualDuration = "0s"
+		return rep
+	}
+	if err := ctx.Err(); err != nil {
+		return harness(err)
+	}
+	start := sc.Start
+	if sc.OldPC != nil {
+		start = start.Add(-time.Duration(sc.OldPC.Days) * 24 * time.Hour)
+	}
+	r.clock = clock.NewVirtual(start)
+	keys, err := sharedKeys()
+	if err != nil {
+		return harness(fmt.Errorf("loading the shared signing keys: %w", err))
+	}
+	r.srv, err = tenant.New(tenant.Config{Tenants: []*tenant.Tenant{sc.Tenant}, Clock: r.clock, Rand: seed(sc),
+		Keys: keys, AccessTokenLifetime: sc.Faults.AccessTokenLifetime})
+	if err != nil {
+		return harness(err)
+	}
+	r.hs = httptest.NewServer(r.srv.Handler())
+	r.srv.SetBaseURL(r.hs.URL)
+	tr := r.transport()
+	r.hc = &http.Client{Transport: tr, Timeout: time.Minute}
+	// The person's browser shares the connections; it follows redirects, the device's
+	// clients do not (auth refuses them).
+	r.person = &person{sc: sc, base: r.hs.URL, http: &http.Client{Transport: tr, Timeout: time.Minute}}
+
+	work := r.opts.WorkDir
+	if work == "" {
+		work = defaultWorkDir()
+	}
+	if r.tmp, err = os.MkdirTemp(work, "oobe-replay-*"); err != nil {
+		return harness(fmt.Errorf("making the device directory: %w", err))
+	}
+	r.devDir = filepath.Join(r.tmp, "device")
+	if _, err := device.Init(r.devDir, sc.Device); err != nil {
+		return harness(fmt.Errorf("creating the device: %w", err))
+	}
+	// One app registration signs in on both PCs; each sign-in is its own.
+	client, err := auth.New(ctx, auth.Config{Authority: r.srv.Authority(sc.Tenant.ID), ClientID: sc.ClientID,
+		Scopes: signInScopes, Clock: r.clock, HTTPClient: r.hc})
+	if err != nil {
+		return harness(fmt.Errorf("the sign-in client: %w", err))
+	}
+	if sc.OldPC != nil {
+		if err := r.oldPC(ctx, client); err != nil {
+			return harness(err)
+		}
+	}
+	r.clock.Set(sc.Start)
+	for _, f := range sc.Faults.Endpoints {
+		if err := r.srv.Faults().Add(f); err != nil {
+			return harness(err)
+		}
+	}
+
+	dev, err := live.OpenDevice(r.devDir)
+	if err != nil {
+		return harness(err)
+	}
+	signIn := live.NewSignIn(client, r.clock)
+	networks := []oobe.Network{{Name: "Ethernet", Wired: true}}
+	if n := sc.Steps.Network; !n.Wired {
+		networks = append(networks, oobe.Network{Name: n.SSID, Security: n.Security})
+	}
+	out, runErr := oobe.Run(ctx, oobe.Config{
+		Clock:   r.clock,
+		SignIn:  signIn,
+		Connect: signIn.Connect(live.CloudConfig{GraphURL: r.srv.URL(), HTTPClient: r.hc}),
+		Device:  dev,
+		Person:  r.person,
+		Faults:  sc.Faults.Engine,
+		Branding: oobe.Branding{TenantName: sc.Tenant.Name, DeploymentMode: deploymentMode(sc.Device.Profile.Provisioning),
+			DeviceNameTemplate: sc.Autopilot.DeviceNameTemplate},
+		Networks:   networks,
+		ESPTimeout: sc.Autopilot.ESPTimeout,
+	})
+	if out == nil {
+		if runErr == nil {
+			runErr = errors.New("the flow returned no outcome")
+		}
+		return harness(runErr)
+	}
+	var st *device.State
+	if len(sc.Expect.Device) > 0 {
+		after, err := device.Open(r.devDir)
+		if err != nil {
+			return harness(fmt.Errorf("reading the device back after the run: %w", err))
+		}
+		st = after.State
+	}
+	r.secrets = r.person.secrets()
+	rep.Failures = check(sc, out, st)
+	if runErr != nil {
+		rep.Failures = append([]Failure{{Field: "run", Expected: "the flow runs to its end", Got: runErr.Error(), Stage: out.FinalStage}}, rep.Failures...)
+	}
+	for _, pr := range r.person.problemList() {
+		rep.Failures = append(rep.Failures, Failure{Field: "steps.signIn", Expected: "the sign-in page answers as " + sc.Steps.SignInAction + " expects", Got: pr, Stage: oobe.StageSignIn})
+	}
+	for i := range rep.Failures {
+		rep.Failures[i].Got = r.scrub(rep.Failures[i].Got)
+	}
+	if rep.Failures == nil {
+		rep.Failures = []Failure{}
+	}
+	rep.Passed = len(rep.Failures) == 0
+	rep.duration = r.clock.Now().Sub(sc.Start)
+	rep.VirtualDuration = rep.duration.String()
+	rep.Outcome = summarize(out)
+	rep.Outcome.Error = r.scrub(rep.Outcome.Error)
+	events := append([]Event{}, r.events...)
+	for _, e := range out.Transcript {
+		ev := Event{At: e.At, Stage: e.Stage, Kind: e.Kind, Text: e.Text}
+		if e.Detail != nil {
+			if raw, err := json.Marshal(e.Detail); err == nil {
+				ev.Detail = raw
+			}
+		}
+		events = append(events, ev)
+	}
+	rep.Transcript = r.scrubEvents(events)
+	return rep
+}
+
+// deploymentMode is the Autopilot profile's deployment mode for a device's provisioning; ""
+// (the engine's default, user-driven) for a device not set up by Autopilot.
+func deploymentMode(provisioning string) string {
+	switch provisioning {
+	case restore.ProvisioningUserDriven, restore.ProvisioningSelfDeploying, restore.ProvisioningPreProvisioned:
+		return provisioning
+	}
+	return ""
+}
+
+// oldPC backs up the scenario's old PC on Windows' 8-day schedule for its days, as the user,
+// before the flow starts: it signs in with the device code flow (approved on the tenant's
+// page) and uploads each backup through the simulator's upload endpoint.
+func (r *run) oldPC(ctx context.Context, client *auth.Client) error {
+	sc := r.sc
+	dir := filepath.Join(r.tmp, "old-pc")
+	if _, err := device.Init(dir, sc.OldPC.Device); err != nil {
+		return fmt.Errorf("creating the old PC: %w", err)
+	}
+	name := sc.OldPC.Device.Profile.Name
+	if err := device.CanBackUp(&sc.OldPC.Device); err != nil {
+		r.note(StageOldPC, oobe.EventWarning, fmt.Sprintf("%s makes no backups: %v", name, err))
+		return nil
+	}
+	signIn := live.NewSignIn(client, r.clock)
+	var approve error
+	sess, err := signIn.DeviceCode(ctx, func(p auth.DeviceCodePrompt) {
+		if !r.person.onSim(p.VerificationURI) {
+			approve = fmt.Errorf("the verification page %s is not the simulated tenant's", p.VerificationURI)
+			return
+		}
+		status, page, err := r.person.post(ctx, p.VerificationURI, map[string][]string{
+			"user_code": {p.UserCode}, "username": {sc.User}, "password": {sc.Password}, "action": {"approve"}})
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("HTTP %d%s", status, pageError(page))
+		}
+		approve = err
+	})
+	if err != nil {
+		if approve != nil {
+			err = fmt.Errorf("%w (approving on the sign-in page: %v)", err, approve)
+		}
+		return fmt.Errorf("signing %s in on the old PC: %w", sc.User, err)
+	}
+	gc, err := graph.New(graph.Config{BaseURL: r.srv.URL(), Token: signIn.Token, HTTPClient: r.hc, Clock: r.clock})
+	if err != nil {
+		return err
+	}
+	r.note(StageOldPC, oobe.EventInfo, fmt.Sprintf("%s (%s) signed in as %s; backing up every 8 days for %d days",
+		name, sc.OldPC.Device.Profile.OS, sess.Identity.UPN, sc.OldPC.Days))
+	owner := backup.Owner{TenantID: sess.Identity.TenantID, ObjectID: sess.Identity.ObjectID}
+	send := func(ctx context.Context, up *backup.Upload) error {
+		if err := gc.Upload(ctx, *up); err != nil {
+			return fmt.Errorf("uploading the old PC's backup: %w", err)
+		}
+		r.note(StageOldPC, oobe.EventInfo, fmt.Sprintf("%s backed up", name))
+		return nil
+	}
+	if _, err := (device.Schedule{}).RunUntil(ctx, r.clock, dir, owner, send, sc.Start); err != nil {
+		return fmt.Errorf("the old PC's backups: %w", err)
+	}
+	return nil
+}
+
+var (
+	jwtRE      = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
+	loopbackRE = regexp.MustCompile(`(127\.0\.0\.1|localhost|\[::1\]):\d+`)
+	requestRE  = regexp.MustCompile(`(?i)(request-id|correlation id|trace id|correlation_id|trace_id)([ :="]+)[0-9a-f-]{36}`)
+)
+
+// scrub removes what must not be in a report, or would make it differ from run to run: the
+// loopback ports, the device directory, tokens, the password and the device code, and
+// request ids. Most transcript lines hold none of them; cheap checks skip the regexps there.
+func (r *run) scrub(s string) string {
+	if r.tmp != "" && strings.Contains(s, r.tmp) {
+		s = strings.ReplaceAll(s, r.tmp, "$DEVICES")
+	}
+	for _, secret := range r.secrets {
+		// Shorter ones would garble ordinary words; none is that short.
+		if len(secret) >= 6 && strings.Contains(s, secret) {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
+	}
+	if strings.Contains(s, "eyJ") {
+		s = jwtRE.ReplaceAllString(s, "[token]")
+	}
+	if strings.Contains(s, "127.0.0.1:") || strings.Contains(s, "localhost:") || strings.Contains(s, "[::1]:") {
+		s = loopbackRE.ReplaceAllString(s, "$1:PORT")
+	}
+	if strings.ContainsAny(s, "dD") && (containsFold(s, "request-id") || containsFold(s, "correlation") || containsFold(s, "trace")) {
+		s = requestRE.ReplaceAllString(s, "$1$2[id]")
+	}
+	return s
+}
+
+// containsFold reports whether s contains sub, ignoring ASCII case.
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), sub)
+}
+
+func (r *run) scrubEvents(events []Event) []Event {
+	out := make([]Event, len(events))
+	for i, e := range events {
+		e.Text = r.scrub(e.Text)
+		if e.Detail != nil {
+			e.Detail = json.RawMessage(r.scrub(string(e.Detail)))
+			if !json.Valid(e.Detail) {
+				e.Detail = nil
+			}
+		}
+		out[i] = e
+	}
+	return out
+}

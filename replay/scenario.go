@@ -1,0 +1,893 @@
+package replay
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/device"
+	"github.com/oobe-dev/oobe/fixtures"
+	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/tenant"
+)
+
+// MaxScenarioBytes caps a scenario file; real ones are a few KiB.
+const MaxScenarioBytes = 1 << 20
+
+// DefaultStart is the virtual time a scenario starts at when it names none.
+var DefaultStart = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+
+// InlineClientID is the public client app every inline tenant registers: a scenario signs in
+// with it, as `oobe` does with a fixture tenant's own app.
+const InlineClientID = "5e0c5a3e-8d1f-4b6a-9c2e-7f3b1d4a6c80"
+
+// Sign-in actions: what the person does on the sign-in page.
+const (
+	ActionApprove       = "approve"
+	ActionDecline       = "decline"
+	ActionWrongPassword = "wrongPassword"
+	ActionWrongCode     = "wrongCode"
+	ActionExpire        = "expire"
+)
+
+// SignInActions lists the sign-in actions.
+func SignInActions() []string {
+	return []string{ActionApprove, ActionDecline, ActionWrongPassword, ActionWrongCode, ActionExpire}
+}
+
+// RestoreNew is steps.restore's "Set up as new PC".
+const RestoreNew = "new"
+
+// Scenario is one scenario file, parsed and checked: everything a run needs.
+type Scenario struct {
+	// File is the path the scenario was read from, for messages; Rel is its path relative to
+	// the directory given on the command line (or its base name), which shards hash.
+	File string
+	Rel  string
+
+	Name        string
+	Description string
+	// Tenant is served alone by a fresh simulated tenant. It is shared by every run of the
+	// scenario and must not be changed.
+	Tenant   *tenant.Tenant
+	ClientID string
+	// User is the UPN that signs in; Password is the tenant's password for them.
+	User     string
+	Password string
+	// Device is the state of the device being set up, before setup.
+	Device    device.State
+	Start     time.Time
+	Autopilot Autopilot
+	Faults    Faults
+	Steps     Steps
+	OldPC     *OldPC
+	Expect    Expect
+}
+
+// Autopilot is the Autopilot profile the device downloads.
+type Autopilot struct {
+	DeviceNameTemplate string
+	ESPTimeout         time.Duration // 0: the engine's default, 60 minutes
+}
+
+// Faults are the engine's faults and the tenant's.
+type Faults struct {
+	Engine oobe.Faults
+	// Endpoints are added to the tenant's fault list before the run, in order.
+	Endpoints []tenant.Fault
+	// AccessTokenLifetime, when set, is how long the tenant's access tokens live.
+	AccessTokenLifetime time.Duration
+}
+
+// Steps are the person's choices.
+type Steps struct {
+	Region, Keyboard string
+	// SecondKeyboard is "" to skip.
+	SecondKeyboard string
+	Network        Network
+	SignInMethod   oobe.SignInMethod
+	SignInAction   string
+	// Restore is a previous PC's device name or windowsDeviceId, RestoreNew, or "" for the newest.
+	Restore string
+	ESP     oobe.ESPChoice
+}
+
+// Network is the network the person joins: wired, or a Wi-Fi network.
+type Network struct {
+	Wired    bool
+	SSID     string
+	Password string
+	Security string
+}
+
+// OldPC is a previous PC that backs up on Windows' 8-day schedule for Days before the flow.
+type OldPC struct {
+	Device device.State
+	Days   int
+}
+
+// Expect is what must hold at the end of the run; nil or empty fields are not checked.
+type Expect struct {
+	RestorePage  *bool
+	Reasons      []string // checked when HasReasons
+	HasReasons   bool
+	IntuneStatus *string
+	Backups      []string // checked when HasBackups
+	HasBackups   bool
+	// BackupCount is how many previous PCs the restore page lists (for users with many).
+	BackupCount *int
+	Counts      map[string]int      // outcome → exact count
+	Names       map[string][]string // outcome → items that must have it
+	// Device maps "category/name" to the value the device must hold after the run (nil: unset).
+	Device     map[string]json.RawMessage
+	FinalStage *oobe.Stage
+	Error      *string
+	ErrorCode  *string
+}
+
+// The device values an expectation can read besides settings (category "device").
+var deviceValues = []string{"name", "wifi", "storeApps", "startPins", "taskbarPins"}
+
+var demoOnce = sync.OnceValues(func() ([]*tenant.Tenant, error) { return tenant.LoadFixtures(fixtures.Demo()) })
+
+// DemoTenants returns the embedded demo tenants a scenario may name with tenant.fixture.
+func DemoTenants() ([]*tenant.Tenant, error) { return demoOnce() }
+
+// parser carries one file's parse.
+type parser struct {
+	file string
+	root *yaml.Node
+	f    scenarioFile
+	sc   *Scenario
+}
+
+func (p *parser) errAt(n *yaml.Node, format string, args ...any) error {
+	return &Error{File: p.file, Line: lineOf(n, lineOf(p.root, 0)), Msg: fmt.Sprintf(format, args...)}
+}
+
+// Parse reads one scenario file. Unknown keys, wrong types and wrong values are *Error,
+// naming the file, the line and the key.
+func Parse(file string, data []byte) (*Scenario, error) {
+	if len(data) > MaxScenarioBytes {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("larger than %d bytes: not a scenario", MaxScenarioBytes)}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, decodeError(file, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, &Error{File: file, Msg: "empty file: a scenario needs at least name, tenant, device, user and expect"}
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, &Error{File: file, Line: root.Line, Msg: "a scenario is a mapping of keys (name: …, tenant: …), not a single value or a list"}
+	}
+	if err := checkKeys(file, root, reflect.TypeFor[scenarioFile](), ""); err != nil {
+		return nil, err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	p := &parser{file: file, root: root, sc: &Scenario{File: file, Rel: file}}
+	if err := dec.Decode(&p.f); err != nil {
+		return nil, decodeError(file, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, &Error{File: file, Line: extra.Line, Msg: "more than one YAML document: a scenario file holds one scenario"}
+	} else if !errors.Is(err, io.EOF) {
+		return nil, decodeError(file, err)
+	}
+	for _, step := range []func() error{p.name, p.tenant, p.user, p.device, p.start, p.autopilot, p.faults, p.steps, p.oldPC, p.expect} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return p.sc, nil
+}
+
+func (p *parser) name() error {
+	n := at(p.root, "name")
+	name := strings.TrimSpace(p.f.Name)
+	switch {
+	case n == nil:
+		return p.errAt(nil, "missing name: give the scenario a name (it is what --run matches and what reports show)")
+	case name == "":
+		return p.errAt(n, "name is empty")
+	case len(name) > 200 || strings.ContainsAny(name, "\r\n\t"):
+		return p.errAt(n, "name must be one line of at most 200 characters")
+	}
+	p.sc.Name = name
+	p.sc.Description = strings.TrimSpace(p.f.Description)
+	return nil
+}
+
+func (p *parser) tenant() error {
+	tn := at(p.root, "tenant")
+	spec := p.f.Tenant
+	if tn == nil {
+		return p.errAt(nil, "missing tenant: name a demo tenant (tenant: {fixture: contoso}) or define one inline (id, name, domains, users)")
+	}
+	if tn.Kind != yaml.MappingNode {
+		return p.errAt(tn, "tenant: want a mapping (fixture: contoso, or id, name, domains, users)")
+	}
+	if spec.Fixture != "" {
+		for _, k := range []string{"id", "name", "domains", "users"} {
+			if kn := keyAt(tn, k); kn != nil {
+				return p.errAt(kn, "tenant.%s: a tenant is given by fixture or inline, not both; with a fixture only restorePage, cloud and conditionalAccess may be changed", k)
+			}
+		}
+		demo, err := DemoTenants()
+		if err != nil {
+			return p.errAt(tn, "tenant.fixture: the demo tenants do not load: %v", err)
+		}
+		var names []string
+		for _, t := range demo {
+			names = append(names, strings.ToLower(t.Name))
+			if strings.EqualFold(t.Name, spec.Fixture) || strings.EqualFold(t.ID, spec.Fixture) {
+				c := *t
+				p.sc.Tenant = &c
+			}
+		}
+		if p.sc.Tenant == nil {
+			return p.errAt(at(tn, "fixture"), "tenant.fixture %q is not a demo tenant: want one of %s", spec.Fixture, strings.Join(names, ", "))
+		}
+		if spec.RestorePage != "" {
+			if !slices.Contains(tenant.RestorePageStates(), spec.RestorePage) {
+				return p.errAt(at(tn, "restorePage"), "tenant.restorePage %q is not one of %s", spec.RestorePage, strings.Join(tenant.RestorePageStates(), ", "))
+			}
+			p.sc.Tenant.RestorePage = spec.RestorePage
+		}
+		if spec.Cloud != "" {
+			if !slices.Contains([]string{restore.CloudGlobal, restore.CloudGCCHigh, restore.Cloud21Vianet}, spec.Cloud) {
+				return p.errAt(at(tn, "cloud"), "tenant.cloud %q is not one of global, gcch, 21vianet", spec.Cloud)
+			}
+			p.sc.Tenant.Cloud = spec.Cloud
+		}
+		if spec.ConditionalAccess != nil {
+			p.sc.Tenant.ConditionalAccess = *spec.ConditionalAccess
+		}
+		for _, a := range p.sc.Tenant.Apps {
+			if a.Public {
+				p.sc.ClientID = a.ClientID
+				break
+			}
+		}
+		if p.sc.ClientID == "" {
+			return p.errAt(at(tn, "fixture"), "tenant.fixture %q has no public client app to sign in with", spec.Fixture)
+		}
+		p.sc.Tenant.Source = p.file
+		return nil
+	}
+	if at(tn, "id") == nil && at(tn, "name") == nil {
+		return p.errAt(tn, "tenant: give fixture (a demo tenant: %s) or an inline tenant's id, name, domains and users", p.demoNames())
+	}
+	// An inline tenant is checked by the tenant fixture parser itself, on a fixture document
+	// built from the scenario's own nodes; its errors are mapped back to the scenario's lines.
+	head := mapping("id", at(tn, "id"), "name", at(tn, "name"), "domains", at(tn, "domains"),
+		"cloud", at(tn, "cloud"), "restorePage", at(tn, "restorePage"), "conditionalAccess", at(tn, "conditionalAccess"))
+	app := mapping("name", scalar("oobe replay"), "clientId", scalar(InlineClientID),
+		"public", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"},
+		"redirectUris", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle,
+			Content: []*yaml.Node{scalar("http://localhost"), scalar("http://127.0.0.1")}})
+	users := at(tn, "users")
+	if users == nil {
+		users = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	}
+	fixture := mapping("tenant", head, "apps", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{app}}, "users", users)
+	data, mapLine, err := reparse(fixture)
+	if err != nil {
+		return p.errAt(tn, "tenant: %v", err)
+	}
+	t, err := tenant.ParseTenant(p.file, data, nil)
+	if err != nil {
+		var fe *tenant.FixtureError
+		if errors.As(err, &fe) {
+			line := mapLine(fe.Line)
+			if line == 0 {
+				line = tn.Line
+			}
+			return &Error{File: p.file, Line: line, Msg: "tenant: " + fe.Msg}
+		}
+		return p.errAt(tn, "tenant: %v", err)
+	}
+	p.sc.Tenant = t
+	p.sc.ClientID = InlineClientID
+	return nil
+}
+
+func (p *parser) demoNames() string {
+	demo, _ := DemoTenants()
+	var names []string
+	for _, t := range demo {
+		names = append(names, strings.ToLower(t.Name))
+	}
+	return strings.Join(names, ", ")
+}
+
+func (p *parser) user() error {
+	n := at(p.root, "user")
+	if n == nil {
+		return p.errAt(nil, "missing user: the UPN of the tenant user who signs in")
+	}
+	for _, u := range p.sc.Tenant.Users {
+		if strings.EqualFold(u.UPN, p.f.User) {
+			p.sc.User, p.sc.Password = u.UPN, u.Password
+			return nil
+		}
+	}
+	var upns []string
+	for _, u := range p.sc.Tenant.Users {
+		upns = append(upns, u.UPN)
+	}
+	return p.errAt(n, "user %q is not a user of tenant %s (users: %s)", p.f.User, p.sc.Tenant.Name, strings.Join(upns, ", "))
+}
+
+// stableHex is a short, stable hex string derived from parts, for default names and ids.
+func stableHex(parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(sum[:])
+}
+
+// stableGUID is a GUID derived from parts: the same scenario always gets the same device id.
+func stableGUID(parts ...string) string {
+	h := stableHex(parts...)
+	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32]
+}
+
+func (p *parser) device() error {
+	n := at(p.root, "device")
+	if n == nil {
+		return p.errAt(nil, "missing device: the device being set up (os, edition, join, provisioning — as in oobe check's profile files)")
+	}
+	st, err := p.deviceState("device", n, p.f.Device, "DESKTOP-"+strings.ToUpper(stableHex(p.sc.Name)[:7]), stableGUID("device", p.sc.Name))
+	if err != nil {
+		return err
+	}
+	p.sc.Device = st
+	return nil
+}
+
+// profileKeys are the keys of a device mapping that belong to the profile (restore.Device).
+var profileKeys = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range yamlKeys(reflect.TypeFor[restore.Device]()) {
+		m[k.name] = true
+	}
+	return m
+}()
+
+// deviceState builds a device's state from a device mapping: the profile through
+// restore.ParseDevice (so its checks and messages are oobe check's), then what it holds.
+func (p *parser) deviceState(path string, n *yaml.Node, spec deviceSpec, defaultName, defaultID string) (device.State, error) {
+	if n.Kind != yaml.MappingNode {
+		return device.State{}, p.errAt(n, "%s: want a mapping (os: …, edition: …, join: …, provisioning: …)", path)
+	}
+	prof := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if profileKeys[n.Content[i].Value] {
+			prof.Content = append(prof.Content, n.Content[i], n.Content[i+1])
+		}
+	}
+	if len(prof.Content) == 0 {
+		return device.State{}, p.errAt(n, "%s: the profile is missing: give at least os, edition, join and provisioning", path)
+	}
+	data, mapLine, err := reparse(prof)
+	if err != nil {
+		return device.State{}, p.errAt(n, "%s: %v", path, err)
+	}
+	prof0, err := restore.ParseDevice(p.file, data)
+	if err != nil {
+		var fe *restore.FieldError
+		if errors.As(err, &fe) {
+			line := mapLine(fe.Line)
+			if line == 0 {
+				line = n.Line
+			}
+			field := path
+			if fe.Field != "" {
+				field += "." + fe.Field
+			}
+			return device.State{}, &Error{File: p.file, Line: line, Msg: field + ": " + fe.Msg}
+		}
+		return device.State{}, p.errAt(n, "%s: %v", path, err)
+	}
+	if prof0.Name == "" {
+		prof0.Name = defaultName
+	}
+	if prof0.DeviceID == "" {
+		prof0.DeviceID = defaultID
+	}
+	var st device.State
+	if spec.Sample {
+		st = device.Sample(prof0)
+	} else {
+		st = device.State{Profile: prof0}
+	}
+	if st.Settings == nil {
+		st.Settings = map[string]map[string]json.RawMessage{}
+	}
+	for cat, m := range spec.Settings {
+		if !slices.Contains(device.Categories(), cat) {
+			return device.State{}, p.errAt(keyAt(at(n, "settings"), cat), "%s.settings: category %q is not one of %s", path, cat, strings.Join(device.Categories(), ", "))
+		}
+		if st.Settings[cat] == nil {
+			st.Settings[cat] = map[string]json.RawMessage{}
+		}
+		for name, v := range m {
+			raw, err := jsonValue(v)
+			if err != nil {
+				return device.State{}, p.errAt(at(n, "settings", cat, name), "%s.settings.%s.%s: %v", path, cat, name, err)
+			}
+			st.Settings[cat][name] = raw
+		}
+	}
+	if at(n, "wifi") != nil {
+		st.WiFi = []backup.WiFiNetwork{}
+		for _, w := range spec.WiFi {
+			st.WiFi = append(st.WiFi, backup.WiFiNetwork{SSID: w.SSID, Security: w.Security})
+		}
+	}
+	if at(n, "storeApps") != nil {
+		st.StoreApps = []device.App{}
+		for _, a := range spec.StoreApps {
+			arch := a.Architecture
+			if arch == "" {
+				arch = st.Arch()
+			}
+			st.StoreApps = append(st.StoreApps, device.App{ProductID: a.ProductID, Name: a.Name, Architecture: arch, Architectures: append([]string{}, a.Architectures...)})
+		}
+	}
+	if at(n, "startPins") != nil {
+		st.StartPins = []backup.Pin{}
+		for _, pin := range spec.StartPins {
+			st.StartPins = append(st.StartPins, backup.Pin(pin))
+		}
+	}
+	if at(n, "startTiles") != nil {
+		st.StartTiles = nil
+		for _, t := range spec.StartTiles {
+			st.StartTiles = append(st.StartTiles, backup.StartTile(t))
+		}
+	}
+	if at(n, "taskbarPins") != nil {
+		st.TaskbarPins = []backup.Pin{}
+		for _, pin := range spec.TaskbarPins {
+			st.TaskbarPins = append(st.TaskbarPins, backup.Pin(pin))
+		}
+	}
+	for i, pol := range spec.Policies {
+		dp := device.Policy{Category: pol.Category, Name: pol.Name, Source: pol.Source}
+		if pol.Value != nil {
+			raw, err := jsonValue(pol.Value)
+			if err != nil {
+				return device.State{}, p.errAt(at(n, "policies", i, "value"), "%s.policies[%d].value: %v", path, i, err)
+			}
+			dp.Value = raw
+		}
+		st.Policies = append(st.Policies, dp)
+	}
+	if err := st.Normalize(); err != nil {
+		return device.State{}, p.stateError(path, n, err)
+	}
+	if err := st.Validate(); err != nil {
+		return device.State{}, p.stateError(path, n, err)
+	}
+	return st, nil
+}
+
+// jsonValue turns a YAML value into the JSON a device keeps.
+func jsonValue(v any) (json.RawMessage, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("the value cannot be written as JSON (mapping keys must be names): %v", err)
+	}
+	return raw, nil
+}
+
+// stateFileKeys maps the device directory's files, which device.State's checks name, to the
+// scenario keys they come from.
+var stateFileKeys = []struct{ prefix, key string }{
+	{"profile.json", ""}, {"settings/", "settings"}, {"wifi.json", "wifi"}, {"apps.json", "storeApps"},
+	{"start.json", "startPins"}, {"taskbar.json", "taskbarPins"}, {"policies.json", "policies"},
+}
+
+var stateIndexRE = regexp.MustCompile(`^: (?:\w+)?\[(\d+)\]`)
+
+// stateError names the scenario key behind a device state error.
+func (p *parser) stateError(path string, n *yaml.Node, err error) error {
+	msg := err.Error()
+	node := n
+	for _, f := range stateFileKeys {
+		if rest, ok := strings.CutPrefix(msg, f.prefix); ok {
+			kn := at(n, f.key)
+			if f.key == "startPins" && kn == nil {
+				kn = at(n, "startTiles") // start.json holds Windows 10 tiles too
+			}
+			if f.key != "" {
+				if kn != nil {
+					node = kn
+					if m := stateIndexRE.FindStringSubmatch(rest); m != nil {
+						i, _ := strconv.Atoi(m[1])
+						if item := at(kn, i); item != nil {
+							node = item
+						}
+					}
+				}
+			}
+			break
+		}
+	}
+	return p.errAt(node, "%s: %v", path, err)
+}
+
+func (p *parser) start() error {
+	p.sc.Start = DefaultStart
+	n := at(p.root, "start")
+	if n == nil {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, p.f.Start)
+	if err != nil {
+		return p.errAt(n, "start %q is not an RFC 3339 time like 2026-11-21T09:00:00Z", p.f.Start)
+	}
+	p.sc.Start = t.UTC()
+	return nil
+}
+
+// duration reads a Go duration (90s, 5m, 1h30m) between lo and hi.
+func (p *parser) duration(n *yaml.Node, key, raw string, lo, hi time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(raw)
+	if err != nil {
+		return 0, p.errAt(n, "%s %q is not a duration like 90s, 5m or 1h30m", key, raw)
+	}
+	if d < lo || d > hi {
+		return 0, p.errAt(n, "%s %s is not between %s and %s", key, raw, lo, hi)
+	}
+	return d, nil
+}
+
+func (p *parser) autopilot() error {
+	n := at(p.root, "autopilot")
+	a := p.f.Autopilot
+	p.sc.Autopilot.DeviceNameTemplate = a.DeviceNameTemplate
+	if t := a.DeviceNameTemplate; t != "" && (len(strings.ReplaceAll(t, "%SERIAL%", "")) > 15 || strings.ContainsAny(t, " \t\r\n")) {
+		return p.errAt(at(n, "deviceNameTemplate"), "autopilot.deviceNameTemplate %q: at most 15 characters besides %%SERIAL%%, no spaces", t)
+	}
+	if a.ESPTimeout != "" {
+		d, err := p.duration(at(n, "espTimeout"), "autopilot.espTimeout", a.ESPTimeout, time.Minute, 24*time.Hour)
+		if err != nil {
+			return err
+		}
+		p.sc.Autopilot.ESPTimeout = d
+	}
+	return nil
+}
+
+// stageNames lists the stages a scenario may name, StageFailed last.
+func stageNames() []string {
+	var out []string
+	for _, s := range oobe.Stages() {
+		out = append(out, string(s))
+	}
+	return append(out, string(oobe.StageFailed))
+}
+
+// networkStages are the stages the network can be lost at: from joining it to the restore.
+func networkStages() []string {
+	all := stageNames()
+	from, to := slices.Index(all, string(oobe.StageNetwork)), slices.Index(all, string(oobe.StageRestoreApply))
+	return all[from : to+1]
+}
+
+func (p *parser) faults() error {
+	n := at(p.root, "faults")
+	f := p.f.Faults
+	e := oobe.Faults{EnrollmentError: f.EnrollmentError, ESPAppInstallFailure: f.ESPAppInstallFailure,
+		ESPTimeout: f.ESPTimeout, RestoreApplyFailure: f.RestoreApplyFailure, NoIntuneLicense: f.NoIntuneLicense}
+	if f.NetworkLostAt != "" {
+		if !slices.Contains(networkStages(), f.NetworkLostAt) {
+			return p.errAt(at(n, "networkLostAt"), "faults.networkLostAt %q: the network can be lost at %s", f.NetworkLostAt, strings.Join(networkStages(), ", "))
+		}
+		e.NetworkLostAt = oobe.Stage(f.NetworkLostAt)
+	}
+	if f.EnrollmentError != "" {
+		var codes []string
+		for _, ee := range oobe.EnrollmentErrors() {
+			codes = append(codes, ee.Code)
+		}
+		if !slices.Contains(codes, f.EnrollmentError) {
+			return p.errAt(at(n, "enrollmentError"), "faults.enrollmentError %q is not one of %s", f.EnrollmentError, strings.Join(codes, ", "))
+		}
+	}
+	p.sc.Faults.Engine = e
+	if f.AccessTokenLifetime != "" {
+		// Entra's configurable token lifetime runs from 10 minutes to a day.
+		d, err := p.duration(at(n, "accessTokenLifetime"), "faults.accessTokenLifetime", f.AccessTokenLifetime, 10*time.Minute, 24*time.Hour)
+		if err != nil {
+			return err
+		}
+		p.sc.Faults.AccessTokenLifetime = d
+	}
+	for i, ef := range f.Endpoints {
+		fn := at(n, "endpoints", i)
+		where := fmt.Sprintf("faults.endpoints[%d]", i)
+		if ef.Endpoint == "" {
+			return p.errAt(fn, "%s.endpoint is missing: one of %s", where, strings.Join(tenant.FaultEndpoints(), ", "))
+		}
+		if !slices.Contains(tenant.FaultEndpoints(), ef.Endpoint) {
+			return p.errAt(at(fn, "endpoint"), "%s.endpoint %q is not one of %s", where, ef.Endpoint, strings.Join(tenant.FaultEndpoints(), ", "))
+		}
+		kind, err := tenant.ParseFaultKind(ef.Kind)
+		if err != nil {
+			return p.errAt(lineNode(at(fn, "kind"), fn), "%s.kind: %v", where, err)
+		}
+		tf := tenant.Fault{Endpoint: ef.Endpoint, Kind: kind, Times: ef.Times, Status: ef.Status}
+		if ef.Times < 0 {
+			return p.errAt(at(fn, "times"), "%s.times %d: want 1 or more, or leave it out for every request", where, ef.Times)
+		}
+		if ef.RetryAfter != "" {
+			if tf.RetryAfter, err = p.duration(at(fn, "retryAfter"), where+".retryAfter", ef.RetryAfter, time.Second, time.Hour); err != nil {
+				return err
+			}
+		}
+		if ef.Delay != "" {
+			if tf.Delay, err = p.duration(at(fn, "delay"), where+".delay", ef.Delay, time.Millisecond, 24*time.Hour); err != nil {
+				return err
+			}
+		}
+		for _, c := range []struct {
+			key  string
+			set  bool
+			kind tenant.FaultKind
+		}{{"retryAfter", ef.RetryAfter != "", 0}, {"status", ef.Status != 0, tenant.FaultServerError}, {"delay", ef.Delay != "", tenant.FaultDelay}} {
+			ok := c.kind == 0 && (kind == tenant.FaultThrottle || kind == tenant.FaultServerError) || c.kind == kind
+			if c.set && !ok {
+				return p.errAt(at(fn, c.key), "%s.%s does not apply to a %s fault", where, c.key, kind)
+			}
+		}
+		if kind == tenant.FaultDelay && tf.Delay == 0 {
+			return p.errAt(fn, "%s: a delay fault needs delay (like 30s)", where)
+		}
+		if err := (&tenant.Faults{}).Add(tf); err != nil {
+			return p.errAt(fn, "%s: %v", where, err)
+		}
+		p.sc.Faults.Endpoints = append(p.sc.Faults.Endpoints, tf)
+	}
+	return nil
+}
+
+func lineNode(n, fallback *yaml.Node) *yaml.Node {
+	if n != nil {
+		return n
+	}
+	return fallback
+}
+
+func (p *parser) steps() error {
+	n := at(p.root, "steps")
+	s := p.f.Steps
+	st := Steps{Region: s.Region, Keyboard: s.Keyboard, Restore: strings.TrimSpace(s.Restore)}
+	if s.SecondKeyboard != "skip" {
+		st.SecondKeyboard = s.SecondKeyboard
+	}
+	switch {
+	case at(n, "network") == nil:
+		st.Network = Network{Wired: true}
+	case s.Network.Wired:
+		st.Network = Network{Wired: true}
+	default:
+		nn := at(n, "network")
+		if s.Network.SSID == "" || len(s.Network.SSID) > 32 {
+			return p.errAt(nn, "steps.network.ssid: give the Wi-Fi network's name (1 to 32 bytes), or write network: wired")
+		}
+		sec := s.Network.Security
+		if sec == "" {
+			sec = backup.WiFiWPA2Personal
+		}
+		if !slices.Contains([]string{backup.WiFiOpen, backup.WiFiWPA2Personal, backup.WiFiWPA3Personal}, sec) {
+			return p.errAt(at(nn, "security"), "steps.network.security %q: during setup a person joins open, wpa2Personal or wpa3Personal networks", sec)
+		}
+		if sec != backup.WiFiOpen && s.Network.Password == "" {
+			return p.errAt(nn, "steps.network: a %s network needs its password", sec)
+		}
+		st.Network = Network{SSID: s.Network.SSID, Password: s.Network.Password, Security: sec}
+	}
+	si := at(n, "signIn")
+	switch s.SignIn.Method {
+	case "", string(oobe.SignInDeviceCode):
+		st.SignInMethod = oobe.SignInDeviceCode
+	case string(oobe.SignInBrowser):
+		st.SignInMethod = oobe.SignInBrowser
+	default:
+		return p.errAt(at(si, "method"), "steps.signIn.method %q is not deviceCode or browser", s.SignIn.Method)
+	}
+	st.SignInAction = s.SignIn.Action
+	if st.SignInAction == "" {
+		st.SignInAction = ActionApprove
+	}
+	if !slices.Contains(SignInActions(), st.SignInAction) {
+		return p.errAt(at(si, "action"), "steps.signIn.action %q is not one of %s", s.SignIn.Action, strings.Join(SignInActions(), ", "))
+	}
+	if st.SignInMethod == oobe.SignInBrowser && (st.SignInAction == ActionWrongCode || st.SignInAction == ActionExpire) {
+		return p.errAt(at(si, "action"), "steps.signIn.action %s needs method deviceCode: the browser sign-in has no code to type or let expire", st.SignInAction)
+	}
+	switch s.ESP {
+	case "", string(oobe.ESPContinueAnyway):
+		st.ESP = oobe.ESPContinueAnyway
+	case string(oobe.ESPResetDevice):
+		st.ESP = oobe.ESPResetDevice
+	default:
+		return p.errAt(at(n, "esp"), "steps.esp %q is not continueAnyway or resetDevice", s.ESP)
+	}
+	if rn := at(n, "restore"); rn != nil && st.Restore == "" {
+		return p.errAt(rn, "steps.restore is empty: give a previous PC's name, or new; leave it out to pick the newest")
+	}
+	p.sc.Steps = st
+	return nil
+}
+
+func (p *parser) oldPC() error {
+	n := at(p.root, "oldPC")
+	if n == nil {
+		return nil
+	}
+	spec := p.f.OldPC
+	if spec == nil || n.Kind != yaml.MappingNode {
+		return p.errAt(n, "oldPC: want a mapping with device and days")
+	}
+	if spec.Days < 1 || spec.Days > 3650 {
+		return p.errAt(lineNode(at(n, "days"), keyAt(p.root, "oldPC")), "oldPC.days %d: the old PC backs up over 1 to 3650 days before the flow", spec.Days)
+	}
+	dn := at(n, "device")
+	if dn == nil {
+		return p.errAt(n, "oldPC.device is missing: the old PC's profile (os, edition, join, provisioning, name)")
+	}
+	st, err := p.deviceState("oldPC.device", dn, spec.Device, "OLD-PC", stableGUID("oldPC", p.sc.Name))
+	if err != nil {
+		return err
+	}
+	p.sc.OldPC = &OldPC{Device: st, Days: spec.Days}
+	return nil
+}
+
+func (p *parser) expect() error {
+	n := at(p.root, "expect")
+	if n == nil || n.Kind != yaml.MappingNode || len(n.Content) == 0 {
+		return p.errAt(n, "expect is missing or empty: a scenario must expect something (finalStage at least)")
+	}
+	x := p.f.Expect
+	e := &p.sc.Expect
+	if x.RestorePage != nil {
+		switch *x.RestorePage {
+		case "shown":
+			e.RestorePage = new(true)
+		case "hidden":
+			e.RestorePage = new(false)
+		default:
+			return p.errAt(at(n, "restorePage"), "expect.restorePage %q is not shown or hidden", *x.RestorePage)
+		}
+	}
+	if x.Reasons != nil {
+		var ids []string
+		for _, r := range restore.Rules() {
+			ids = append(ids, r.ID)
+		}
+		seen := map[string]bool{}
+		for i, r := range *x.Reasons {
+			if !slices.Contains(ids, r) {
+				return p.errAt(at(n, "reasons", i), "expect.reasons[%d] %q is not a reason id: want one of %s", i, r, strings.Join(ids, ", "))
+			}
+			if seen[r] {
+				return p.errAt(at(n, "reasons", i), "expect.reasons[%d] %q is listed twice", i, r)
+			}
+			seen[r] = true
+		}
+		e.Reasons, e.HasReasons = append([]string{}, *x.Reasons...), true
+	}
+	if x.IntuneStatus != nil {
+		if !slices.Contains(backup.Statuses(), *x.IntuneStatus) {
+			return p.errAt(at(n, "intuneStatus"), "expect.intuneStatus %q is not one of Intune's: %s", *x.IntuneStatus, strings.Join(backup.Statuses(), ", "))
+		}
+		e.IntuneStatus = x.IntuneStatus
+	}
+	if x.Backups != nil {
+		for i, b := range *x.Backups {
+			if strings.TrimSpace(b) == "" {
+				return p.errAt(at(n, "backups", i), "expect.backups[%d] is empty: give the previous PC's device name", i)
+			}
+		}
+		e.Backups, e.HasBackups = append([]string{}, *x.Backups...), true
+	}
+	if x.BackupCount != nil {
+		if *x.BackupCount < 0 {
+			return p.errAt(at(n, "backupCount"), "expect.backupCount %d is negative", *x.BackupCount)
+		}
+		e.BackupCount = x.BackupCount
+	}
+	if x.Items != nil {
+		in := at(n, "items")
+		if x.Items.Counts != nil {
+			e.Counts = map[string]int{}
+			c := x.Items.Counts
+			for _, o := range []struct {
+				name string
+				v    *int
+			}{{"applied", c.Applied}, {"alreadySet", c.AlreadySet}, {"keptByPolicy", c.KeptByPolicy}, {"notSupported", c.NotSupported}, {"notRestorable", c.NotRestorable}, {"failed", c.Failed}} {
+				if o.v == nil {
+					continue
+				}
+				if *o.v < 0 {
+					return p.errAt(at(in, "counts", o.name), "expect.items.counts.%s %d is negative", o.name, *o.v)
+				}
+				e.Counts[o.name] = *o.v
+			}
+		}
+		if x.Items.Names != nil {
+			e.Names = map[string][]string{}
+			nm := x.Items.Names
+			for _, o := range []struct {
+				name string
+				v    []string
+			}{{"applied", nm.Applied}, {"alreadySet", nm.AlreadySet}, {"keptByPolicy", nm.KeptByPolicy}, {"notSupported", nm.NotSupported}, {"notRestorable", nm.NotRestorable}, {"failed", nm.Failed}} {
+				for i, s := range o.v {
+					if strings.TrimSpace(s) == "" {
+						return p.errAt(at(in, "names", o.name, i), "expect.items.names.%s[%d] is empty", o.name, i)
+					}
+				}
+				if o.v != nil {
+					e.Names[o.name] = o.v
+				}
+			}
+		}
+	}
+	if x.Device != nil {
+		dn := at(n, "device")
+		e.Device = map[string]json.RawMessage{}
+		for key, v := range x.Device {
+			kn := keyAt(dn, key)
+			cat, name, ok := strings.Cut(key, "/")
+			switch {
+			case !ok || name == "":
+				return p.errAt(kn, "expect.device %q: write category/name, like personalization/theme or device/name", key)
+			case cat == device.CategoryDevice:
+				if !slices.Contains(deviceValues, name) {
+					return p.errAt(kn, "expect.device %q: the device values are %s", key, "device/"+strings.Join(deviceValues, ", device/"))
+				}
+			case !slices.Contains(device.Categories(), cat):
+				return p.errAt(kn, "expect.device %q: category %s is not one of %s, device", key, cat, strings.Join(device.Categories(), ", "))
+			}
+			raw, err := jsonValue(v)
+			if err != nil {
+				return p.errAt(at(dn, key), "expect.device %q: %v", key, err)
+			}
+			if raw, err = device.CanonicalValue(raw); err != nil {
+				return p.errAt(at(dn, key), "expect.device %q: %v", key, err)
+			}
+			e.Device[key] = raw
+		}
+	}
+	if x.FinalStage != nil {
+		if !slices.Contains(stageNames(), *x.FinalStage) {
+			return p.errAt(at(n, "finalStage"), "expect.finalStage %q is not a stage: want one of %s", *x.FinalStage, strings.Join(stageNames(), ", "))
+		}
+		st := oobe.Stage(*x.FinalStage)
+		e.FinalStage = &st
+	}
+	e.Error, e.ErrorCode = x.Error, x.ErrorCode
+	return nil
+}
