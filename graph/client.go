@@ -149,6 +149,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		}
 	}
 	backoff := time.Second
+	reauthorized := false
 	for attempt := 0; ; attempt++ {
 		tok, err := c.token(ctx)
 		if err != nil {
@@ -202,6 +203,13 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		var eb graphErrorBody
 		if json.Unmarshal(body, &eb) == nil {
 			gerr.Code, gerr.Message, gerr.RequestID = eb.Error.Code, eb.Error.Message, eb.Error.InnerError.RequestID
+		}
+		if resp.StatusCode == http.StatusUnauthorized && !reauthorized {
+			// The token expired while the request was on its way (a slow Graph, a long
+			// Retry-After): ask the token source again — it refreshes an expired token — once.
+			reauthorized = true
+			c.log.Info("graph refused the token; retrying with a fresh one", "path", u.Path)
+			continue
 		}
 		retryable := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
 		if !retryable || attempt >= c.maxRetries {

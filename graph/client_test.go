@@ -233,3 +233,37 @@ func TestAnUnreadableProfileIsLeftOutAndReportedWhileTheOthersAreListed(t *testi
 		t.Fatalf("skipped %+v, want the PC with the damaged deviceprofile", skipped)
 	}
 }
+
+func TestATokenRefusedAsExpiredIsRenewedOnce(t *testing.T) {
+	calls := 0
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if r.Header.Get("Authorization") != "Bearer fresh" {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"error":{"code":"InvalidAuthenticationToken","message":"Lifetime validation failed, the token is expired."}}`)
+			return
+		}
+		fmt.Fprint(w, `{"value":[]}`)
+	}))
+	t.Cleanup(ts.Close)
+	tokens := []string{"expired", "fresh"}
+	c, err := New(Config{BaseURL: ts.URL, Clock: clock.NewVirtual(start), Token: func(context.Context) (string, error) {
+		tok := tokens[0]
+		if len(tokens) > 1 {
+			tokens = tokens[1:]
+		}
+		return tok, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WindowsSettings(context.Background(), "", 200); err != nil || calls != 2 {
+		t.Fatalf("err %v after %d calls, want success on the second with the fresh token", err, calls)
+	}
+	// A token refused again is an error, not a loop.
+	calls, tokens = 0, []string{"expired"}
+	var ge *Error
+	if _, err := c.WindowsSettings(context.Background(), "", 200); !errors.As(err, &ge) || ge.Status != 401 || calls != 2 {
+		t.Fatalf("err %v after %d calls, want the 401 after one renewal", err, calls)
+	}
+}

@@ -301,6 +301,9 @@ func (f *flow) eligibility() (Stage, error) {
 	for _, r := range e.Reasons {
 		f.event(EventWarning, r.ID+": "+r.Message, nil)
 	}
+	// Outcome.Backups is what the restore page listed; a page that does not show lists none
+	// (the transcript above still says how many there were).
+	f.out.Backups = []graph.BackupProfile{}
 	f.out.IntuneStatus = e.Status
 	f.event(EventInfo, "The restore page will not show; Intune's restore status: "+e.Status, nil)
 	return StageESP, nil

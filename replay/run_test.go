@@ -3,6 +3,7 @@ package replay
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -209,12 +210,12 @@ func TestReportsHoldNoTokensPasswordsOrPorts(t *testing.T) {
 func TestTheOldPCBacksUpOnTheEightDaySchedule(t *testing.T) {
 	var sc *Scenario
 	for _, s := range corpus(t) {
-		if s.OldPC != nil {
+		if filepath.Base(s.File) == "old-pc-backs-up-then-new-pc-restores.yaml" {
 			sc = s
 		}
 	}
-	if sc == nil {
-		t.Fatal("no scenario in the corpus has an old PC")
+	if sc == nil || sc.OldPC == nil {
+		t.Fatal("the corpus lacks old-pc-backs-up-then-new-pc-restores.yaml, the 30-day old PC")
 	}
 	r := Run(context.Background(), sc, Options{WorkDir: t.TempDir()})
 	var backups []string

@@ -358,6 +358,16 @@ func (p *parser) device() error {
 	if err != nil {
 		return err
 	}
+	// A device joins its tenant's cloud: a GCC High tenant's devices are GCC High devices.
+	tenantCloud := p.sc.Tenant.Cloud
+	if tenantCloud == "" {
+		tenantCloud = restore.CloudGlobal
+	}
+	if c := at(n, "cloud"); c == nil {
+		st.Profile.Cloud = tenantCloud
+	} else if st.Profile.Cloud != tenantCloud {
+		return p.errAt(c, "device.cloud %q differs from the tenant's cloud %q: a device is set up in its tenant's cloud", st.Profile.Cloud, tenantCloud)
+	}
 	p.sc.Device = st
 	return nil
 }
