@@ -95,6 +95,12 @@ type SerialNumberer interface {
 	SerialNumber() string
 }
 
+// Namer is a Device that can take the name the Autopilot profile's template gives it. Intune
+// then manages the name, so a backup's device name does not replace it (MDM policy wins).
+type Namer interface {
+	ApplyDeviceName(ctx context.Context, name, source string) error
+}
+
 // Person makes the choices a person makes at each screen. The headless replay answers from a
 // scenario's steps; the terminal UI from key presses. Every method may block; returning an
 // error (e.g. ctx's) ends the run.

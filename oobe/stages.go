@@ -238,6 +238,17 @@ func (f *flow) enrollment() (Stage, error) {
 		return "", &stageFailure{text: e.Message, code: e.Code}
 	}
 	f.event(EventInfo, "Joined Microsoft Entra ID and enrolled in Intune", nil)
+	// Autopilot names the device from the profile's template as it enrolls.
+	if name := f.out.DeviceName; f.cfg.Branding.DeviceNameTemplate != "" && name != "" && name != f.profile.Name {
+		if n, ok := f.cfg.Device.(Namer); ok {
+			if err := n.ApplyDeviceName(f.ctx, name, "Autopilot profile ("+f.cfg.Branding.DeviceNameTemplate+")"); err != nil {
+				f.event(EventWarning, fmt.Sprintf("Could not rename the device to %s: %v", name, err), nil)
+			} else {
+				f.event(EventInfo, fmt.Sprintf("The device is named %s (from %s)", name, f.cfg.Branding.DeviceNameTemplate), nil)
+				f.profile.Name = name
+			}
+		}
+	}
 	return StageEligibility, nil
 }
 

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/oobe-dev/oobe/backup"
@@ -33,6 +34,37 @@ func (d *Device) Dir() string { return d.dir }
 
 // Profile is the device profile as it was when the device was opened: setup reads it once.
 func (d *Device) Profile() restore.Device { return d.profile }
+
+var _ oobe.Namer = (*Device)(nil)
+
+// ApplyDeviceName renames the device as Autopilot does and records the name as managed by the
+// profile, so a restored device name is kept out (policy wins).
+func (d *Device) ApplyDeviceName(ctx context.Context, name, source string) error {
+	value, err := json.Marshal(name)
+	if err != nil {
+		return err
+	}
+	_, err = device.Update(ctx, d.dir, func(cur *device.Device) (*device.State, error) {
+		next := cur.State.Clone()
+		next.Profile.Name = name
+		pol := device.Policy{Category: device.CategoryDevice, Name: device.PolicyDeviceName, Value: value, Source: source}
+		replaced := false
+		for i, p := range next.Policies {
+			if p.Category == pol.Category && p.Name == pol.Name {
+				next.Policies[i], replaced = pol, true
+			}
+		}
+		if !replaced {
+			next.Policies = append(next.Policies, pol)
+		}
+		return next, nil
+	})
+	if err != nil {
+		return fmt.Errorf("renaming the device to %s: %w", name, err)
+	}
+	d.profile.Name = name
+	return nil
+}
 
 // Apply restores content to the device with the apply engine, which refuses a backup that is
 // not owner's.
