@@ -43,10 +43,12 @@ type Summary struct {
 	Reasons     []string `json:"reasons"`
 	Backups     []string `json:"backups"`
 	// Chosen is the device name of the previous PC restored, "new", or "" when the page did not show.
-	Chosen    string        `json:"chosen,omitempty"`
-	Items     *apply.Counts `json:"items,omitempty"`
-	Error     string        `json:"error,omitempty"`
-	ErrorCode string        `json:"errorCode,omitempty"`
+	Chosen string        `json:"chosen,omitempty"`
+	Items  *apply.Counts `json:"items,omitempty"`
+	// Applied is the apply report item by item: what was restored, skipped or failed, and why.
+	Applied   []apply.ItemResult `json:"appliedItems,omitempty"`
+	Error     string             `json:"error,omitempty"`
+	ErrorCode string             `json:"errorCode,omitempty"`
 }
 
 // Event is a transcript line: the engine's events, and the replay's own before the flow
@@ -82,6 +84,7 @@ func summarize(out *oobe.Outcome) Summary {
 	if out.Report != nil {
 		c := out.Report.Counts
 		s.Items = &c
+		s.Applied = out.Report.Items
 	}
 	return s
 }

@@ -28,6 +28,9 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
+// errQuiet ends a command with its exit code and no message: it has said everything already.
+var errQuiet = errors.New("")
+
 // badInput marks an error as the caller's mistake (exit 2).
 func badInput(format string, args ...any) error {
 	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
@@ -76,6 +79,9 @@ oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client
 func printError(w io.Writer, styles fang.Styles, err error) {
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(w, "Interrupted.")
+		return
+	}
+	if errors.Is(err, errQuiet) {
 		return
 	}
 	if cw, ok := w.(*colorprofile.Writer); ok && cw.Profile <= colorprofile.NoTTY {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -79,15 +81,23 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 	}
 	var junit *os.File
 	if o.junit != "" {
-		// Made before the run, so a path that cannot be written fails at once, not after it.
-		if junit, err = os.Create(o.junit); err != nil {
+		// A temporary file beside the report, made before the run so a path that cannot be
+		// written fails at once, and renamed over it at the end: an earlier report is never
+		// left truncated by a run that stops on bad input or an interrupt.
+		if junit, err = os.CreateTemp(filepath.Dir(o.junit), ".oobe-junit-*.xml"); err != nil {
 			return badInput("--junit: %v", err)
 		}
-		defer junit.Close()
+		defer func() {
+			junit.Close()
+			os.Remove(junit.Name()) // a no-op once renamed
+		}()
 	}
 	all, err := replay.Load(paths...)
 	if err != nil {
 		return badInput("%v", err)
+	}
+	if run != nil && !slices.ContainsFunc(all, func(sc *replay.Scenario) bool { return run.MatchString(sc.Name) }) {
+		return badInput("--run %q matches none of the %d scenarios' names", o.run, len(all))
 	}
 	selected, skipped := replay.Select(all, run, shard)
 
@@ -122,15 +132,21 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 	}
 	fmt.Fprintln(text, summary)
 	if junit != nil {
-		if err := replay.WriteJUnit(junit, reports, skipped); err != nil {
+		// Scenarios filtered out by --run or another shard are not this suite's tests: counting
+		// them as skipped would inflate every shard's totals when a CI system merges them.
+		if err := replay.WriteJUnit(junit, reports, 0); err != nil {
 			return fmt.Errorf("writing %s: %w", o.junit, err)
 		}
 		if err := junit.Close(); err != nil {
 			return fmt.Errorf("writing %s: %w", o.junit, err)
 		}
+		if err := os.Rename(junit.Name(), o.junit); err != nil {
+			return fmt.Errorf("writing %s: %w", o.junit, err)
+		}
 	}
 	if failed > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d scenarios failed", failed, len(reports))}
+		// The tally above says it all; keep it the last line CI shows.
+		return &exitError{code: 1, err: errQuiet}
 	}
 	return nil
 }

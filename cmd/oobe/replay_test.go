@@ -55,7 +55,8 @@ func TestReplayExitsZeroOneOrTwo(t *testing.T) {
 		stderr string
 	}{
 		{"every scenario passes", []string{pass}, 0, ""},
-		{"one scenario fails", []string{fail}, 1, "1 of 2 scenarios failed"},
+		{"one scenario fails", []string{fail}, 1, ""},
+		{"a --run that matches no scenario", []string{pass, "--run", "^No such scenario$"}, 2, "matches none"},
 		{"a broken scenario file", []string{broken}, 2, "typo.yaml:8: the scenario: unknown key \"colour\""},
 		{"a path that is not there", []string{"/nonexistent/scenarios"}, 2, "/nonexistent/scenarios"},
 		{"no path", nil, 2, ""},
@@ -191,5 +192,29 @@ func TestReplayStopsOnInterrupt(t *testing.T) {
 	cancel()
 	if code := run(ctx, []string{"replay", scenarioCorpus}, streams{in: strings.NewReader(""), out: &syncBuffer{}, errOut: &syncBuffer{}}); code != 130 {
 		t.Fatalf("exit %d after Ctrl+C, want 130", code)
+	}
+}
+
+func TestAFailingReplayEndsWithTheTallyAndKeepsTheLastJUnitReportOnBadInput(t *testing.T) {
+	failing := strings.Replace(passingScenario, "finalStage: desktop", "finalStage: failed", 1)
+	dir := scenarioDir(t, map[string]string{"fail.yaml": failing})
+	code, out, errOut := replayCLI(t, dir)
+	if code != 1 || !strings.HasSuffix(out, "\n0 passed, 1 failed\n") || errOut != "" {
+		t.Fatalf("exit %d; the tally must be the last line and nothing after it:\nstdout …%q\nstderr %q", code, out[max(0, len(out)-80):], errOut)
+	}
+	report := filepath.Join(t.TempDir(), "replay.xml")
+	if err := os.WriteFile(report, []byte("<testsuites/>"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	broken := scenarioDir(t, map[string]string{"typo.yaml": passingScenario + "colour: blue\n"})
+	if code, _, _ := replayCLI(t, broken, "--junit", report); code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	if data, _ := os.ReadFile(report); string(data) != "<testsuites/>" {
+		t.Fatalf("bad input truncated the earlier JUnit report to %q", data)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(report))
+	if len(entries) != 1 {
+		t.Fatalf("a temporary report was left behind: %v", entries)
 	}
 }
