@@ -94,7 +94,15 @@ type Fault struct {
 // Faults holds the injected failures; it is safe for concurrent use and its zero value is empty.
 type Faults struct {
 	mu   sync.Mutex
-	list []*Fault
+	list []*queuedFault // still to fire
+	all  []*queuedFault // every fault added since the last Clear, for Unfired
+}
+
+// queuedFault is a fault with what is left of it and how often it fired.
+type queuedFault struct {
+	left  Fault // Times counts down
+	added Fault
+	hits  int
 }
 
 // Add queues a fault. Faults at the same endpoint apply in the order added, one per request.
@@ -119,16 +127,32 @@ func (f *Faults) Add(fault Fault) error {
 	if fault.Kind == FaultThrottle && fault.RetryAfter == 0 {
 		fault.RetryAfter = time.Second
 	}
+	q := &queuedFault{left: fault, added: fault}
 	f.mu.Lock()
-	f.list = append(f.list, &fault)
+	f.list = append(f.list, q)
+	f.all = append(f.all, q)
 	f.mu.Unlock()
 	return nil
+}
+
+// Unfired returns the faults added since the last Clear that no request ever reached, in the
+// order added: a scenario whose fault never fires tests nothing, and should say so.
+func (f *Faults) Unfired() []Fault {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Fault
+	for _, q := range f.all {
+		if q.hits == 0 {
+			out = append(out, q.added)
+		}
+	}
+	return out
 }
 
 // Clear removes every queued fault.
 func (f *Faults) Clear() {
 	f.mu.Lock()
-	f.list = nil
+	f.list, f.all = nil, nil
 	f.mu.Unlock()
 }
 
@@ -136,14 +160,15 @@ func (f *Faults) Clear() {
 func (f *Faults) take(endpoint string) (Fault, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for i, ft := range f.list {
-		if ft.Endpoint != endpoint {
+	for i, q := range f.list {
+		if q.left.Endpoint != endpoint {
 			continue
 		}
-		got := *ft
-		if ft.Times > 0 {
-			ft.Times--
-			if ft.Times == 0 {
+		got := q.left
+		q.hits++
+		if q.left.Times > 0 {
+			q.left.Times--
+			if q.left.Times == 0 {
 				f.list = slices.Delete(f.list, i, i+1)
 			}
 		}

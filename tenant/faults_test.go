@@ -164,3 +164,30 @@ func TestFaultsEndpointAddsAndClears(t *testing.T) {
 		t.Fatalf("after clearing: %d", resp.StatusCode)
 	}
 }
+
+func TestUnfiredFaultsAreThoseNoRequestReached(t *testing.T) {
+	var f Faults
+	for _, ft := range []Fault{
+		{Endpoint: EndpointGraphMe, Kind: FaultThrottle, Times: 2},
+		{Endpoint: EndpointToken, Kind: FaultServerError, Times: 1},
+		{Endpoint: EndpointKeys, Kind: FaultDrop},
+	} {
+		if err := f.Add(ft); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := f.take(EndpointGraphMe); !ok {
+		t.Fatal("the graph.me fault did not fire")
+	}
+	got := f.Unfired()
+	if len(got) != 2 || got[0].Endpoint != EndpointToken || got[1].Endpoint != EndpointKeys {
+		t.Fatalf("unfired %+v, want the token and keys faults", got)
+	}
+	if got[0].Times != 1 {
+		t.Fatalf("an unfired fault reports Times %d, want the 1 it was added with", got[0].Times)
+	}
+	f.Clear()
+	if len(f.Unfired()) != 0 {
+		t.Fatal("Clear kept unfired faults")
+	}
+}
