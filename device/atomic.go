@@ -93,6 +93,40 @@ func writeAtomic(path string, data []byte) (err error) {
 	return nil
 }
 
+// writeDurable writes path in place and fsyncs it: open (created or truncated), write,
+// fsync, close. A reader can see it half written, so it is only for a file no reader trusts
+// yet: Init's files before profile.json makes the device exist. The caller fsyncs the
+// directory to make the new name durable.
+func writeDurable(path string, data []byte) (err error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	fileOp()
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	for len(data) > 0 {
+		n := min(len(data), writeChunk)
+		if _, err := f.Write(data[:n]); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		fileOp()
+		data = data[n:]
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", path, err)
+	}
+	fileOp()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("closing %s: %w", path, err)
+	}
+	fileOp()
+	return nil
+}
+
 // syncDir makes the renames in dir durable.
 func syncDir(dir string) error {
 	if err := syncDirOS(dir); err != nil {

@@ -42,14 +42,23 @@ type restoreFile struct {
 }
 
 // stateFiles lists every file a state is stored in, in the order they are written; the
-// profile comes last so that a directory Init did not finish has none.
-func stateFiles() []string {
-	files := []string{}
-	for _, cat := range Categories() {
-		files = append(files, settingsFile(cat))
-	}
-	return append(files, fileWiFi, fileApps, fileStart, fileTaskbar, filePolicies, fileBackups, fileRestore, fileProfile)
-}
+// profile comes last so that a directory Init did not finish has none. The list is shared:
+// callers must not change it.
+func stateFiles() []string { return stateFileList }
+
+// categoryList and stateFileList are Categories() and the state files, made once: every read
+// and write of a device goes through them file by file. Neither is changed.
+var (
+	categoryList  = slices.Clip(Categories())
+	stateFileList = func() []string {
+		files := []string{}
+		for _, cat := range categoryList {
+			files = append(files, settingsFile(cat))
+		}
+		files = append(files, fileWiFi, fileApps, fileStart, fileTaskbar, filePolicies, fileBackups, fileRestore, fileProfile)
+		return slices.Clip(files) // an append to it makes a copy
+	}()
+)
 
 // marshal is the one encoding of every file: two-space indented JSON, HTML left readable,
 // ending in a newline. The same state always gives the same bytes.
@@ -76,8 +85,8 @@ func encodeFiles(s *State) (map[string][]byte, error) {
 		fileBackups:  s.Backups,
 		fileRestore:  restoreFile{LastRestore: s.LastRestore},
 	}
-	for _, cat := range Categories() {
-		parts[settingsFile(cat)] = s.Settings[cat]
+	for i, cat := range categoryList {
+		parts[stateFileList[i]] = s.Settings[cat] // the settings files come first, by category
 	}
 	out := make(map[string][]byte, len(parts))
 	for name, v := range parts {
@@ -134,8 +143,12 @@ func decodeStrict(name string, data []byte, v any) error {
 		}
 		return &FileError{File: name, Err: err}
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return &FileError{File: name, Line: lineAt(data, dec.InputOffset()), Err: errors.New("more after the JSON value")}
+	// Only JSON white space may follow. Looking at the bytes left spares the decoder a second,
+	// larger buffer for the look ahead; what is not white space gets the decoder's own answer.
+	if rest := data[dec.InputOffset():]; len(bytes.TrimLeft(rest, " \t\r\n")) > 0 {
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return &FileError{File: name, Line: lineAt(data, dec.InputOffset()), Err: errors.New("more after the JSON value")}
+		}
 	}
 	return nil
 }
@@ -191,8 +204,8 @@ func decodeFile(name string, data []byte, s *State) error {
 }
 
 func categoryOf(name string) (string, bool) {
-	for _, cat := range Categories() {
-		if settingsFile(cat) == name {
+	for i, cat := range categoryList {
+		if stateFileList[i] == name {
 			return cat, true
 		}
 	}

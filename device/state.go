@@ -230,7 +230,7 @@ func (s *State) Normalize() error {
 	if s.Settings == nil {
 		s.Settings = map[string]map[string]json.RawMessage{}
 	}
-	for _, cat := range Categories() {
+	for _, cat := range categoryList {
 		if s.Settings[cat] == nil {
 			s.Settings[cat] = map[string]json.RawMessage{}
 		}
@@ -328,7 +328,7 @@ func (s *State) validateProfile() error {
 }
 
 func (s *State) validateSettings() error {
-	cats := Categories()
+	cats := categoryList
 	for cat, m := range s.Settings {
 		if !slices.Contains(cats, cat) {
 			return fmt.Errorf("settings: category %q is not one of %s", cat, strings.Join(cats, ", "))

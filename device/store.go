@@ -203,8 +203,14 @@ func Init(dir string, st State) (*Device, error) {
 			if err := syncDir(dir); err != nil {
 				return nil, err
 			}
+			if err := writeAtomic(osPath(dir, name), files[name]); err != nil {
+				return nil, fmt.Errorf("writing %s: %w", osPath(dir, name), err)
+			}
+			continue
 		}
-		if err := writeAtomic(osPath(dir, name), files[name]); err != nil {
+		// Written in place, without a temp file and a rename: until profile.json exists no
+		// reader takes these files for a device, and a killed Init writes them all again.
+		if err := writeDurable(osPath(dir, name), files[name]); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", osPath(dir, name), err)
 		}
 	}

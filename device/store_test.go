@@ -1,10 +1,12 @@
 package device
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -447,5 +449,85 @@ func TestAWriterWaitingForTheLockStopsWithItsContext(t *testing.T) {
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestAnInitCutShortLeavesNoDeviceAndInitRunsAgain(t *testing.T) {
+	want := Sample(testProfile("10.0.22631.5768"))
+	cases := []struct {
+		name string
+		// leftover is what the interrupted Init left, by file.
+		leftover map[string]string
+	}{
+		{"one file half written", map[string]string{fileWiFi: `[{"ssid": "Cont`}},
+		{"every file but the profile written, one of them empty", map[string]string{fileApps: "", fileStart: `{"pins": []}`, "settings/personalization.json": `{"theme": "dark"}`}},
+		{"a temp file beside the files", map[string]string{fileTaskbar: "[]", ".profile.json.tmp": `{"os": "10.0`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := newDir(t)
+			if err := os.MkdirAll(filepath.Join(dir, dirSettings), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for name, content := range c.leftover {
+				if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := Open(dir); !errors.Is(err, ErrNotDevice) {
+				t.Fatalf("Open of the interrupted Init: %v, want ErrNotDevice", err)
+			}
+			created, err := Init(dir, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := mustOpen(t, dir)
+			if asJSON(t, got.State) != asJSON(t, created.State) {
+				t.Fatalf("read back:\n%s\nInit made:\n%s", asJSON(t, got.State), asJSON(t, created.State))
+			}
+			for name := range tree(t, dir) {
+				if isTempName(filepath.Base(name)) {
+					t.Errorf("%s was left behind", name)
+				}
+			}
+		})
+	}
+}
+
+// decodeStrictAsBefore is decodeStrict as it was: the decoder itself reads past the value.
+func decodeStrictAsBefore(name string, data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return &FileError{File: name, Line: lineAt(data, dec.InputOffset()), Err: errors.New("more after the JSON value")}
+	}
+	return nil
+}
+
+func TestWhatMayFollowAFilesValueIsWhatTheDecoderAllowed(t *testing.T) {
+	cases := []struct{ name, content string }{
+		{"nothing", `[]`},
+		{"a newline", "[]\n"},
+		{"every kind of white space", "[] \t\r\n \n"},
+		{"a second value", "[]\n[]\n"},
+		{"a second value after blank lines", "[]\n\n\n  [1]"},
+		{"a closing bracket", "[]]"},
+		{"a closing brace on the next line", "[]\n}"},
+		{"a word", "[] x"},
+		{"a string", `[] "x"`},
+		{"a non-breaking space", "[]\u00a0"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got, want []Policy
+			errGot := decodeStrict(filePolicies, []byte(c.content), &got)
+			errWant := decodeStrictAsBefore(filePolicies, []byte(c.content), &want)
+			if fmt.Sprint(errGot) != fmt.Sprint(errWant) {
+				t.Fatalf("decodeStrict says %v, the decoder said %v", errGot, errWant)
+			}
+		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/oobe-dev/oobe/clock"
@@ -50,6 +51,8 @@ type Config struct {
 // Client calls Graph for one signed-in user.
 type Client struct {
 	base          *url.URL
+	baseStr       string // base.String(), for resolve
+	lastBearer    atomic.Pointer[bearerHeader]
 	token         TokenSource
 	http          *http.Client
 	clock         clock.Clock
@@ -71,7 +74,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Token == nil {
 		return nil, errors.New("graph: no token source")
 	}
-	c := &Client{base: base, token: cfg.Token, http: cfg.HTTPClient, clock: cfg.Clock, log: cfg.Logger,
+	c := &Client{base: base, baseStr: base.String(), token: cfg.Token, http: cfg.HTTPClient, clock: cfg.Clock, log: cfg.Logger,
 		maxRetries: cfg.MaxRetries, maxRetryAfter: cfg.MaxRetryAfter, onSkip: cfg.OnSkip}
 	if c.http == nil {
 		c.http = http.DefaultClient
@@ -155,11 +158,15 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		if err != nil {
 			return fmt.Errorf("getting a Graph token: %w", err)
 		}
-		req, err := http.NewRequestWithContext(ctx, r.method, u.String(), bytes.NewReader(payload))
+		var reqBody io.Reader // a GET has none
+		if payload != nil {
+			reqBody = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, r.method, u.String(), reqBody)
 		if err != nil {
 			return err
 		}
-		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Authorization", c.bearer(tok))
 		req.Header.Set("Accept", "application/json")
 		if payload != nil {
 			req.Header.Set("Content-Type", "application/json")
@@ -182,7 +189,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			backoff = min(2*backoff, c.maxRetryAfter)
 			continue
 		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+		body, err := readBody(resp, maxResponseBytes)
 		resp.Body.Close()
 		if err != nil {
 			return fmt.Errorf("Graph %s %s: reading the answer: %w", r.method, u.Path, err)
@@ -231,12 +238,19 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 // resolve turns a path or an @odata.nextLink into a URL on the base host; a link that points
 // anywhere else is refused, so the bearer token never leaves for another host.
 func (c *Client) resolve(target string) (*url.URL, error) {
+	if strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "//") {
+		// A path on the base, as nearly every request is: one parse. When it fails, the steps
+		// below give the error they always gave. ("//" would start an authority on its own.)
+		if u, err := url.Parse(c.baseStr + target); err == nil && u.Scheme == c.base.Scheme && u.Host == c.base.Host {
+			return u, nil
+		}
+	}
 	u, err := c.base.Parse(target)
 	if err != nil {
 		return nil, fmt.Errorf("graph: bad request target %q: %w", target, err)
 	}
 	if strings.HasPrefix(target, "/") {
-		u, err = url.Parse(c.base.String() + target)
+		u, err = url.Parse(c.baseStr + target)
 		if err != nil {
 			return nil, fmt.Errorf("graph: bad request target %q: %w", target, err)
 		}
@@ -245,4 +259,42 @@ func (c *Client) resolve(target string) (*url.URL, error) {
 		return nil, fmt.Errorf("graph: refusing to follow %s://%s%s: not on %s", u.Scheme, u.Host, u.Path, c.base.Host)
 	}
 	return u, nil
+}
+
+// bearer returns the Authorization header for tok, made once per token: a token is a few KiB,
+// and a listing sends it with every request.
+func (c *Client) bearer(tok string) string {
+	if last := c.lastBearer.Load(); last != nil && last.token == tok {
+		return last.header
+	}
+	h := "Bearer " + tok
+	c.lastBearer.Store(&bearerHeader{token: tok, header: h})
+	return h
+}
+
+// bearerHeader is a token and its Authorization header.
+type bearerHeader struct{ token, header string }
+
+// readBody reads at most limit+1 bytes of an answer: in one allocation of the announced size
+// when the answer has a Content-Length, instead of io.ReadAll's doubling from 512 bytes.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	r := io.LimitReader(resp.Body, limit+1)
+	n := resp.ContentLength
+	if n < 0 || n > limit {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, 0, n+1) // one byte more, so the read that finds the end needs no growth
+	for {
+		m, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) { // longer than announced: let append grow it
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
 }

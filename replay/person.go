@@ -195,8 +195,14 @@ func (p *person) do(req *http.Request) (int, []byte, error) {
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return resp.StatusCode, body, err
+	const limit = 1 << 20
+	size := resp.ContentLength // the page's announced length: read into one buffer of that size
+	if size < 0 || size > limit {
+		size = 0
+	}
+	body := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	_, err = body.ReadFrom(io.LimitReader(resp.Body, limit))
+	return resp.StatusCode, body.Bytes(), err
 }
 
 // Browser plays the browser for the auth code flow: it opens the sign-in page, signs in (or

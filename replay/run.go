@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -102,11 +101,19 @@ func RunAll(ctx context.Context, scenarios []*Scenario, opts Options) []*Report 
 // expectations. Anything that stops the run from completing — the harness failing to start,
 // the person unable to do what the steps say — is a failure of the report, never a panic.
 func Run(ctx context.Context, sc *Scenario, opts Options) *Report {
+	ctx, cancel := context.WithTimeout(ctx, scenarioTimeout)
+	defer cancel()
 	r := &run{sc: sc, opts: opts}
 	rep := r.play(ctx)
 	r.cleanup()
 	return rep
 }
+
+// scenarioTimeout bounds a scenario's wall-clock time, which is milliseconds: a request the
+// tenant never answers (a harness or simulator bug) fails the scenario rather than hanging the
+// run. One deadline for the whole scenario, not one per request (http.Client.Timeout), which
+// costs every request a timer of its own, and a goroutine too when the transport is wrapped.
+const scenarioTimeout = 5 * time.Minute
 
 // run is one scenario's harness: its tenant, clock, device and transcript.
 type run struct {
@@ -115,7 +122,8 @@ type run struct {
 
 	clock  *clock.Virtual
 	srv    *tenant.Server
-	hs     *httptest.Server
+	hs     *http.Server // the tenant's, on 127.0.0.1
+	url    string       // where hs listens
 	tmp    string
 	devDir string
 	hc     *http.Client
@@ -130,7 +138,7 @@ func (r *run) cleanup() {
 		r.hc.CloseIdleConnections()
 	}
 	if r.hs != nil {
-		r.hs.Close()
+		_ = r.hs.Close() // the listener and the connections; the client closed its side first
 	}
 	if r.srv != nil {
 		_ = r.srv.Close()
@@ -178,8 +186,13 @@ func dialNoLinger(ctx context.Context, network, addr string) (net.Conn, error) {
 	return c, err
 }
 
+// transport is the device's connections to the tenant (and to its own loopback redirect). One
+// per host, as over HTTP/2 to the real services: the restore page's concurrent profile reads
+// take turns on it instead of dialing a connection each, which cost a scenario more than the
+// reads themselves. Nothing holds a response open while it sends another request, so a turn
+// always comes.
 func (r *run) transport() http.RoundTripper {
-	var t http.RoundTripper = &http.Transport{DialContext: dialNoLinger, MaxIdleConnsPerHost: 16}
+	var t http.RoundTripper = &http.Transport{DialContext: dialNoLinger, MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}
 	if r.opts.wrap != nil {
 		t = r.opts.wrap(t)
 	}
@@ -216,13 +229,21 @@ func (r *run) play(ctx context.Context) *Report {
 	if err != nil {
 		return harness(err)
 	}
-	r.hs = httptest.NewServer(r.srv.Handler())
-	r.srv.SetBaseURL(r.hs.URL)
+	// A plain http.Server rather than httptest's, which tracks every connection's state and
+	// waits on each at Close: this one is closed only once its client has let go.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return harness(fmt.Errorf("listening for the simulated tenant: %w", err))
+	}
+	r.hs = &http.Server{Handler: r.srv.Handler()}
+	r.url = "http://" + ln.Addr().String()
+	go func() { _ = r.hs.Serve(ln) }()
+	r.srv.SetBaseURL(r.url)
 	tr := r.transport()
-	r.hc = &http.Client{Transport: tr, Timeout: time.Minute}
+	r.hc = &http.Client{Transport: tr} // the scenario's context bounds each request (scenarioTimeout)
 	// The person's browser shares the connections; it follows redirects, the device's
 	// clients do not (auth refuses them).
-	r.person = &person{sc: sc, base: r.hs.URL, http: &http.Client{Transport: tr, Timeout: time.Minute}}
+	r.person = &person{sc: sc, base: r.url, http: &http.Client{Transport: tr}}
 
 	work := r.opts.WorkDir
 	if work == "" {
@@ -232,7 +253,8 @@ func (r *run) play(ctx context.Context) *Report {
 		return harness(fmt.Errorf("making the device directory: %w", err))
 	}
 	r.devDir = filepath.Join(r.tmp, "device")
-	if _, err := device.Init(r.devDir, sc.Device); err != nil {
+	created, err := device.Init(r.devDir, sc.Device)
+	if err != nil {
 		return harness(fmt.Errorf("creating the device: %w", err))
 	}
 	// One app registration signs in on both PCs; each sign-in is its own.
@@ -253,10 +275,8 @@ func (r *run) play(ctx context.Context) *Report {
 		}
 	}
 
-	dev, err := live.OpenDevice(r.devDir)
-	if err != nil {
-		return harness(err)
-	}
+	// The device as Init wrote it: nothing else has written to its directory since.
+	dev := live.NewDevice(created)
 	signIn := live.NewSignIn(client, r.clock)
 	networks := []oobe.Network{{Name: "Ethernet", Wired: true}}
 	if n := sc.Steps.Network; !n.Wired {
@@ -307,7 +327,8 @@ func (r *run) play(ctx context.Context) *Report {
 	rep.VirtualDuration = rep.duration.String()
 	rep.Outcome = summarize(out)
 	rep.Outcome.Error = r.scrub(rep.Outcome.Error)
-	events := append([]Event{}, r.events...)
+	events := make([]Event, 0, len(r.events)+len(out.Transcript))
+	events = append(events, r.events...)
 	for _, e := range out.Transcript {
 		ev := Event{At: e.At, Stage: e.Stage, Kind: e.Kind, Text: e.Text}
 		if e.Detail != nil {
@@ -317,7 +338,7 @@ func (r *run) play(ctx context.Context) *Report {
 		}
 		events = append(events, ev)
 	}
-	rep.Transcript = r.scrubEvents(events)
+	rep.Transcript = r.scrubInPlace(events)
 	return rep
 }
 
@@ -416,22 +437,59 @@ func (r *run) scrub(s string) string {
 	return s
 }
 
-// containsFold reports whether s contains sub, ignoring ASCII case.
+// containsFold reports whether s contains sub, a lower-case ASCII word, ignoring ASCII case,
+// without lowering a copy of s. It is scrub's quick test before requestRE: the two letters
+// outside ASCII that lower into it (İ to i, the Kelvin sign to k) are not folded by requestRE's
+// (?i) either, so a text it misses because of them is one requestRE leaves alone.
 func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), sub)
+	if len(sub) == 0 {
+		return true
+	}
+	first, firstUpper := sub[0], sub[0]
+	if 'a' <= first && first <= 'z' {
+		firstUpper = first - 'a' + 'A'
+	}
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if c := s[i]; c != first && c != firstUpper {
+			continue
+		}
+		j := 1
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *run) scrubEvents(events []Event) []Event {
-	out := make([]Event, len(events))
-	for i, e := range events {
+	out := make([]Event, len(events)) // never nil: a report's transcript is a list
+	copy(out, events)
+	return r.scrubInPlace(out)
+}
+
+// scrubInPlace scrubs events, a slice of the caller's own, and returns it.
+func (r *run) scrubInPlace(events []Event) []Event {
+	for i := range events {
+		e := &events[i]
 		e.Text = r.scrub(e.Text)
 		if e.Detail != nil {
-			e.Detail = json.RawMessage(r.scrub(string(e.Detail)))
-			if !json.Valid(e.Detail) {
-				e.Detail = nil
+			raw := string(e.Detail)
+			if scrubbed := r.scrub(raw); scrubbed != raw { // most details hold nothing to scrub
+				e.Detail = json.RawMessage(scrubbed)
+				if !json.Valid(e.Detail) {
+					e.Detail = nil
+				}
 			}
 		}
-		out[i] = e
 	}
-	return out
+	return events
 }

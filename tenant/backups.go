@@ -32,23 +32,23 @@ const (
 )
 
 // backupRoutes registers the Graph-shaped backup API and the simulator's own backup endpoints.
-func (s *Server) backupRoutes(handle func(pattern, endpoint string, h http.HandlerFunc)) {
+func backupRoutes(handle func(pattern, endpoint string, h serverFunc)) {
 	for _, v := range []string{"v1.0", "beta"} {
 		base := "/" + v + "/me/settings/windows"
-		handle(base, EndpointGraphWindowsSettings, s.graph(s.handleListSettings))
-		handle(base+"/{id}", EndpointGraphWindowsSettings, s.graph(s.handleGetSetting))
-		handle(base+"/{id}/instances", EndpointGraphWindowsSettingInstances, s.graph(s.handleListInstances))
-		handle(base+"/{id}/instances/{instance}", EndpointGraphWindowsSettingInstances, s.graph(s.handleGetInstance))
+		handle(base, EndpointGraphWindowsSettings, graph((*Server).handleListSettings))
+		handle(base+"/{id}", EndpointGraphWindowsSettings, graph((*Server).handleGetSetting))
+		handle(base+"/{id}/instances", EndpointGraphWindowsSettingInstances, graph((*Server).handleListInstances))
+		handle(base+"/{id}/instances/{instance}", EndpointGraphWindowsSettingInstances, graph((*Server).handleGetInstance))
 	}
 	handle("/beta/users/{user}/settings/windows", EndpointGraphUserSettings,
-		s.graphAPI([]string{http.MethodDelete}, s.handleDeleteUserSettings))
+		graphAPI([]string{http.MethodDelete}, (*Server).handleDeleteUserSettings))
 	handle("/beta/deviceManagement/deviceEnrollmentConfigurations", EndpointGraphEnrollmentConfigurations,
-		s.graph(s.handleListEnrollmentConfigurations))
+		graph((*Server).handleListEnrollmentConfigurations))
 	handle("/beta/deviceManagement/deviceEnrollmentConfigurations/{id}", EndpointGraphEnrollmentConfigurations,
-		s.graphAPI([]string{http.MethodGet, http.MethodHead, http.MethodPatch}, s.handleEnrollmentConfiguration))
-	handle(backup.UploadPath, EndpointSimBackups, s.graphAPI([]string{http.MethodPost}, s.handleUpload))
-	handle(backup.RestoreResultPath, EndpointSimRestoreResults, s.graphAPI([]string{http.MethodPost}, s.handleRestoreResult))
-	handle("/_oobe/tenants/{tid}/restore-results", EndpointSimRestoreResults, s.graph(s.handleListRestoreResults))
+		graphAPI([]string{http.MethodGet, http.MethodHead, http.MethodPatch}, (*Server).handleEnrollmentConfiguration))
+	handle(backup.UploadPath, EndpointSimBackups, graphAPI([]string{http.MethodPost}, (*Server).handleUpload))
+	handle(backup.RestoreResultPath, EndpointSimRestoreResults, graphAPI([]string{http.MethodPost}, (*Server).handleRestoreResult))
+	handle("/_oobe/tenants/{tid}/restore-results", EndpointSimRestoreResults, graph((*Server).handleListRestoreResults))
 }
 
 // graphWindowsSetting is Graph's windowsSetting, fields in the order Graph's documentation shows.

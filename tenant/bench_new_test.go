@@ -9,7 +9,9 @@ import (
 
 // BenchmarkNewServer measures what starting one simulated cloud costs a replay, which starts one
 // per scenario: New (checks, keys and their certificates, the in-memory database seeded from the
-// fixtures) and Close. Run with: go test -run=NONE -bench=BenchmarkNewServer ./tenant/
+// fixtures) and Close. As in a replay, each New after the first takes the database the previous
+// Close left in the pool, still holding the same fixtures' backups. Run with:
+// go test -run=NONE -bench=BenchmarkNewServer ./tenant/
 //
 //   - demo: the two demo tenants with their PEM keys, fixtures already loaded;
 //   - demo+load: the same, reading and parsing the fixtures (YAML and PEM) every time;

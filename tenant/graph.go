@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -39,17 +41,21 @@ type accessTokenIn struct {
 	Appid string          `json:"appid"`
 }
 
+// graphFunc is a Graph handler, given the server and the signed-in user.
+type graphFunc func(s *Server, w http.ResponseWriter, r *http.Request, p *principal)
+
 // graph wraps a Graph handler: GET only, and a valid bearer token from a served tenant.
-func (s *Server) graph(h func(http.ResponseWriter, *http.Request, *principal)) http.HandlerFunc {
-	return s.graphAPI([]string{http.MethodGet, http.MethodHead}, h)
+func graph(h graphFunc) serverFunc {
+	return graphAPI([]string{http.MethodGet, http.MethodHead}, h)
 }
 
 // graphAPI wraps a Graph handler (or a simulator endpoint that answers like Graph): the given
 // methods only, and a valid bearer token from a served tenant.
-func (s *Server) graphAPI(methods []string, h func(http.ResponseWriter, *http.Request, *principal)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func graphAPI(methods []string, h graphFunc) serverFunc {
+	allow := strings.Join(methods, ", ")
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
 		if !slices.Contains(methods, r.Method) {
-			w.Header().Set("Allow", strings.Join(methods, ", "))
+			w.Header().Set("Allow", allow)
 			s.writeGraphError(w, r, http.StatusMethodNotAllowed, "Request_BadRequest",
 				"Specified HTTP method is not allowed for the request uri.")
 			return
@@ -60,7 +66,7 @@ func (s *Server) graphAPI(methods []string, h func(http.ResponseWriter, *http.Re
 			return
 		}
 		info(r).tenant = p.ts.id
-		h(w, r, p)
+		h(s, w, r, p)
 	}
 }
 
@@ -80,14 +86,26 @@ func (s *Server) authenticateBearer(r *http.Request) (*principal, string) {
 	if len(tok) > maxBearerBytes {
 		return nil, "Access token validation failure: the token is too large."
 	}
+	if p := s.bearers.lookup(s, r, tok); p != nil {
+		return p, ""
+	}
+	p, key, msg := s.verifyBearer(r, tok)
+	if p != nil {
+		s.bearers.add(tok, p, key)
+	}
+	return p, msg
+}
+
+// verifyBearer checks a bearer token in full; key is the published key that signed it.
+func (s *Server) verifyBearer(r *http.Request, tok string) (*principal, *signingKey, string) {
 	// Only RS256 parses: alg none, HS256 (also keyed with the public key) and the rest fail here.
 	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil || len(jws.Signatures) != 1 {
-		return nil, "Access token validation failure: the token is not a well-formed RS256-signed JWT."
+		return nil, nil, "Access token validation failure: the token is not a well-formed RS256-signed JWT."
 	}
 	kid := jws.Signatures[0].Header.KeyID
 	if kid == "" {
-		return nil, "Access token validation failure: the token header names no signing key (kid)."
+		return nil, nil, "Access token validation failure: the token header names no signing key (kid)."
 	}
 	// The tenant comes from the token itself, as Graph has no tenant in its URLs; nothing in the
 	// payload is trusted until the signature checks out with that tenant's own key.
@@ -95,50 +113,100 @@ func (s *Server) authenticateBearer(r *http.Request) (*principal, string) {
 		Tid string `json:"tid"`
 	}
 	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &peek); err != nil {
-		return nil, "Access token validation failure: the token payload is not JSON."
+		return nil, nil, "Access token validation failure: the token payload is not JSON."
 	}
 	ts := s.tenantByID(peek.Tid)
 	if ts == nil {
-		return nil, "Access token validation failure: the token's tenant is not served here."
+		return nil, nil, "Access token validation failure: the token's tenant is not served here."
 	}
 	key := ts.keys.byKid(kid)
 	if key == nil {
-		return nil, "Access token validation failure: signing key not found; the kid is not one the tenant publishes."
+		return nil, nil, "Access token validation failure: signing key not found; the kid is not one the tenant publishes."
 	}
 	payload, err := jws.Verify(&key.priv.PublicKey)
 	if err != nil {
-		return nil, "Access token validation failure: invalid signature."
+		return nil, nil, "Access token validation failure: invalid signature."
 	}
 	var c accessTokenIn
 	if err := json.Unmarshal(payload, &c); err != nil {
-		return nil, "Access token validation failure: the claims are malformed."
+		return nil, nil, "Access token validation failure: the claims are malformed."
 	}
 	if c.Iss != s.issuer(r, ts) {
-		return nil, "Access token validation failure. Invalid issuer."
+		return nil, nil, "Access token validation failure. Invalid issuer."
 	}
 	var aud string
 	if err := json.Unmarshal(c.Aud, &aud); err != nil || (aud != graphAppID && aud != graphResourceURI) {
-		return nil, "Access token validation failure. Invalid audience."
+		return nil, nil, "Access token validation failure. Invalid audience."
 	}
-	now := s.clock.Now().Unix()
-	exp, ok := numericDate(c.Exp)
-	if !ok {
-		return nil, "Access token validation failure: the token has no expiry."
-	}
-	if now >= exp {
-		return nil, "Lifetime validation failed, the token is expired."
-	}
-	if nbf, ok := numericDate(c.Nbf); c.Nbf != nil && (!ok || now < nbf) {
-		return nil, "Lifetime validation failed, the token is not yet valid."
+	if msg := checkLifetime(c, s.clock.Now().Unix()); msg != "" {
+		return nil, nil, msg
 	}
 	if strings.TrimSpace(c.Scp) == "" {
-		return nil, "Access token validation failure: the token carries no delegated permissions (scp)."
+		return nil, nil, "Access token validation failure: the token carries no delegated permissions (scp)."
 	}
 	u := ts.oids[strings.ToLower(c.Oid)]
 	if u == nil {
-		return nil, "Access token validation failure: the token's user does not exist in the tenant."
+		return nil, nil, "Access token validation failure: the token's user does not exist in the tenant."
 	}
-	return &principal{ts: ts, user: u, claims: c}, ""
+	return &principal{ts: ts, user: u, claims: c}, key, ""
+}
+
+// checkLifetime checks a token's exp and nbf at now (Unix seconds), with no leeway, and returns
+// the 401's message when it is not valid then.
+func checkLifetime(c accessTokenIn, now int64) string {
+	exp, ok := numericDate(c.Exp)
+	if !ok {
+		return "Access token validation failure: the token has no expiry."
+	}
+	if now >= exp {
+		return "Lifetime validation failed, the token is expired."
+	}
+	if nbf, ok := numericDate(c.Nbf); c.Nbf != nil && (!ok || now < nbf) {
+		return "Lifetime validation failed, the token is not yet valid."
+	}
+	return ""
+}
+
+// maxVerifiedBearers bounds a server's cache of verified bearer tokens; a device holds a few.
+const maxVerifiedBearers = 128
+
+// bearerCache remembers bearer tokens that passed verifyBearer, by their exact text, so a
+// client's next Graph call with the same token costs a map lookup instead of an RSA
+// verification. Only what is a function of the token's bytes is remembered (its signature,
+// claims, audience, scopes and user); what can change is checked again on every use: the
+// signing key must still be published (a rotation ends its tokens), the issuer must still be the
+// server's, and exp and nbf are checked on the injected clock. Any of those failing sends the
+// token back through the full verification, which gives the refusal its usual message.
+type bearerCache struct {
+	mu sync.Mutex
+	m  map[string]verifiedBearer
+}
+
+type verifiedBearer struct {
+	p   principal
+	key *signingKey
+}
+
+func (c *bearerCache) lookup(s *Server, r *http.Request, tok string) *principal {
+	c.mu.Lock()
+	v, ok := c.m[tok]
+	c.mu.Unlock()
+	if !ok || v.p.ts.keys.byKid(v.key.kid) != v.key || v.p.claims.Iss != s.issuer(r, v.p.ts) ||
+		checkLifetime(v.p.claims, s.clock.Now().Unix()) != "" {
+		return nil
+	}
+	p := v.p
+	return &p
+}
+
+func (c *bearerCache) add(tok string, p *principal, key *signingKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxVerifiedBearers || c.m == nil {
+		// Starting afresh keeps the bound without bookkeeping: a dropped token is verified again.
+		c.m = make(map[string]verifiedBearer)
+	}
+	c.m[tok] = verifiedBearer{p: *p, key: key}
 }
 
 // numericDate reads a JWT NumericDate (seconds, possibly fractional).
@@ -159,13 +227,15 @@ func numericDate(n *json.Number) (int64, bool) {
 // graphJSON writes a Graph success body with Graph's content type.
 func graphJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
-	body, err := json.Marshal(v)
+	buf, err := encodeJSON(v)
 	if err != nil {
 		http.Error(w, "encoding the response failed", http.StatusInternalServerError)
 		return
 	}
+	defer releaseJSON(buf)
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len())) // see writeJSON
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // graphUser is Graph's default user projection.

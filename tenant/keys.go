@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
@@ -13,6 +14,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,12 +31,17 @@ var (
 // certSubject says plainly that the certificate belongs to the simulator, unlike Entra's accounts.accesscontrol.windows.net.
 const certSubject = "oobe simulated Entra ID signing key"
 
-// signingKey is one published RSA key with its self-signed certificate and a ready signer.
+// signingKey is one published RSA key with its self-signed certificate, the protected header
+// its tokens carry, and its JWKS entry's encoded parts.
 type signingKey struct {
 	priv    *rsa.PrivateKey
 	kid     string // equals x5t, as in Entra's JWKS
 	certDER []byte
-	signer  jose.Signer
+	// header is the base64url protected header, as go-jose writes it for an RS256 JWT with
+	// this kid; sign puts it before every payload.
+	header string
+	// n, e and x5c are the JWKS entry's values, encoded once.
+	n, e, x5c string
 }
 
 // newSigningKey wraps priv with a deterministic self-signed certificate and an RS256 signer.
@@ -76,7 +83,21 @@ func newSigningKey(priv *rsa.PrivateKey) (*signingKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("making the RS256 signer: %w", err)
 	}
-	return &signingKey{priv: priv, kid: kid, certDER: der, signer: signer}, nil
+	// The header is taken from a token go-jose signs, so sign's tokens are byte for byte the
+	// ones go-jose would make (PKCS#1 v1.5 signatures are deterministic).
+	obj, err := signer.Sign([]byte("{}"))
+	if err != nil {
+		return nil, fmt.Errorf("making the RS256 signer: %w", err)
+	}
+	compact, err := obj.CompactSerialize()
+	if err != nil {
+		return nil, fmt.Errorf("making the RS256 signer: %w", err)
+	}
+	header, _, _ := strings.Cut(compact, ".")
+	return &signingKey{priv: priv, kid: kid, certDER: der, header: header,
+		n:   base64.RawURLEncoding.EncodeToString(priv.N.Bytes()),
+		e:   base64.RawURLEncoding.EncodeToString(big.NewInt(int64(priv.E)).Bytes()),
+		x5c: base64.StdEncoding.EncodeToString(der)}, nil
 }
 
 // maxCachedKeys bounds the certificate cache; past it the cache starts afresh.
@@ -88,8 +109,9 @@ const maxCachedKeys = 256
 // key. The certificate is deterministic, so a cached one is byte for byte the one New would make;
 // a jose.Signer is safe for concurrent use, so servers share it.
 var keyCache struct {
-	mu   sync.Mutex
-	keys map[[sha256.Size]byte]*signingKey
+	mu    sync.Mutex
+	keys  map[[sha256.Size]byte]*signingKey
+	byPtr map[*rsa.PrivateKey]*signingKey // the same keys by the address they were given at
 }
 
 // cachedSigningKey returns the signing key for priv, made once per key.
@@ -97,26 +119,36 @@ func cachedSigningKey(priv *rsa.PrivateKey) (*signingKey, error) {
 	if priv == nil || priv.N == nil {
 		return nil, errors.New("signing key is nil")
 	}
+	// The same *rsa.PrivateKey as last time (Config.Keys shared by many servers) is found by
+	// its address, without encoding and comparing the key.
+	keyCache.mu.Lock()
+	k := keyCache.byPtr[priv]
+	keyCache.mu.Unlock()
+	if k != nil {
+		return k, nil
+	}
 	spki, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("encoding signing key: %w", err)
 	}
 	id := sha256.Sum256(spki)
 	keyCache.mu.Lock()
-	k := keyCache.keys[id]
+	k = keyCache.keys[id]
 	keyCache.mu.Unlock()
-	if k != nil && k.priv.Equal(priv) {
-		return k, nil
-	}
-	k, err = newSigningKey(priv)
-	if err != nil {
-		return nil, err
+	if k == nil || !k.priv.Equal(priv) {
+		if k, err = newSigningKey(priv); err != nil {
+			return nil, err
+		}
 	}
 	keyCache.mu.Lock()
 	if keyCache.keys == nil || len(keyCache.keys) >= maxCachedKeys {
 		keyCache.keys = map[[sha256.Size]byte]*signingKey{}
 	}
+	if keyCache.byPtr == nil || len(keyCache.byPtr) >= maxCachedKeys {
+		keyCache.byPtr = map[*rsa.PrivateKey]*signingKey{}
+	}
 	keyCache.keys[id] = k
+	keyCache.byPtr[priv] = k
 	keyCache.mu.Unlock()
 	return k, nil
 }
@@ -137,17 +169,27 @@ func checkSharedKeys(keys []*rsa.PrivateKey) error {
 	return nil
 }
 
-// sign serialises claims as JSON and returns the compact RS256 JWS.
+// sign serialises claims as JSON and returns the compact RS256 JWS: the header, the payload
+// and the PKCS#1 v1.5 signature of the two, as go-jose makes it, built in one buffer.
 func (k *signingKey) sign(claims any) (string, error) {
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", fmt.Errorf("encoding token claims: %w", err)
 	}
-	obj, err := k.signer.Sign(payload)
+	enc := base64.RawURLEncoding
+	sigLen := enc.EncodedLen(k.priv.Size())
+	buf := make([]byte, 0, len(k.header)+1+enc.EncodedLen(len(payload))+1+sigLen)
+	buf = append(buf, k.header...)
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, payload)
+	digest := sha256.Sum256(buf)
+	sig, err := rsa.SignPKCS1v15(rand.Reader, k.priv, crypto.SHA256, digest[:])
 	if err != nil {
 		return "", fmt.Errorf("signing the token: %w", err)
 	}
-	return obj.CompactSerialize()
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, sig)
+	return string(buf), nil
 }
 
 // keySet is a tenant's published keys in publication order; the first one signs.
@@ -229,9 +271,9 @@ func (k *signingKey) jwk(issuer, cloudInstance string) jwk {
 		Use:               "sig",
 		Kid:               k.kid,
 		X5t:               k.kid,
-		N:                 base64.RawURLEncoding.EncodeToString(k.priv.N.Bytes()),
-		E:                 base64.RawURLEncoding.EncodeToString(big.NewInt(int64(k.priv.E)).Bytes()),
-		X5c:               []string{base64.StdEncoding.EncodeToString(k.certDER)},
+		N:                 k.n,
+		E:                 k.e,
+		X5c:               []string{k.x5c},
 		CloudInstanceName: cloudInstance,
 		Issuer:            issuer,
 	}

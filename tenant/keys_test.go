@@ -6,9 +6,12 @@ import (
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"math/big"
 	"net/http"
 	"testing"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 func TestJWKSPublishesRSAKeysWithTheirCertificates(t *testing.T) {
@@ -142,3 +145,53 @@ func TestTenantsWithoutKeysGetTwoGenerated(t *testing.T) {
 }
 
 func bodyOf[A, B any](_ A, b B) B { return b }
+
+func TestTokensAreSignedAsGoJoseSignsThem(t *testing.T) {
+	keys := demoKeys(t, "contoso-1.pem", "contoso-2.pem")
+	cases := []struct {
+		name   string
+		claims any
+	}{
+		{"an access token", accessTokenClaims{Aud: graphAppID, Iss: "http://127.0.0.1:1/" + contosoID + "/v2.0", Iat: 1, Nbf: 1, Exp: 3601,
+			Appid: contosoClient, Idtyp: "user", Name: "Adele Vance", Oid: adeleOID, Scp: "openid User.Read", Sub: "s", Tid: contosoID,
+			Upn: adeleUPN, Uti: "u", Ver: "2.0"}},
+		{"an ID token with a nonce and characters JSON escapes", idTokenClaims{Aud: contosoClient, Name: `Zoë "Z" <z&z>`, Nonce: "n\u2028",
+			Oid: adeleOID, PreferredUsername: adeleUPN, Sub: "s", Tid: contosoID, Ver: "2.0"}},
+		{"empty claims", struct{}{}},
+	}
+	for _, k := range keys {
+		key, err := newSigningKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: k, KeyID: key.kid}},
+			(&jose.SignerOptions{}).WithType("JWT"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			t.Run(key.kid+"/"+c.name, func(t *testing.T) {
+				got, err := key.sign(c.claims)
+				if err != nil {
+					t.Fatal(err)
+				}
+				payload, _ := json.Marshal(c.claims)
+				obj, err := signer.Sign(payload)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, _ := obj.CompactSerialize()
+				if got != want {
+					t.Fatalf("signed\n%s\ngo-jose signs\n%s", got, want)
+				}
+				jws, err := jose.ParseSignedCompact(got, []jose.SignatureAlgorithm{jose.RS256})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if verified, err := jws.Verify(&k.PublicKey); err != nil || !bytes.Equal(verified, payload) {
+					t.Fatalf("the token does not verify with its key: %v", err)
+				}
+			})
+		}
+	}
+}

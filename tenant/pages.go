@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 )
 
 // pageData feeds every sign-in page; each page uses the fields it needs.
@@ -167,8 +169,8 @@ var pages = func() map[string]*template.Template {
 // renderPage writes a page with headers that keep it out of caches and frames and let it run no
 // script but the form_post one.
 func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, pd *pageData) {
-	var buf bytes.Buffer
-	if err := pages[name].ExecuteTemplate(&buf, "layout", pd); err != nil {
+	body, err := renderedPage(name, pd)
+	if err != nil {
 		s.log.Error("rendering a page failed", "page", name, "trace_id", info(r).traceID, "err", err)
 		http.Error(w, "rendering the page failed", http.StatusInternalServerError)
 		return
@@ -192,8 +194,55 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 		"default-src 'none'", "style-src 'unsafe-inline'", "script-src " + script,
 		"form-action " + formAction, "frame-ancestors 'none'", "base-uri 'none'",
 	}, "; "))
+	h.Set("Content-Length", strconv.Itoa(len(body))) // see writeJSON
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body)
+}
+
+// staticPage is what a page shows when nothing on it is particular to one request (no error
+// ids, code, flow or form fields): the same data always renders the same bytes.
+type staticPage struct {
+	name                                                      string
+	title, tenant, appName, username, heading, message, redir string
+}
+
+// maxStaticPages bounds renderedPages; past it the cache starts afresh.
+const maxStaticPages = 256
+
+// renderedPages keeps the static pages already rendered: every device sign-in ends on the
+// same "Signed in" page of its tenant, and executing the templates costs more than the rest of
+// the request.
+var renderedPages struct {
+	mu    sync.Mutex
+	pages map[staticPage][]byte
+}
+
+// renderedPage renders a page, from renderedPages when it is static. The bytes returned are
+// shared: callers only write them.
+func renderedPage(name string, pd *pageData) ([]byte, error) {
+	static := pd.Error == nil && pd.UserCode == "" && pd.Action == "" && pd.Flow == "" && pd.Fields == nil
+	key := staticPage{name, pd.Title, pd.Tenant, pd.AppName, pd.Username, pd.Heading, pd.Message, pd.RedirectURI}
+	if static {
+		renderedPages.mu.Lock()
+		body, ok := renderedPages.pages[key]
+		renderedPages.mu.Unlock()
+		if ok {
+			return body, nil
+		}
+	}
+	var buf bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&buf, "layout", pd); err != nil {
+		return nil, err
+	}
+	if static {
+		renderedPages.mu.Lock()
+		if renderedPages.pages == nil || len(renderedPages.pages) >= maxStaticPages {
+			renderedPages.pages = map[staticPage][]byte{}
+		}
+		renderedPages.pages[key] = buf.Bytes()
+		renderedPages.mu.Unlock()
+	}
+	return buf.Bytes(), nil
 }
 
 // handleErrorPage explains an AADSTS code; error_uri in error bodies points here.

@@ -1,19 +1,23 @@
 package tenant
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 )
 
-// reqInfo follows one request through the handlers: the ids Entra puts in every error and the
-// tenant to log.
+// reqInfo follows one request through the handlers: the server it reached, the ids Entra puts
+// in every error and the tenant to log.
 type reqInfo struct {
+	srv      *Server
 	endpoint string
 	traceID  string
 	corrID   string
@@ -53,56 +57,69 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (s *Server) routes() http.Handler {
+// serverFunc is a handler of the shared endpoint table, given the server the request reached.
+type serverFunc func(s *Server, w http.ResponseWriter, r *http.Request)
+
+// sharedRoutes is the endpoint table, the same for every server and built once: a replay
+// starts a server per scenario, and registering some thirty patterns cost each one more than
+// the rest of New. Each request finds its server in its reqInfo, which guard puts there.
+var sharedRoutes = sync.OnceValue(func() *http.ServeMux {
 	mux := http.NewServeMux()
-	handle := func(pattern, endpoint string, h http.HandlerFunc) {
-		mux.Handle(pattern, s.endpoint(endpoint, h))
+	handle := func(pattern, endpoint string, h serverFunc) {
+		mux.Handle(pattern, serveEndpoint(endpoint, h))
 	}
-	get := s.entraMethods(http.MethodGet, http.MethodHead)
-	getPost := s.entraMethods(http.MethodGet, http.MethodHead, http.MethodPost)
+	get := entraMethods(http.MethodGet, http.MethodHead)
+	getPost := entraMethods(http.MethodGet, http.MethodHead, http.MethodPost)
 
-	handle("/{tenant}/v2.0/.well-known/openid-configuration", EndpointDiscovery, get(s.handleDiscovery))
-	handle("/{tenant}/discovery/v2.0/keys", EndpointKeys, get(s.handleKeys))
-	handle("/{tenant}/oauth2/v2.0/authorize", EndpointAuthorize, getPost(s.handleAuthorize))
-	handle("/{tenant}/oauth2/v2.0/token", EndpointToken, s.handleToken)
-	handle("/{tenant}/oauth2/v2.0/devicecode", EndpointDeviceCode, s.handleDeviceCode)
-	handle("/{tenant}/oauth2/v2.0/logout", EndpointLogout, getPost(s.handleLogout))
-	handle("/devicelogin", EndpointDeviceLogin, getPost(s.handleDeviceLogin))
-	handle("/error", "error", get(s.handleErrorPage))
+	handle("/{tenant}/v2.0/.well-known/openid-configuration", EndpointDiscovery, get((*Server).handleDiscovery))
+	handle("/{tenant}/discovery/v2.0/keys", EndpointKeys, get((*Server).handleKeys))
+	handle("/{tenant}/oauth2/v2.0/authorize", EndpointAuthorize, getPost((*Server).handleAuthorize))
+	handle("/{tenant}/oauth2/v2.0/token", EndpointToken, (*Server).handleToken)
+	handle("/{tenant}/oauth2/v2.0/devicecode", EndpointDeviceCode, (*Server).handleDeviceCode)
+	handle("/{tenant}/oauth2/v2.0/logout", EndpointLogout, getPost((*Server).handleLogout))
+	handle("/devicelogin", EndpointDeviceLogin, getPost((*Server).handleDeviceLogin))
+	handle("/error", "error", get((*Server).handleErrorPage))
 
-	handle("/v1.0/me", EndpointGraphMe, s.graph(s.handleMe))
-	handle("/v1.0/organization", EndpointGraphOrganization, s.graph(s.handleOrganization))
-	handle("/v1.0/devices", EndpointGraphDevices, s.graph(s.handleDevices))
-	handle("/oidc/userinfo", EndpointGraphUserInfo, s.graph(s.handleUserInfo))
-	s.backupRoutes(handle)
+	handle("/v1.0/me", EndpointGraphMe, graph((*Server).handleMe))
+	handle("/v1.0/organization", EndpointGraphOrganization, graph((*Server).handleOrganization))
+	handle("/v1.0/devices", EndpointGraphDevices, graph((*Server).handleDevices))
+	handle("/oidc/userinfo", EndpointGraphUserInfo, graph((*Server).handleUserInfo))
+	backupRoutes(handle)
 
-	oobe := s.oobeMethods
-	handle("/_oobe/tenants", "oobe", oobe(http.MethodGet, http.MethodHead)(s.handleListTenants))
-	handle("/_oobe/tenants/{tid}/keys/rotate", "oobe", oobe(http.MethodPost)(s.handleRotate))
-	handle("/_oobe/faults", "oobe", oobe(http.MethodPost, http.MethodDelete)(s.handleFaults))
+	handle("/_oobe/tenants", "oobe", oobeMethods(http.MethodGet, http.MethodHead)((*Server).handleListTenants))
+	handle("/_oobe/tenants/{tid}/keys/rotate", "oobe", oobeMethods(http.MethodPost)((*Server).handleRotate))
+	handle("/_oobe/faults", "oobe", oobeMethods(http.MethodPost, http.MethodDelete)((*Server).handleFaults))
 
-	notFound := s.endpoint("notfound", s.handleNotFound)
-	mux.Handle("/", notFound)
-	return s.guard(mux, notFound)
+	mux.Handle("/", notFoundEndpoint)
+	return mux
+})
+
+// notFoundEndpoint answers paths no endpoint serves, and those guard finds unclean.
+var notFoundEndpoint = serveEndpoint("notfound", (*Server).handleNotFound)
+
+// routes is the server's handler: guard, then the shared endpoint table.
+func (s *Server) routes() http.Handler {
+	mux := sharedRoutes()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.guard(mux, w, r) })
 }
 
 // guard refuses requests addressed to a host name the simulator is not reached at, so a web page
 // cannot use DNS rebinding to drive it from a browser, and answers paths that are not clean
-// ("//", "..", a trailing "/") itself rather than letting the mux redirect them.
-func (s *Server) guard(next, notFound http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.hostAllowed(r.Host) {
-			s.log.Warn("request refused: Host is not an address the simulator is reached at", "host", clip(r.Host, 100))
-			writeJSON(w, http.StatusForbidden, adminError{"the Host header names " + clip(r.Host, 100) +
-				", which is not an address this simulator is reached at; use the URL it printed"})
-			return
-		}
-		if p := r.URL.Path; p == "" || path.Clean(p) != p {
-			notFound.ServeHTTP(w, r)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+// ("//", "..", a trailing "/") itself rather than letting the mux redirect them. It gives the
+// request its reqInfo, which names this server to the shared endpoints.
+func (s *Server) guard(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	if !s.hostAllowed(r.Host) {
+		s.log.Warn("request refused: Host is not an address the simulator is reached at", "host", clip(r.Host, 100))
+		writeJSON(w, http.StatusForbidden, adminError{"the Host header names " + clip(r.Host, 100) +
+			", which is not an address this simulator is reached at; use the URL it printed"})
+		return
+	}
+	r = r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, &reqInfo{srv: s}))
+	if p := r.URL.Path; p == "" || path.Clean(p) != p {
+		notFoundEndpoint.ServeHTTP(w, r)
+		return
+	}
+	next.ServeHTTP(w, r)
 }
 
 // hostAllowed reports whether a request's Host is the base URL's host or, on the base URL's port,
@@ -115,22 +132,22 @@ func (s *Server) hostAllowed(host string) bool {
 		name, port = host, ""
 	}
 	s.baseMu.RLock()
-	base, bound := s.base, s.bound
+	base, baseHost, basePort, baseOK, bound := s.base, s.baseHost, s.basePort, s.baseOK, s.bound
 	s.baseMu.RUnlock()
-	ip := net.ParseIP(name)
 	if base == "" {
+		ip := net.ParseIP(name)
 		return strings.EqualFold(name, "localhost") || ip != nil && ip.IsLoopback()
 	}
-	u, err := url.Parse(base)
-	if err != nil {
+	if !baseOK { // SetBaseURL parsed it once
 		return false
 	}
-	if strings.EqualFold(host, u.Host) {
+	if strings.EqualFold(host, baseHost) { // nearly every request: no address to parse
 		return true
 	}
-	if port != u.Port() {
+	if port != basePort {
 		return false
 	}
+	ip := net.ParseIP(name)
 	switch {
 	case strings.EqualFold(name, "localhost"):
 		return true
@@ -144,22 +161,23 @@ func (s *Server) hostAllowed(host string) bool {
 }
 
 // allowMethods answers any other method with 405, an Allow header and a body from refuse.
-func allowMethods(refuse func(http.ResponseWriter, *http.Request), methods ...string) func(http.HandlerFunc) http.HandlerFunc {
-	return func(h http.HandlerFunc) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
+func allowMethods(refuse serverFunc, methods ...string) func(serverFunc) serverFunc {
+	allow := strings.Join(methods, ", ")
+	return func(h serverFunc) serverFunc {
+		return func(s *Server, w http.ResponseWriter, r *http.Request) {
 			if !slices.Contains(methods, r.Method) {
-				w.Header().Set("Allow", strings.Join(methods, ", "))
-				refuse(w, r)
+				w.Header().Set("Allow", allow)
+				refuse(s, w, r)
 				return
 			}
-			h(w, r)
+			h(s, w, r)
 		}
 	}
 }
 
 // entraMethods limits an issuer endpoint or page to methods; others get Entra's AADSTS900561 JSON.
-func (s *Server) entraMethods(methods ...string) func(http.HandlerFunc) http.HandlerFunc {
-	return allowMethods(func(w http.ResponseWriter, r *http.Request) {
+func entraMethods(methods ...string) func(serverFunc) serverFunc {
+	return allowMethods(func(s *Server, w http.ResponseWriter, r *http.Request) {
 		e := errMethod(methods, r.Method)
 		e.Status = http.StatusMethodNotAllowed
 		s.writeEntraError(w, r, e)
@@ -167,29 +185,38 @@ func (s *Server) entraMethods(methods ...string) func(http.HandlerFunc) http.Han
 }
 
 // oobeMethods limits a /_oobe/ control to methods; others get the controls' JSON error.
-func (s *Server) oobeMethods(methods ...string) func(http.HandlerFunc) http.HandlerFunc {
-	return allowMethods(func(w http.ResponseWriter, r *http.Request) {
+func oobeMethods(methods ...string) func(serverFunc) serverFunc {
+	return allowMethods(func(s *Server, w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, adminError{"method " + clip(r.Method, 16) + " is not allowed here; use " + strings.Join(methods, " or ")})
 	}, methods...)
 }
 
-// endpoint wraps a handler with request ids, fault injection and the request log line.
-func (s *Server) endpoint(name string, h http.HandlerFunc) http.Handler {
+// serveEndpoint wraps a handler with request ids, fault injection and the request log line.
+// The request's server comes from the reqInfo guard gave it.
+func serveEndpoint(name string, h serverFunc) http.Handler {
+	graphVoice := isGraphEndpoint(name)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ri := &reqInfo{endpoint: name, tenant: clip(r.PathValue("tenant"), 64)}
+		ri, _ := r.Context().Value(reqInfoKey{}).(*reqInfo)
+		if ri == nil || ri.srv == nil {
+			http.Error(w, "the request did not come through a simulated tenant's handler", http.StatusInternalServerError)
+			return
+		}
+		s := ri.srv
+		ri.endpoint, ri.tenant = name, clip(r.PathValue("tenant"), 64)
 		ri.traceID, _ = s.rand.guid()
 		if c := r.Header.Get("client-request-id"); IsGUID(c) {
 			ri.corrID = strings.ToLower(c)
 		} else {
 			ri.corrID, _ = s.rand.guid()
 		}
-		r = r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, ri))
-		if isGraphEndpoint(name) {
-			w.Header().Set("request-id", ri.traceID)
+		// Header names in canonical form: net/http writes them so anyway, and a name given so
+		// is not rewritten (allocated) on every request.
+		if graphVoice {
+			w.Header().Set("Request-Id", ri.traceID)
 		} else {
-			w.Header().Set("x-ms-request-id", ri.traceID)
+			w.Header().Set("X-Ms-Request-Id", ri.traceID)
 		}
-		w.Header().Set("client-request-id", ri.corrID)
+		w.Header().Set("Client-Request-Id", ri.corrID)
 		sw := &statusWriter{ResponseWriter: w}
 		fault := ""
 		if f, ok := s.faults.take(name); ok {
@@ -205,13 +232,16 @@ func (s *Server) endpoint(name string, h http.HandlerFunc) http.Handler {
 				return
 			}
 		}
-		h(sw, r)
+		h(s, sw, r)
 		s.logRequest(r, ri, sw.status, fault)
 	})
 }
 
 // logRequest writes the access-log line: never the query string or body, which carry codes and tokens.
 func (s *Server) logRequest(r *http.Request, ri *reqInfo, status int, fault string) {
+	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+		return // a replay's servers log nothing: skip building the line
+	}
 	attrs := []any{
 		"method", r.Method,
 		"path", clip(r.URL.Path, 200),
@@ -244,14 +274,43 @@ func isGraphEndpoint(name string) bool {
 
 // writeJSON writes v as a JSON body with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
+	buf, err := encodeJSON(v)
 	if err != nil {
 		http.Error(w, "encoding the response failed", http.StatusInternalServerError)
 		return
 	}
+	defer releaseJSON(buf)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	// Announced, so the client reads the body into one buffer of the right size.
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// jsonBuffers hold answers while they are written: every request has one, and a buffer that
+// goes back to the pool spares the next the allocation json.Marshal would make.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledJSON bounds the buffers kept: a page of a large listing is let go.
+const maxPooledJSON = 64 << 10
+
+// encodeJSON encodes v exactly as json.Marshal does, into a pooled buffer; give it back with
+// releaseJSON once written.
+func encodeJSON(v any) (*bytes.Buffer, error) {
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		releaseJSON(buf)
+		return nil, err
+	}
+	buf.Truncate(buf.Len() - 1) // Encode ends the value with a newline, which Marshal does not write
+	return buf, nil
+}
+
+func releaseJSON(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledJSON {
+		jsonBuffers.Put(buf)
+	}
 }
 
 // handleNotFound answers unknown paths in the voice of whoever owns them: Graph under /v1.0 and

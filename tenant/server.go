@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -112,9 +113,12 @@ type Server struct {
 
 	handler http.Handler
 
-	baseMu sync.RWMutex
-	base   string
-	bound  net.IP // the address Start listens on; nil with a caller's own listener
+	baseMu   sync.RWMutex
+	base     string
+	baseHost string // base's host[:port] and port, for hostAllowed
+	basePort string
+	baseOK   bool   // base parses as a URL
+	bound    net.IP // the address Start listens on; nil with a caller's own listener
 
 	mu        sync.Mutex // guards the grant stores below
 	flows     map[string]*authFlow
@@ -126,6 +130,8 @@ type Server struct {
 
 	srvMu   sync.Mutex
 	httpSrv *http.Server
+
+	bearers bearerCache // Graph bearer tokens already verified
 
 	store     *store
 	pageKey   []byte // signs $skiptoken cursors; kept in the database so links survive a restart
@@ -198,7 +204,40 @@ func New(cfg Config) (*Server, error) {
 
 // openState opens the tenant database and seeds the tenants it has never seen.
 func (s *Server) openState(dir string) error {
-	st, err := openStore(dir)
+	// The seeds first: in memory, a pooled database may already hold these very backups.
+	seeds := make([]tenantSeed, 0, len(s.tenants))
+	var key strings.Builder
+	reusable := dir == ""
+	for _, ts := range s.tenants {
+		seed := tenantSeed{TenantID: ts.id, RestorePage: ts.t.RestorePage, Backups: map[string][]storedSetting{}}
+		if seed.RestorePage == "" {
+			seed.RestorePage = RestoreNotConfigured
+		}
+		key.WriteString(ts.id)
+		key.WriteByte(0)
+		for i := range ts.t.Users {
+			u := &ts.t.Users[i]
+			settings, fp, err := fixtureBackupsCached(ts.id, u)
+			if err != nil {
+				return fmt.Errorf("%s: %w", ts.t.Name, err)
+			}
+			if len(settings) > 0 {
+				oid := strings.ToLower(u.ObjectID)
+				seed.Backups[oid] = settings
+				reusable = reusable && fp != ""
+				key.WriteString(oid)
+				key.WriteByte(0)
+				key.WriteString(fp)
+				key.WriteByte(0)
+			}
+		}
+		seeds = append(seeds, seed)
+	}
+	seedKey := ""
+	if reusable {
+		seedKey = key.String()
+	}
+	st, err := openStoreFor(dir, seedKey)
 	if err != nil {
 		return err
 	}
@@ -209,31 +248,27 @@ func (s *Server) openState(dir string) error {
 		return fmt.Errorf("tenant database: creating the paging key: %w", err)
 	}
 	now := s.clock.Now()
-	for _, ts := range s.tenants {
-		seed := tenantSeed{TenantID: ts.id, RestorePage: ts.t.RestorePage, Backups: map[string][]storedSetting{}}
-		if seed.RestorePage == "" {
-			seed.RestorePage = RestoreNotConfigured
-		}
-		for i := range ts.t.Users {
-			u := &ts.t.Users[i]
-			settings, err := fixtureBackups(ts.id, u)
-			if err != nil {
+	if seedKey != "" && st.seedKey == seedKey {
+		for _, seed := range seeds {
+			if err := st.resetTenant(ctx, seed, now); err != nil {
 				st.close()
-				return fmt.Errorf("%s: %w", ts.t.Name, err)
-			}
-			if len(settings) > 0 {
-				seed.Backups[strings.ToLower(u.ObjectID)] = settings
+				return err
 			}
 		}
+		s.store = st
+		return nil
+	}
+	for _, seed := range seeds {
 		seeded, err := st.seed(ctx, seed, now)
 		if err != nil {
 			st.close()
 			return err
 		}
 		if seeded && dir != "" {
-			s.log.Info("tenant seeded from its fixture", "tenant", ts.id, "data", dir)
+			s.log.Info("tenant seeded from its fixture", "tenant", seed.TenantID, "data", dir)
 		}
 	}
+	st.seedKey = seedKey
 	s.store = st
 	return nil
 }
@@ -324,8 +359,14 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // SetBaseURL tells the server the URL it is reached at (for example an httptest server's URL);
 // issuers, endpoints and the device-code message are built from it.
 func (s *Server) SetBaseURL(u string) {
+	base := strings.TrimRight(u, "/")
+	host, port := "", ""
+	pu, err := url.Parse(base)
+	if err == nil {
+		host, port = pu.Host, pu.Port()
+	}
 	s.baseMu.Lock()
-	s.base = strings.TrimRight(u, "/")
+	s.base, s.baseHost, s.basePort, s.baseOK = base, host, port, err == nil
 	s.baseMu.Unlock()
 }
 

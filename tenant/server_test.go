@@ -1,10 +1,13 @@
 package tenant
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -237,4 +240,111 @@ func TestEveryIssuerPathAnswersWithEntrasErrorJSON(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestFormatGUIDMakesVersion4GUIDs(t *testing.T) {
+	cases := []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"counting bytes", []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, "00010203-0405-4607-8809-0a0b0c0d0e0f"},
+		{"all ones: the version and variant bits are set", bytes.Repeat([]byte{0xff}, 16), "ffffffff-ffff-4fff-bfff-ffffffffffff"},
+		{"all zeros", make([]byte, 16), "00000000-0000-4000-8000-000000000000"},
+		{"longer input: the first 16 bytes", append(bytes.Repeat([]byte{0xab}, 16), 1, 2), "abababab-abab-4bab-abab-abababababab"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := formatGUID(c.in); got != c.want || !IsGUID(got) {
+				t.Fatalf("formatGUID = %s, want %s", got, c.want)
+			}
+		})
+	}
+}
+
+func TestMoreJSONAnswersAsTheDecodersMore(t *testing.T) {
+	for _, trailer := range []string{"", " ", "\n\t\r ", "]", " }", "x", `"s"`, "{}", "\u00a0", "0", ",", "\n\n["} {
+		t.Run(strconv.Quote(trailer), func(t *testing.T) {
+			body := []byte(`{"a":1}` + trailer)
+			dec := json.NewDecoder(bytes.NewReader(body))
+			var v map[string]int
+			if err := dec.Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			offset := dec.InputOffset()
+			if got, want := moreJSON(body[offset:]), dec.More(); got != want {
+				t.Fatalf("moreJSON = %v, the decoder's More = %v", got, want)
+			}
+		})
+	}
+}
+
+func TestEncodeJSONWritesWhatMarshalWrites(t *testing.T) {
+	cases := []struct {
+		name string
+		v    any
+	}{
+		{"a Graph page", graphPage[graphWindowsSetting]{Context: "http://127.0.0.1:1/v1.0/$metadata#x", Value: []graphWindowsSetting{{Type: odataWindowsSetting, ID: "{a}$b"}}}},
+		{"characters JSON escapes for HTML", map[string]string{"a": `<script>&"x"</script>`, "b": "\u2028\u2029"}},
+		{"an empty list", []int{}},
+		{"null", nil},
+		{"a large value", strings.Repeat("x", maxPooledJSON+1)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for range 2 { // the second time from a pooled buffer
+				want, err := json.Marshal(c.v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				buf, err := encodeJSON(c.v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(buf.Bytes(), want) {
+					t.Fatalf("encodeJSON wrote\n%s\njson.Marshal writes\n%s", buf.Bytes(), want)
+				}
+				releaseJSON(buf)
+			}
+		})
+	}
+	t.Run("a value JSON cannot encode", func(t *testing.T) {
+		if _, err := encodeJSON(func() {}); err == nil {
+			t.Fatal("no error for a func")
+		}
+	})
+}
+
+func TestAPageFromTheCacheIsThePageTheTemplateRenders(t *testing.T) {
+	cases := []struct {
+		name, page string
+		pd         pageData
+		static     bool
+	}{
+		{"the signed-in page", "done", pageData{Title: "Signed in", Tenant: "Contoso", Heading: "You are signed in", Message: "Return to your device."}, true},
+		{"the same page of another tenant", "done", pageData{Title: "Signed in", Tenant: "Fabrikam <&>", Heading: "You are signed in", Message: "Return to your device."}, true},
+		{"the code page", "enter_code", pageData{Title: "Enter code"}, true},
+		{"a page with an error", "enter_code", pageData{Title: "Enter the code again", Error: &pageError{Code: 50126, Message: "wrong", TraceID: "t"}}, false},
+		{"a page with a code", "device_signin", pageData{Title: "Sign in", UserCode: "ABCDEFGHJ", AppName: "oobe"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var want bytes.Buffer
+			if err := pages[c.page].ExecuteTemplate(&want, "layout", &c.pd); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 { // the second time from the cache when the page is static
+				got, err := renderedPage(c.page, &c.pd)
+				if err != nil || !bytes.Equal(got, want.Bytes()) {
+					t.Fatalf("rendered (%v)\n%s\nthe template renders\n%s", err, got, want.Bytes())
+				}
+			}
+			renderedPages.mu.Lock()
+			_, cached := renderedPages.pages[staticPage{c.page, c.pd.Title, c.pd.Tenant, c.pd.AppName, c.pd.Username, c.pd.Heading, c.pd.Message, c.pd.RedirectURI}]
+			renderedPages.mu.Unlock()
+			if cached != c.static {
+				t.Fatalf("cached: %v, want %v", cached, c.static)
+			}
+		})
+	}
 }

@@ -43,11 +43,19 @@ func (s *Server) readStrictJSON(w http.ResponseWriter, r *http.Request, limit in
 		s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest", "The request body is not the expected JSON: "+clip(err.Error(), 200))
 		return false
 	}
-	if dec.More() {
+	if moreJSON(body[dec.InputOffset():]) {
 		s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest", "The request body has data after its JSON object.")
 		return false
 	}
 	return true
+}
+
+// moreJSON is json.Decoder.More for what follows a decoded value, read from the bytes rather
+// than by the decoder, which would take a second, larger buffer to look ahead: is there
+// something other than white space, a closing ']' or '}'.
+func moreJSON(rest []byte) bool {
+	rest = bytes.TrimLeft(rest, " \t\r\n")
+	return len(rest) > 0 && rest[0] != ']' && rest[0] != '}'
 }
 
 // uploadAnswer is what an upload returns: the device and the windowsSettings now stored for it.

@@ -29,6 +29,12 @@ func OpenDevice(dir string) (*Device, error) {
 	return &Device{dir: dir, profile: d.State.Profile}, nil
 }
 
+// NewDevice is OpenDevice for a device the caller has just created or read (device.Init and
+// device.Open return it), without reading its directory again.
+func NewDevice(d *device.Device) *Device {
+	return &Device{dir: d.Dir, profile: d.State.Profile}
+}
+
 // Dir is the device's directory.
 func (d *Device) Dir() string { return d.dir }
 

@@ -251,3 +251,32 @@ func TestTheDeviceAppliesItsOwnersBackupOnly(t *testing.T) {
 		t.Fatalf("device after the restore: %+v", after.State.Profile)
 	}
 }
+
+func TestADeviceFromInitIsTheOneOpenReads(t *testing.T) {
+	cases := []struct {
+		name    string
+		profile restore.Device
+	}{
+		{"a user-driven Windows 11 PC", restore.Device{OS: "10.0.26100.4946", Edition: "Enterprise", Join: restore.JoinEntra,
+			Provisioning: restore.ProvisioningUserDriven, Name: "NEW-PC", DeviceID: "f7773c63-33ce-49d7-bc1e-8d340efdb52c"}},
+		{"a hybrid-joined Windows 10 PC", restore.Device{OS: "10.0.19045.6216", Edition: "Pro", Join: restore.JoinHybrid, Name: "OLD-DESK",
+			Provisioning: restore.ProvisioningUserDriven, DeviceID: "0b4f2f9e-4c1a-4f3e-9d7e-2a6c8b1e5f40"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "pc")
+			created, err := device.Init(dir, device.State{Profile: c.profile})
+			if err != nil {
+				t.Fatal(err)
+			}
+			opened, err := live.OpenDevice(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := live.NewDevice(created)
+			if d.Dir() != opened.Dir() || d.Profile() != opened.Profile() {
+				t.Fatalf("from Init: %s %+v; from the directory: %s %+v", d.Dir(), d.Profile(), opened.Dir(), opened.Profile())
+			}
+		})
+	}
+}
