@@ -50,3 +50,18 @@ func TestScrubTakesOutRequestIDsInAnyASCIICase(t *testing.T) {
 		})
 	}
 }
+
+func TestContainsAnyFoldFindsAnyOfTheWords(t *testing.T) {
+	words := []string{"request-id", "correlation", "trace"}
+	for _, s := range []string{"", "x", "Trace", "a CORRELATION id", "request-i", "Request-Id: 1", "tracing", "t", "@RACE [RACE", "corr elation"} {
+		t.Run(s, func(t *testing.T) {
+			want := false
+			for _, w := range words {
+				want = want || strings.Contains(strings.ToLower(s), w)
+			}
+			if got := containsAnyFold(s, words...); got != want {
+				t.Fatalf("containsAnyFold(%q) = %v, lowering finds %v", s, got, want)
+			}
+		})
+	}
+}

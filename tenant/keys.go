@@ -44,7 +44,8 @@ type signingKey struct {
 	n, e, x5c string
 }
 
-// newSigningKey wraps priv with a deterministic self-signed certificate and an RS256 signer.
+// newSigningKey wraps priv with a deterministic self-signed certificate and the RS256 header
+// its tokens carry.
 func newSigningKey(priv *rsa.PrivateKey) (*signingKey, error) {
 	if priv.N.BitLen() < minKeyBits {
 		return nil, fmt.Errorf("signing key has %d bits, want at least %d", priv.N.BitLen(), minKeyBits)
@@ -107,7 +108,7 @@ const maxCachedKeys = 256
 // its public key: making a key's certificate costs an RSA signature and its check (about 1 ms),
 // which would otherwise be paid again by every server that publishes the same fixture or shared
 // key. The certificate is deterministic, so a cached one is byte for byte the one New would make;
-// a jose.Signer is safe for concurrent use, so servers share it.
+// a signingKey is never changed, so servers share it.
 var keyCache struct {
 	mu    sync.Mutex
 	keys  map[[sha256.Size]byte]*signingKey
