@@ -316,6 +316,16 @@ func (r *run) play(ctx context.Context) *Report {
 	for _, pr := range r.person.problemList() {
 		rep.Failures = append(rep.Failures, Failure{Field: "steps.signIn", Expected: "the sign-in page answers as " + sc.Steps.SignInAction + " expects", Got: pr, Stage: oobe.StageSignIn})
 	}
+	// A fault that never fires tests nothing: a scenario that passes without it would keep
+	// passing if the client stopped making the call the fault was written for.
+	for _, f := range r.srv.Faults().Unfired() {
+		rep.Failures = append(rep.Failures, Failure{Field: "faults", Expected: fmt.Sprintf("the %s fault at %s fires", f.Kind, f.Endpoint), Got: "no request reached " + f.Endpoint})
+	}
+	for _, e := range out.Transcript {
+		if e.Kind == oobe.EventWarning && strings.HasPrefix(e.Text, "fault ") && strings.Contains(e.Text, "did not fire") {
+			rep.Failures = append(rep.Failures, Failure{Field: "faults", Expected: "every engine fault fires", Got: e.Text, Stage: e.Stage})
+		}
+	}
 	for i := range rep.Failures {
 		rep.Failures[i].Got = r.scrub(rep.Failures[i].Got)
 	}

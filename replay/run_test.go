@@ -3,6 +3,7 @@ package replay
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -231,5 +232,22 @@ func TestTheOldPCBacksUpOnTheEightDaySchedule(t *testing.T) {
 	}
 	if !r.Passed || r.Outcome.FinalStage != oobe.StageDesktop {
 		t.Fatalf("%s: %+v", r.Line(), r.Failures)
+	}
+}
+
+func TestAFaultThatNeverFiresFailsTheScenario(t *testing.T) {
+	data, err := os.ReadFile("../fixtures/scenarios/conditional-access-blocks-restore.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The restore app is blocked, so the backups are never listed: this throttle cannot fire.
+	text := strings.Replace(string(data), "\nexpect:", "\nfaults:\n  endpoints:\n    - {endpoint: graph.windowsSettings, kind: throttle, times: 9}\nexpect:", 1)
+	sc, err := Parse("unfired.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Run(context.Background(), sc, Options{WorkDir: t.TempDir()})
+	if r.Passed || len(r.Failures) != 1 || r.Failures[0].Field != "faults" || !strings.Contains(r.Failures[0].Got, "graph.windowsSettings") {
+		t.Fatalf("passed %v, failures %+v: want the one unfired fault named", r.Passed, r.Failures)
 	}
 }
