@@ -159,7 +159,6 @@ func (st *store) enter() error {
 const (
 	qSecretGet      = `SELECT value FROM meta WHERE key = ?`
 	qSecretPut      = `INSERT INTO meta (key, value) VALUES (?, ?)`
-	qSecretSet      = `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
 	qTenantCount    = `SELECT count(*) FROM tenants WHERE tenant_id = ?`
 	qTenantInsert   = `INSERT INTO tenants (tenant_id, restore_state, restore_version, created_ns, modified_ns) VALUES (?, ?, 1, ?, ?)`
 	qTenantReset    = `UPDATE tenants SET restore_state = ?, restore_version = 1, created_ns = ?, modified_ns = ? WHERE tenant_id = ?`
@@ -214,7 +213,7 @@ type statements struct {
 	putResult, listResults, userBackups                                            *sql.Stmt
 	liveSettings                                                                   [4]*sql.Stmt
 	empty                                                                          []*sql.Stmt // in-memory databases only, one per emptyTables
-	pageCount, tenantReset, secretSet                                              *sql.Stmt   // in-memory databases only
+	pageCount, tenantReset                                                         *sql.Stmt   // in-memory databases only
 	all                                                                            []*sql.Stmt
 }
 
@@ -258,7 +257,6 @@ func prepare(ctx context.Context, db *sql.DB, memory bool) (*statements, error) 
 		}
 		p(&q.pageCount, `PRAGMA page_count`)
 		p(&q.tenantReset, qTenantReset)
-		p(&q.secretSet, qSecretSet)
 	}
 	if err != nil {
 		q.close()
@@ -281,9 +279,9 @@ func (q *statements) close() {
 // with, still holding them under its seedKey: the next server seeded from the same fixtures
 // takes it and only starts its tenants' rows again (resetTenant) instead of storing every
 // backup anew. Either way the next server sees exactly what a new database would give it: every
-// table is WITHOUT ROWID, so no counter survives; the restore results are always removed and
-// the paging key is always replaced (secret); the schema version row is the one a new database
-// gets.
+// table is WITHOUT ROWID, so no counter survives; the restore results are always removed; an
+// in-memory database never holds a paging key (secret); the schema version row is the one a new
+// database gets.
 var memPool struct {
 	mu  sync.Mutex
 	dbs []*store
@@ -420,8 +418,8 @@ func (st *store) recycle() bool {
 		}
 	} else {
 		// Only what the server added besides its backups goes: its restore results. The next
-		// server starts the tenants' rows again (resetTenant) and replaces the paging key
-		// (secret). No transaction: nothing else reaches the database, and a failure closes it.
+		// server starts the tenants' rows again (resetTenant). No transaction: nothing else
+		// reaches the database, and a failure closes it.
 		if _, err := st.q.empty[emptyResults].ExecContext(ctx); err != nil {
 			return false
 		}
@@ -523,17 +521,9 @@ func (st *store) secret(ctx context.Context, name string, newValue func() ([]byt
 	ctx = context.WithoutCancel(ctx)
 	var out []byte
 	if st.memory {
-		// An in-memory database is this server's alone from the start: a new one has no
-		// secrets, and what a pooled one holds is the previous server's, to be replaced. So
-		// the value is always new, stored in one statement.
-		out, err := newValue()
-		if err != nil {
-			return nil, err
-		}
-		if _, err := st.q.secretSet.ExecContext(ctx, name, out); err != nil {
-			return nil, err
-		}
-		return out, nil
+		// Nothing outlives an in-memory database's server, and no request reads the value from
+		// the database: it is new every time, and not stored.
+		return newValue()
 	}
 	err := st.tx(ctx, func(tx *sql.Tx) error {
 		err := tx.StmtContext(ctx, st.q.secretGet).QueryRowContext(ctx, name).Scan(&out)
