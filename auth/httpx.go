@@ -3,7 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
-	"io"
+	"github.com/oobe-dev/oobe/internal/httpbody"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,7 +34,7 @@ func do(hc *http.Client, req *http.Request) (int, http.Header, []byte, error) {
 		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp, maxBody)
+	body, err := httpbody.Read(resp, maxBody)
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("reading the answer from %s: %w", req.URL.Redacted(), err)
 	}
@@ -53,28 +53,4 @@ func (c *Client) postForm(ctx context.Context, endpoint string, form url.Values)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	return do(c.http, req)
-}
-
-// readBody reads at most limit+1 bytes of an answer: in one allocation of the announced size
-// when the answer has a Content-Length, instead of io.ReadAll's doubling from 512 bytes.
-func readBody(resp *http.Response, limit int64) ([]byte, error) {
-	r := io.LimitReader(resp.Body, limit+1)
-	n := resp.ContentLength
-	if n < 0 || n > limit {
-		return io.ReadAll(r)
-	}
-	buf := make([]byte, 0, n+1) // one byte more, so the read that finds the end needs no growth
-	for {
-		m, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+m]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-		if len(buf) == cap(buf) { // longer than announced: let append grow it
-			buf = append(buf, 0)[:len(buf)]
-		}
-	}
 }

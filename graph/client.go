@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/internal/httpbody"
 )
 
 // DefaultBaseURL is real Microsoft Graph.
@@ -189,7 +190,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			backoff = min(2*backoff, c.maxRetryAfter)
 			continue
 		}
-		body, err := readBody(resp, maxResponseBytes)
+		body, err := httpbody.Read(resp, maxResponseBytes)
 		resp.Body.Close()
 		if err != nil {
 			return fmt.Errorf("Graph %s %s: reading the answer: %w", r.method, u.Path, err)
@@ -274,27 +275,3 @@ func (c *Client) bearer(tok string) string {
 
 // bearerHeader is a token and its Authorization header.
 type bearerHeader struct{ token, header string }
-
-// readBody reads at most limit+1 bytes of an answer: in one allocation of the announced size
-// when the answer has a Content-Length, instead of io.ReadAll's doubling from 512 bytes.
-func readBody(resp *http.Response, limit int64) ([]byte, error) {
-	r := io.LimitReader(resp.Body, limit+1)
-	n := resp.ContentLength
-	if n < 0 || n > limit {
-		return io.ReadAll(r)
-	}
-	buf := make([]byte, 0, n+1) // one byte more, so the read that finds the end needs no growth
-	for {
-		m, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+m]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-		if len(buf) == cap(buf) { // longer than announced: let append grow it
-			buf = append(buf, 0)[:len(buf)]
-		}
-	}
-}

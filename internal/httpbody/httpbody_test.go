@@ -1,4 +1,4 @@
-package auth
+package httpbody
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func TestReadBodyReadsWhatWasSentWhateverItsAnnouncedLength(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			resp := &http.Response{ContentLength: c.announced, Body: io.NopCloser(c.r)}
-			got, err := readBody(resp, c.limit)
+			got, err := Read(resp, c.limit)
 			if err != nil || !bytes.Equal(got, []byte(c.want)) {
 				t.Fatalf("read %d bytes (%v), want %d", len(got), err, len(c.want))
 			}
@@ -37,7 +37,7 @@ func TestReadBodyReadsWhatWasSentWhateverItsAnnouncedLength(t *testing.T) {
 	}
 	t.Run("a read error is returned", func(t *testing.T) {
 		resp := &http.Response{ContentLength: 100, Body: io.NopCloser(iotest.ErrReader(io.ErrUnexpectedEOF))}
-		if _, err := readBody(resp, 1<<20); err != io.ErrUnexpectedEOF {
+		if _, err := Read(resp, 1<<20); err != io.ErrUnexpectedEOF {
 			t.Fatalf("error %v, want io.ErrUnexpectedEOF", err)
 		}
 	})
