@@ -60,8 +60,8 @@ var espPlan = []struct {
 	{PhaseAccountSetup, []espStep{{itemSecurityPolicies, time.Minute}, {itemCertificates, time.Minute}, {itemNetworkConnections, time.Minute}, {itemApps, 4 * time.Minute}}},
 }
 
-// newESP is the page before any phase starts: every row waiting.
-func newESP() []ESPPhase {
+// NewESP is the page before any phase starts: every row waiting, as a screen first draws it.
+func NewESP() []ESPPhase {
 	phases := make([]ESPPhase, len(espPlan))
 	for i, p := range espPlan {
 		phases[i] = ESPPhase{Name: p.phase, Status: ESPWaiting, Items: make([]ESPItem, len(p.items))}

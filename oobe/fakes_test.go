@@ -146,6 +146,7 @@ type fakePerson struct {
 	failAt                   string // a method name that returns an error
 	cancelAt                 string // a method name that cancels the run's context
 	cancel                   context.CancelFunc
+	backs                    map[string]int // methods that answer ErrBack, and how many times
 
 	codesShown   int
 	browserPages []string
@@ -154,6 +155,10 @@ type fakePerson struct {
 }
 
 func (p *fakePerson) hook(ctx context.Context, method string) error {
+	if p.backs[method] > 0 {
+		p.backs[method]--
+		return ErrBack
+	}
 	if p.cancelAt == method {
 		p.cancel()
 		return ctx.Err()

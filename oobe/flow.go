@@ -9,6 +9,7 @@ import (
 
 	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/apply"
 )
 
 // Event kinds.
@@ -19,7 +20,21 @@ const (
 	EventWarning = "warning" // something went wrong that setup gets past
 	EventError   = "error"   // an error the person sees
 	EventStatus  = "status"  // an ESP row or phase changed status (Detail is an ESPStatus)
+	// EventProgress is a step of the restore as Windows carries it out (Detail is a
+	// RestoreProgress).
+	EventProgress = "progress"
 )
+
+// RestoreProgress is the detail of a "progress" event: how far the restore has got, one
+// category of the backup at a time.
+type RestoreProgress struct {
+	// Category is the one just finished (apps, accountsAndWifi, personalization, …).
+	Category string `json:"category"`
+	Done     int    `json:"done"`
+	Total    int    `json:"total"`
+	// Counts are the outcomes of the category's items.
+	Counts apply.Counts `json:"counts"`
+}
 
 // ErrorDetail is the detail of an "error" or "warning" event that has a code.
 type ErrorDetail struct {
@@ -110,9 +125,25 @@ var handlers = map[Stage]handler{
 	StageDesktop:          (*flow).desktop,
 }
 
+// ErrBack is what a Person method answers to go back to the previous screen, where Windows
+// has a Back button: from the keyboard screens and the network screen. Anywhere else it
+// ends the run like any other error.
+var ErrBack = errors.New("the person went back to the previous screen")
+
+// backTo is the screen Back leads to, for the screens that have one.
+var backTo = map[Stage]Stage{
+	StageKeyboard:       StageRegion,
+	StageSecondKeyboard: StageKeyboard,
+	StageNetwork:        StageSecondKeyboard,
+}
+
 // legal reports whether a run may go from one stage to the next: forward only, skipping only
-// the stages that are optional (the restore page, quality updates, restore apply).
+// the stages that are optional (the restore page, quality updates, restore apply), or Back
+// where a screen has it.
 func legal(from, to Stage) bool {
+	if backTo[from] == to {
+		return true
+	}
 	order := Stages()
 	i, j := slices.Index(order, from), slices.Index(order, to)
 	if i < 0 || j <= i {

@@ -795,3 +795,67 @@ func TestTheScreensOfferConfigsListsAndRecordTheAnswers(t *testing.T) {
 		t.Errorf("the region screen offered %v, want Config.Regions", out.Transcript[0].Detail)
 	}
 }
+
+func TestBackReturnsToThePreviousScreenWhereWindowsHasABackButton(t *testing.T) {
+	w := newWorld(t)
+	w.person.backs = map[string]int{"Keyboard": 1, "Network": 1, "SecondKeyboard": 1}
+	out := w.run(t)
+	var got []Stage
+	for _, e := range out.Transcript {
+		if e.Kind == EventEnter && e.Stage != StageUpdateCheck && slices.Index(Stages(), e.Stage) <= slices.Index(Stages(), StageNetwork) {
+			got = append(got, e.Stage)
+		}
+	}
+	want := []Stage{StageRegion, StageKeyboard, StageRegion, StageKeyboard, StageSecondKeyboard, StageKeyboard,
+		StageSecondKeyboard, StageNetwork, StageSecondKeyboard, StageNetwork}
+	if !slices.Equal(got, want) {
+		t.Fatalf("screens entered = %v, want %v", got, want)
+	}
+	if out.FinalStage != StageDesktop {
+		t.Fatalf("final stage %s after going back, want desktop", out.FinalStage)
+	}
+}
+
+func TestBackFromTheFirstScreenEndsTheRun(t *testing.T) {
+	w := newWorld(t)
+	w.person.backs = map[string]int{"Region": 1}
+	out, err := Run(context.Background(), w.cfg)
+	if !errors.Is(err, ErrBack) || out.FinalStage != StageRegion {
+		t.Fatalf("Back on the region screen: err %v, final %v; want ErrBack at region", err, out.FinalStage)
+	}
+}
+
+func TestTheRestoreReportsItsProgressOneCategoryAtATime(t *testing.T) {
+	w := newWorld(t)
+	out := w.run(t)
+	var steps []RestoreProgress
+	var first, last time.Time
+	for _, e := range out.Transcript {
+		if e.Kind == EventProgress {
+			steps = append(steps, e.Detail.(RestoreProgress))
+			if first.IsZero() {
+				first = e.At
+			}
+			last = e.At
+		}
+	}
+	if len(steps) < 2 || out.Report == nil {
+		t.Fatalf("progress events %v, report %v; want one per category of a restored backup", steps, out.Report)
+	}
+	done, sum := 0, 0
+	for _, p := range steps {
+		if p.Done <= done || p.Total != len(out.Report.Items) {
+			t.Errorf("progress %+v after %d done: want a growing count out of %d", p, done, len(out.Report.Items))
+		}
+		if p.Counts != out.Report.ByCategory[p.Category] {
+			t.Errorf("progress of %s counts %+v, report has %+v", p.Category, p.Counts, out.Report.ByCategory[p.Category])
+		}
+		done, sum = p.Done, sum+p.Counts.Total()
+	}
+	if done != len(out.Report.Items) || sum != done {
+		t.Errorf("progress ends at %d (categories sum to %d), want all %d items", done, sum, len(out.Report.Items))
+	}
+	if !last.After(first) {
+		t.Errorf("progress events all at %v: the restore should take its time", first)
+	}
+}

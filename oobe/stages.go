@@ -12,6 +12,7 @@ import (
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/apply"
 )
 
 // personError is a Person method's failure: it ends the run (Run returns it).
@@ -24,12 +25,21 @@ func (f *flow) personError(method string, err error) error {
 func (f *flow) pick(method string, offered []string, ask func([]string) (string, error), allowEmpty bool) (string, error) {
 	got, err := ask(offered)
 	if err != nil {
+		if errors.Is(err, ErrBack) && backTo[f.stage] != "" {
+			return "", err
+		}
 		return "", f.personError(method, err)
 	}
 	if (got == "" && allowEmpty) || slices.Contains(offered, got) {
 		return got, nil
 	}
 	return "", fmt.Errorf("Person.%s answered %q, which the screen does not offer (offered: %s)", method, got, strings.Join(offered, ", "))
+}
+
+// back goes to the screen before the current one, for a person who answered ErrBack.
+func (f *flow) back() (Stage, error) {
+	f.event(EventChoice, "Back", nil)
+	return backTo[f.stage], nil
 }
 
 func (f *flow) region() (Stage, error) {
@@ -45,6 +55,9 @@ func (f *flow) region() (Stage, error) {
 func (f *flow) keyboard() (Stage, error) {
 	k, err := f.pick("Keyboard", orDefault(f.cfg.Keyboards, defaultKeyboards),
 		func(o []string) (string, error) { return f.cfg.Person.Keyboard(f.ctx, o) }, false)
+	if errors.Is(err, ErrBack) {
+		return f.back()
+	}
 	if err != nil {
 		return "", err
 	}
@@ -55,6 +68,9 @@ func (f *flow) keyboard() (Stage, error) {
 func (f *flow) secondKeyboard() (Stage, error) {
 	k, err := f.pick("SecondKeyboard", orDefault(f.cfg.Keyboards, defaultKeyboards),
 		func(o []string) (string, error) { return f.cfg.Person.SecondKeyboard(f.ctx, o) }, true)
+	if errors.Is(err, ErrBack) {
+		return f.back()
+	}
 	if err != nil {
 		return "", err
 	}
@@ -72,6 +88,9 @@ func (f *flow) network() (Stage, error) {
 	offered := orDefault(f.cfg.Networks, defaultNetworks)
 	for attempt := 1; ; attempt++ {
 		chosen, pass, err := f.cfg.Person.Network(f.ctx, offered)
+		if errors.Is(err, ErrBack) {
+			return f.back()
+		}
 		if err != nil {
 			return "", f.personError("Network", err)
 		}
@@ -223,7 +242,7 @@ func (f *flow) signIn() (Stage, error) {
 // enrollment joins Entra ID and enrolls in Intune, which Windows shows as the ESP's Device
 // preparation phase; an enrollment error fails the row where Windows shows it.
 func (f *flow) enrollment() (Stage, error) {
-	f.out.ESP = newESP()
+	f.out.ESP = NewESP()
 	var pf phaseFault
 	e := f.enrollErr
 	if e != nil && e.Stage == StageEnrollment {
@@ -459,7 +478,7 @@ func (f *flow) restoreApply() (Stage, error) {
 		}
 		return failed(fmt.Sprintf("Restoring from %s failed: %v", p.DeviceName, err))
 	}
-	if err := f.cfg.Clock.Sleep(f.ctx, restoreApplyTook); err != nil {
+	if err := f.progress(rep); err != nil {
 		return "", err
 	}
 	f.out.Report = rep
@@ -497,4 +516,33 @@ func (f *flow) desktop() (Stage, error) {
 	f.out.Reported = true
 	f.event(EventInfo, "Intune restore status reported: "+status, nil)
 	return "", nil
+}
+
+// progress plays the restore out over restoreApplyTook, one category at a time in the order
+// the backup lists them, each taking its share of the time by its number of items. The apply
+// itself is one atomic commit (restore/apply); this is what the person watches meanwhile.
+func (f *flow) progress(rep *apply.Report) error {
+	var order []string
+	for _, it := range rep.Items {
+		if !slices.Contains(order, it.Category) {
+			order = append(order, it.Category)
+		}
+	}
+	start, total, done := f.cfg.Clock.Now(), len(rep.Items), 0
+	for _, c := range order {
+		n := 0
+		for _, it := range rep.Items {
+			if it.Category == c {
+				n++
+			}
+		}
+		done += n
+		at := start.Add(restoreApplyTook * time.Duration(done) / time.Duration(total))
+		if err := f.cfg.Clock.Sleep(f.ctx, at.Sub(f.cfg.Clock.Now())); err != nil {
+			return err
+		}
+		f.event(EventProgress, fmt.Sprintf("Restored %s: %d of %d items", c, done, total),
+			RestoreProgress{Category: c, Done: done, Total: total, Counts: rep.ByCategory[c]})
+	}
+	return f.cfg.Clock.Sleep(f.ctx, start.Add(restoreApplyTook).Sub(f.cfg.Clock.Now()))
 }
