@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -43,8 +44,40 @@ type Options struct {
 	// goroutines when Parallel > 1), with the scenario's index.
 	Done func(i int, r *Report)
 
+	// Drive, when set, runs the flow in place of oobe.Run: the terminal UI does, turning the
+	// scenario's steps into key presses or leaving them to a person at the keyboard.
+	Drive Driver
+	// Live, when set, runs the scenario for a person at the screen instead of in virtual time:
+	// see Live.
+	Live *Live
+
 	// wrap, in tests and benchmarks, wraps the HTTP transport the device's clients use.
 	wrap func(http.RoundTripper) http.RoundTripper
+}
+
+// Driver runs a scenario's flow in place of oobe.Run and returns what oobe.Run would.
+type Driver func(ctx context.Context, d *Drive) (*oobe.Outcome, error)
+
+// Drive is what a Driver gets: the scenario and the flow's wiring, all made by the harness.
+type Drive struct {
+	Scenario *Scenario
+	// Config is the flow's wiring; its Person answers from the scenario's steps.
+	Config oobe.Config
+	// Approve approves a device code on the simulated tenant's sign-in page as the scenario's
+	// user, with their password: the presenter's key on the sign-in screen.
+	Approve func(ctx context.Context, p auth.DeviceCodePrompt) error
+}
+
+// Live runs a scenario on a clock.Paced: the old PC's backups in no time, then the tenant and
+// sign-in on the wall clock, the setup's own waits Speed times faster than real time.
+type Live struct {
+	Speed float64
+}
+
+// timeline is the harness's clock: a *clock.Virtual, or a *clock.Paced for a live run.
+type timeline interface {
+	clock.Clock
+	Set(time.Time)
 }
 
 // Scopes the device signs in with: Graph's and the user's Windows settings (backups).
@@ -101,7 +134,10 @@ func RunAll(ctx context.Context, scenarios []*Scenario, opts Options) []*Report 
 // expectations. Anything that stops the run from completing — the harness failing to start,
 // the person unable to do what the steps say — is a failure of the report, never a panic.
 func Run(ctx context.Context, sc *Scenario, opts Options) *Report {
-	ctx, cancel := context.WithTimeout(ctx, scenarioTimeout)
+	cancel := context.CancelFunc(func() {})
+	if opts.Live == nil { // a person takes as long as they take
+		ctx, cancel = context.WithTimeout(ctx, scenarioTimeout)
+	}
 	defer cancel()
 	r := &run{sc: sc, opts: opts}
 	rep := r.play(ctx)
@@ -120,7 +156,7 @@ type run struct {
 	sc   *Scenario
 	opts Options
 
-	clock  *clock.Virtual
+	clock  timeline
 	srv    *tenant.Server
 	hs     *http.Server // the tenant's, on 127.0.0.1
 	url    string       // where hs listens
@@ -219,7 +255,13 @@ func (r *run) play(ctx context.Context) *Report {
 	if sc.OldPC != nil {
 		start = start.Add(-time.Duration(sc.OldPC.Days) * 24 * time.Hour)
 	}
-	r.clock = clock.NewVirtual(start)
+	var paced *clock.Paced
+	if r.opts.Live != nil {
+		paced = clock.NewPaced(start)
+		r.clock = paced
+	} else {
+		r.clock = clock.NewVirtual(start)
+	}
 	keys, err := sharedKeys()
 	if err != nil {
 		return harness(fmt.Errorf("loading the shared signing keys: %w", err))
@@ -269,6 +311,11 @@ func (r *run) play(ctx context.Context) *Report {
 		}
 	}
 	r.clock.Set(sc.Start)
+	var flowClock clock.Clock = r.clock
+	if paced != nil {
+		paced.Start()
+		flowClock = paced.Fast(r.opts.Live.Speed)
+	}
 	for _, f := range sc.Faults.Endpoints {
 		if err := r.srv.Faults().Add(f); err != nil {
 			return harness(err)
@@ -282,8 +329,8 @@ func (r *run) play(ctx context.Context) *Report {
 	if n := sc.Steps.Network; !n.Wired {
 		networks = append(networks, oobe.Network{Name: n.SSID, Security: n.Security})
 	}
-	out, runErr := oobe.Run(ctx, oobe.Config{
-		Clock:   r.clock,
+	cfg := oobe.Config{
+		Clock:   flowClock,
 		SignIn:  signIn,
 		Connect: signIn.Connect(live.CloudConfig{GraphURL: r.srv.URL(), HTTPClient: r.hc}),
 		Device:  dev,
@@ -293,7 +340,14 @@ func (r *run) play(ctx context.Context) *Report {
 			DeviceNameTemplate: sc.Autopilot.DeviceNameTemplate},
 		Networks:   networks,
 		ESPTimeout: sc.Autopilot.ESPTimeout,
-	})
+	}
+	var out *oobe.Outcome
+	var runErr error
+	if r.opts.Drive != nil {
+		out, runErr = r.opts.Drive(ctx, &Drive{Scenario: sc, Config: cfg, Approve: r.approve})
+	} else {
+		out, runErr = oobe.Run(ctx, cfg)
+	}
 	if out == nil {
 		if runErr == nil {
 			runErr = errors.New("the flow returned no outcome")
@@ -352,6 +406,22 @@ func (r *run) play(ctx context.Context) *Report {
 	return rep
 }
 
+// approve approves a device code on the simulated tenant's page as the scenario's user.
+func (r *run) approve(ctx context.Context, p auth.DeviceCodePrompt) error {
+	if !r.person.onSim(p.VerificationURI) {
+		return fmt.Errorf("the verification page %s is not the simulated tenant's", p.VerificationURI)
+	}
+	status, page, err := r.person.post(ctx, p.VerificationURI, url.Values{
+		"user_code": {p.UserCode}, "username": {r.sc.User}, "password": {r.sc.Password}, "action": {"approve"}})
+	if err != nil {
+		return fmt.Errorf("approving on the sign-in page: %w", err)
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("the sign-in page answered HTTP %d%s", status, pageError(page))
+	}
+	return nil
+}
+
 // deploymentMode is the Autopilot profile's deployment mode for a device's provisioning; ""
 // (the engine's default, user-driven) for a device not set up by Autopilot.
 func deploymentMode(provisioning string) string {
@@ -378,21 +448,10 @@ func (r *run) oldPC(ctx context.Context, client *auth.Client) error {
 	}
 	signIn := live.NewSignIn(client, r.clock)
 	var approve error
-	sess, err := signIn.DeviceCode(ctx, func(p auth.DeviceCodePrompt) {
-		if !r.person.onSim(p.VerificationURI) {
-			approve = fmt.Errorf("the verification page %s is not the simulated tenant's", p.VerificationURI)
-			return
-		}
-		status, page, err := r.person.post(ctx, p.VerificationURI, map[string][]string{
-			"user_code": {p.UserCode}, "username": {sc.User}, "password": {sc.Password}, "action": {"approve"}})
-		if err == nil && status != http.StatusOK {
-			err = fmt.Errorf("HTTP %d%s", status, pageError(page))
-		}
-		approve = err
-	})
+	sess, err := signIn.DeviceCode(ctx, func(p auth.DeviceCodePrompt) { approve = r.approve(ctx, p) })
 	if err != nil {
 		if approve != nil {
-			err = fmt.Errorf("%w (approving on the sign-in page: %v)", err, approve)
+			err = fmt.Errorf("%w (%v)", err, approve)
 		}
 		return fmt.Errorf("signing %s in on the old PC: %w", sc.User, err)
 	}
