@@ -325,7 +325,7 @@ func (f *flow) eligibility() (Stage, error) {
 		f.event(EventInfo, n.ID+": "+n.Message, nil)
 	}
 	if e.Eligible {
-		f.event(EventInfo, "The restore page will show", nil)
+		f.event(EventInfo, "The restore page will show", e)
 		return StageRestorePage, nil
 	}
 	for _, r := range e.Reasons {
@@ -335,7 +335,7 @@ func (f *flow) eligibility() (Stage, error) {
 	// (the transcript above still says how many there were).
 	f.out.Backups = []graph.BackupProfile{}
 	f.out.IntuneStatus = e.Status
-	f.event(EventInfo, "The restore page will not show; Intune's restore status: "+e.Status, nil)
+	f.event(EventInfo, "The restore page will not show; Intune's restore status: "+e.Status, e)
 	return StageESP, nil
 }
 

@@ -1,0 +1,260 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/oobe"
+)
+
+// Actions are the effects screens start, always inside commands.
+type Actions struct {
+	// Ctx bounds them: it ends when the UI does.
+	Ctx context.Context
+	// Approve approves a device code on the simulated tenant's page as the demo user (the
+	// presenter key); nil when the tenant is a real one.
+	Approve func(ctx context.Context, p auth.DeviceCodePrompt) error
+	// Open opens a URL in the system's browser; nil where there is none.
+	Open func(url string) error
+	// LogsDir is where "Collect logs" writes the transcript.
+	LogsDir string
+}
+
+// Model is the root of the UI: it keeps the flow's state, the screens and the window size,
+// and shows the screen of the stage the flow is at.
+type Model struct {
+	c       *Common
+	actions Actions
+	screens map[oobe.Stage]screen
+	active  oobe.Stage
+	help    help.Model
+
+	width, height int
+	fullHelp      bool
+	confirmQuit   bool
+	// Interrupted is set when the person quit before the flow ended.
+	Interrupted bool
+	// animate makes the model tick once a second for countdowns and spinners; replays,
+	// which must draw the same screens every time, do not.
+	animate bool
+	// exitWhenDone quits the program once the flow has ended (replays).
+	exitWhenDone bool
+	// start runs the flow; it returns the doneMsg.
+	start tea.Cmd
+}
+
+// tickMsg redraws what moves with time: countdowns, elapsed times, spinners.
+type tickMsg time.Time
+
+func (m *Model) tick() tea.Cmd {
+	if !m.animate {
+		return nil
+	}
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// newModel makes the root model; the flow starts from Init when start is set.
+func newModel(c *Common, a Actions) *Model {
+	if a.Ctx == nil {
+		a.Ctx = context.Background()
+	}
+	h := help.New()
+	m := &Model{c: c, actions: a, screens: nil, active: oobe.StageRegion, help: h}
+	m.screens = newScreens(c)
+	m.setStyles(c.Styles)
+	return m
+}
+
+func (m *Model) setStyles(s *Styles) {
+	m.c.Styles = s
+	m.help.Styles.ShortKey = s.Key
+	m.help.Styles.ShortDesc = s.Footer
+	m.help.Styles.ShortSeparator = s.Footer
+	m.help.Styles.FullKey = s.Key
+	m.help.Styles.FullDesc = s.Footer
+	m.help.Styles.FullSeparator = s.Footer
+	m.help.Styles.Ellipsis = s.Footer
+}
+
+// Init asks the terminal for its background colour and starts the flow.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, m.start, m.tick())
+}
+
+// Update handles one message; it never does I/O.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.setStyles(NewStyles(msg.IsDark()))
+		return m, nil
+	case tickMsg:
+		return m, m.tick()
+	case eventMsg:
+		m.c.Flow.observe(msg.event)
+		if msg.event.Kind == oobe.EventEnter && !m.held() {
+			m.active = msg.event.Stage
+		}
+		return m, m.screens[msg.event.Stage].update(msg)
+	case askMsg:
+		m.active = msg.ask.Stage
+		return m, m.screens[msg.ask.Stage].update(msg)
+	case promptMsg:
+		p := msg.prompt
+		m.c.Flow.Prompt = &p
+		return m, m.screens[oobe.StageSignIn].update(msg)
+	case browserMsg:
+		m.c.Flow.BrowserURL = msg.url
+		return m, m.screens[oobe.StageSignIn].update(msg)
+	case doneMsg:
+		m.c.Flow.Outcome, m.c.Flow.Err = msg.outcome, msg.err
+		if o := msg.outcome; o != nil && (o.FinalStage == oobe.StageDesktop || o.FinalStage == oobe.StageFailed) {
+			m.active = o.FinalStage
+		}
+		cmd := m.screens[m.active].update(msg)
+		if m.exitWhenDone || msg.err != nil && m.Interrupted {
+			return m, tea.Sequence(cmd, tea.Quit)
+		}
+		return m, cmd
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	}
+	return m, m.screens[m.active].update(msg)
+}
+
+// held is whether the active screen stays up though the flow has moved on.
+func (m *Model) held() bool {
+	h, ok := m.screens[m.active].(holder)
+	return ok && h.holding()
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.Keys
+	if m.confirmQuit {
+		switch {
+		case key.Matches(msg, k.Confirm), key.Matches(msg, k.Quit):
+			m.Interrupted = true
+			return tea.Quit
+		case key.Matches(msg, k.Cancel):
+			m.confirmQuit = false
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		if m.applying() {
+			m.confirmQuit = true
+			return nil
+		}
+		m.Interrupted = m.c.Flow.Outcome == nil
+		return tea.Quit
+	case key.Matches(msg, k.Help) && !m.typing():
+		m.fullHelp = !m.fullHelp
+		return nil
+	case key.Matches(msg, k.Exit) && m.c.Flow.Outcome != nil && !m.typing():
+		return tea.Quit
+	}
+	return m.screens[m.active].update(msg)
+}
+
+// applying is whether a restore is being applied: quitting then asks first.
+func (m *Model) applying() bool {
+	return m.c.Flow.Outcome == nil && m.c.Flow.Stage == oobe.StageRestoreApply
+}
+
+// typist is a screen with a text field focused, which takes '?' and 'q' as text.
+type typist interface {
+	typing() bool
+}
+
+func (m *Model) typing() bool {
+	t, ok := m.screens[m.active].(typist)
+	return ok && t.typing()
+}
+
+// resize sets the window size and what the screens' bodies get of it.
+func (m *Model) resize(w, h int) {
+	m.width, m.height = w, h
+	m.help.SetWidth(max(w-4, 0))
+	m.c.Width, m.c.Height = max(w-4, 0), max(h-2, 0) // the side padding; the header and the footer
+}
+
+// View draws the window: a header, the active screen and the help footer, clamped to the
+// window so a small or changing size never garbles it.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	v.WindowTitle = "Windows setup — " + m.c.Flow.Stage.Title()
+	return v
+}
+
+// Render is the window as text (with styles), as View draws it.
+func (m *Model) Render() string {
+	s := m.c.Styles
+	if m.width < MinWidth || m.height < MinHeight {
+		return m.tooSmall()
+	}
+	body := m.screens[m.active].view()
+	if m.confirmQuit {
+		body = s.Notice.Render(s.Title.Render("Quit while your settings are being restored?") + "\n\n" +
+			s.Body.Render("What has been restored stays on this PC, but setup stops here and Intune is not told.") + "\n\n" +
+			s.Key.Render("y") + s.Footer.Render(" quit   ") + s.Key.Render("n") + s.Footer.Render(" keep going"))
+	}
+	footer := m.footer()
+	h := max(m.height-1-lipgloss.Height(footer), 1)
+	body = lipgloss.NewStyle().MaxWidth(m.c.Width).MaxHeight(h).Render(body)
+	body = lipgloss.PlaceVertical(h, lipgloss.Top, body)
+	return s.App.Render(lipgloss.JoinVertical(lipgloss.Left, m.header(), body, footer))
+}
+
+func (m *Model) header() string {
+	s := m.c.Styles
+	left := "Windows setup"
+	if b := m.c.Flow.Branding.TenantName; b != "" {
+		left += " · " + b
+	}
+	step := ""
+	if i := stageIndex(m.active); i > 0 {
+		step = fmt.Sprintf("step %d of %d", i, len(oobe.Stages()))
+	}
+	gap := max(m.c.Width-lipgloss.Width(left)-lipgloss.Width(step), 1)
+	return s.Header.Render(left + strings.Repeat(" ", gap) + step)
+}
+
+func stageIndex(st oobe.Stage) int {
+	for i, s := range oobe.Stages() {
+		if s == st {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func (m *Model) footer() string {
+	sc := m.screens[m.active]
+	k := m.c.Keys
+	if m.fullHelp {
+		groups := append(sc.fullHelp(), []key.Binding{k.Help, k.Quit})
+		return m.help.FullHelpView(groups)
+	}
+	return m.help.ShortHelpView(append(sc.help(), k.Help, k.Quit))
+}
+
+func (m *Model) tooSmall() string {
+	s := m.c.Styles
+	msg := fmt.Sprintf("Make the window larger.\nSetup needs at least %d×%d; this one is %d×%d.", MinWidth, MinHeight, m.width, m.height)
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	return lipgloss.NewStyle().MaxWidth(m.width).MaxHeight(m.height).Render(s.Body.Render(msg))
+}

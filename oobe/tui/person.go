@@ -1,0 +1,163 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/oobe"
+)
+
+// Ask is one question of the flow, waiting on the person: the screen of Stage shows it and
+// answers it from their keys. The fields that matter depend on the stage.
+type Ask struct {
+	Stage    oobe.Stage
+	Options  []string              // region, keyboard, second keyboard
+	Networks []oobe.Network        // network
+	Branding oobe.Branding         // sign-in method
+	Profiles []graph.BackupProfile // the restore page's previous PCs
+	Failure  oobe.ESPFailure       // an ESP failure
+
+	reply chan Answer
+}
+
+// Answer is the person's answer to an Ask.
+type Answer struct {
+	Text       string // a region, a keyboard ("" skips the second), a windowsDeviceId ("" for new)
+	Network    oobe.Network
+	Passphrase string
+	Method     oobe.SignInMethod
+	Choice     oobe.ESPChoice
+	// Back goes back to the previous screen, where the stage has one.
+	Back bool
+}
+
+// answer is the command that gives the flow a's answer. It never blocks: the reply channel
+// holds one answer, and a screen answers once.
+func answer(a *Ask, ans Answer) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case a.reply <- ans:
+		default:
+		}
+		return answeredMsg{stage: a.Stage}
+	}
+}
+
+// Messages from the flow to the UI.
+type (
+	askMsg     struct{ ask *Ask }
+	eventMsg   struct{ event oobe.Event }
+	promptMsg  struct{ prompt auth.DeviceCodePrompt }
+	browserMsg struct{ url string }
+	doneMsg    struct {
+		outcome *oobe.Outcome
+		err     error
+	}
+	answeredMsg struct{ stage oobe.Stage }
+)
+
+// Outside is what the person does away from the terminal: on the device-code page and in the
+// browser. oobe.Person's two sign-in methods, for a person at the keyboard or a pilot.
+type Outside interface {
+	DeviceCode(ctx context.Context, prompt auth.DeviceCodePrompt)
+	Browser(ctx context.Context, url string) error
+}
+
+// person is oobe.Person for the terminal UI: each question goes to the screen as an askMsg
+// and waits for the answer the person's keys give. A pilot, when there is one, presses the
+// keys.
+type person struct {
+	send    func(tea.Msg)
+	outside Outside
+	pilot   *Pilot
+}
+
+var _ oobe.Person = (*person)(nil)
+
+// ask shows a and waits for its answer, or for ctx.
+func (p *person) ask(ctx context.Context, a *Ask) (Answer, error) {
+	a.reply = make(chan Answer, 1)
+	p.send(askMsg{ask: a})
+	if p.pilot != nil {
+		if err := p.pilot.press(ctx, a, p.send); err != nil {
+			return Answer{}, err
+		}
+	}
+	select {
+	case ans := <-a.reply:
+		if ans.Back {
+			return ans, oobe.ErrBack
+		}
+		return ans, nil
+	case <-ctx.Done():
+		return Answer{}, ctx.Err()
+	}
+}
+
+func (p *person) Region(ctx context.Context, offered []string) (string, error) {
+	a, err := p.ask(ctx, &Ask{Stage: oobe.StageRegion, Options: slices.Clone(offered)})
+	return a.Text, err
+}
+
+func (p *person) Keyboard(ctx context.Context, offered []string) (string, error) {
+	a, err := p.ask(ctx, &Ask{Stage: oobe.StageKeyboard, Options: slices.Clone(offered)})
+	return a.Text, err
+}
+
+func (p *person) SecondKeyboard(ctx context.Context, offered []string) (string, error) {
+	a, err := p.ask(ctx, &Ask{Stage: oobe.StageSecondKeyboard, Options: slices.Clone(offered)})
+	return a.Text, err
+}
+
+func (p *person) Network(ctx context.Context, offered []oobe.Network) (oobe.Network, string, error) {
+	a, err := p.ask(ctx, &Ask{Stage: oobe.StageNetwork, Networks: slices.Clone(offered)})
+	return a.Network, a.Passphrase, err
+}
+
+func (p *person) SignInMethod(ctx context.Context, b oobe.Branding) (oobe.SignInMethod, error) {
+	a, err := p.ask(ctx, &Ask{Stage: oobe.StageSignIn, Branding: b})
+	return a.Method, err
+}
+
+// DeviceCode shows the code; the person (or the pilot) acts on the verification page.
+func (p *person) DeviceCode(ctx context.Context, prompt auth.DeviceCodePrompt) {
+	p.send(promptMsg{prompt: prompt})
+	if p.pilot != nil {
+		p.pilot.deviceCode(ctx, prompt)
+		return
+	}
+	if p.outside != nil {
+		p.outside.DeviceCode(ctx, prompt)
+	}
+}
+
+// Browser opens the sign-in page in a browser; the sign-in completes there.
+func (p *person) Browser(ctx context.Context, url string) error {
+	p.send(browserMsg{url: url})
+	if p.pilot != nil {
+		return p.pilot.browser(ctx, url)
+	}
+	if p.outside == nil {
+		return errors.New("no browser to sign in with")
+	}
+	return p.outside.Browser(ctx, url)
+}
+
+func (p *person) RestoreChoice(ctx context.Context, profiles []graph.BackupProfile) (string, error) {
+	a, err := p.ask(ctx, &Ask{Stage: oobe.StageRestorePage, Profiles: slices.Clone(profiles)})
+	return a.Text, err
+}
+
+func (p *person) ESPFailure(ctx context.Context, f oobe.ESPFailure) (oobe.ESPChoice, error) {
+	a, err := p.ask(ctx, &Ask{Stage: oobe.StageESP, Failure: f})
+	if err == nil && a.Choice == "" {
+		return "", fmt.Errorf("the ESP failure screen gave no choice")
+	}
+	return a.Choice, err
+}
