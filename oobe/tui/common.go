@@ -30,6 +30,8 @@ type Common struct {
 	Flow  *FlowState
 	// Simulated is whether the tenant is the simulator's: the presenter key works there.
 	Simulated bool
+	// Actions are the effects screens may start, inside commands only.
+	Actions *Actions
 }
 
 // FlowState is what the flow has told the UI, built from its events and questions.

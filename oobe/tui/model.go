@@ -68,6 +68,7 @@ func newModel(c *Common, a Actions) *Model {
 	}
 	h := help.New()
 	m := &Model{c: c, actions: a, screens: nil, active: oobe.StageRegion, help: h}
+	c.Actions = &m.actions
 	m.screens = newScreens(c)
 	m.setStyles(c.Styles)
 	return m
