@@ -85,14 +85,14 @@ func (c *Client) Browser(ctx context.Context, opts BrowserOptions) (*Result, err
 
 	open := opts.Open
 	if open == nil {
-		open = openSystemBrowser
+		open = OpenBrowser
 	}
 	fmt.Fprintf(out, "Sign in with your browser. If no browser opens, visit this URL on this machine:\n\n  %s\n\n", authURL)
 	openDone := make(chan struct{})
 	go func() {
 		defer close(openDone)
 		if err := open(authURL); err != nil {
-			if errors.Is(err, errNoBrowser) {
+			if errors.Is(err, ErrNoBrowser) {
 				fmt.Fprintln(out, "No browser was found here: open the URL above in a browser on this machine.")
 			} else {
 				fmt.Fprintf(out, "Could not open a browser (%v): open the URL above yourself.\n", err)

@@ -309,7 +309,7 @@ func TestBrowserPrintsTheURLWhenNoBrowserOpens(t *testing.T) {
 		Out: &out,
 		Open: func(authURL string) error {
 			go b.get(authURL) // the person opens the printed URL by hand
-			return errNoBrowser
+			return ErrNoBrowser
 		},
 	})
 	if err != nil {

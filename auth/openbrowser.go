@@ -7,11 +7,11 @@ import (
 	"runtime"
 )
 
-// errNoBrowser means no browser can be started here; the URL is printed instead.
-var errNoBrowser = errors.New("no browser is available on this machine")
+// ErrNoBrowser means no browser can be started here (no display, no opener): show the URL instead.
+var ErrNoBrowser = errors.New("no browser is available on this machine")
 
-// openSystemBrowser starts the desktop's browser on url without a shell, and does not wait for it.
-func openSystemBrowser(url string) error {
+// OpenBrowser starts the desktop's browser on url without a shell, and does not wait for it.
+func OpenBrowser(url string) error {
 	var name string
 	var args []string
 	switch runtime.GOOS {
@@ -22,15 +22,15 @@ func openSystemBrowser(url string) error {
 	case "linux", "freebsd", "openbsd", "netbsd":
 		// Over SSH or on a console there is no display, and xdg-open would start a text browser.
 		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-			return errNoBrowser
+			return ErrNoBrowser
 		}
 		name, args = "xdg-open", []string{url}
 	default:
-		return errNoBrowser
+		return ErrNoBrowser
 	}
 	path, err := exec.LookPath(name)
 	if err != nil {
-		return errNoBrowser
+		return ErrNoBrowser
 	}
 	cmd := exec.Command(path, args...)
 	if err := cmd.Start(); err != nil {
