@@ -1,0 +1,72 @@
+package accessible
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/oobe-dev/oobe/oobe"
+)
+
+// observe prints one of the flow's events as a line of text, and keeps it for "Collect
+// logs". Any event after a device code means the sign-in is over, so the approval reader is
+// stopped first and its last words come before the event's.
+func (p *person) observe(e oobe.Event) {
+	p.endSignIn()
+	p.transcript = append(p.transcript, e)
+	switch e.Kind {
+	case oobe.EventEnter:
+		p.heading = e.Text
+		p.out.blank()
+		p.out.line("== %s ==", e.Text)
+	case oobe.EventChoice:
+		p.out.line("You chose: %s", e.Text)
+	case oobe.EventWarning:
+		p.out.line("Warning: %s", e.Text)
+	case oobe.EventError:
+		if _, ok := e.Detail.(oobe.ESPFailure); ok {
+			return // the question that follows reads the failure out
+		}
+		if p.stopped != nil {
+			// The run stopped because the approval reader ended it: say why, not
+			// "context canceled".
+			p.out.line("Error: setup stopped: %v", p.stopped)
+			p.stopped = nil
+			return
+		}
+		p.out.line("Error: %s", e.Text)
+	default: // info, an ESP row's status ("Device setup — Apps: In progress"), restore progress
+		p.out.line("%s", e.Text)
+	}
+}
+
+// collectLogs writes the transcript so far to a new file in LogsDir, one event a line as
+// JSON, and returns its path. The transcript holds no device code and no passphrase: the
+// flow never writes them down.
+func (p *person) collectLogs() (string, error) {
+	dir := p.opts.LogsDir
+	if dir == "" {
+		return "", errors.New("no folder for logs is set")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	stamp := p.clock.Now().UTC().Format("20060102T150405Z")
+	f, err := os.CreateTemp(dir, "oobe-logs-"+stamp+"-*.jsonl") // created 0600
+	if err != nil {
+		return "", err
+	}
+	enc := json.NewEncoder(f)
+	for _, e := range p.transcript {
+		if err := enc.Encode(e); err != nil {
+			f.Close()
+			return "", fmt.Errorf("writing %s: %w", f.Name(), err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	return filepath.Abs(f.Name())
+}

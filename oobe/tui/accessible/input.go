@@ -1,0 +1,152 @@
+package accessible
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"sync"
+)
+
+// Bounds on what is read ahead of the questions.
+const (
+	// maxAhead is how many lines are read before anyone asks for them: enough for type-ahead,
+	// bounded so an endless input (yes | oobe --accessible) does not fill memory.
+	maxAhead = 32
+	// maxLine is the longest answer kept; the rest of a longer line is dropped.
+	maxLine = 64 << 10
+)
+
+// input is the run's one reader of answers: a goroutine reads lines through a single
+// bufio.Reader into a short queue, and questions take them in order. A question waits for a
+// line or for its context, so a run can stop while nobody types; and a line is taken only by
+// a reader whose context is still live, checked under the queue's lock, which is what keeps
+// the sign-in's approval reader from taking a line once the sign-in has ended.
+type input struct {
+	r    io.Reader
+	once sync.Once
+
+	mu      sync.Mutex
+	lines   []string
+	err     error // why the input ended; io.EOF at its end
+	stopped bool
+	changed chan struct{} // closed and replaced whenever lines, err or stopped change
+}
+
+func newInput(r io.Reader) *input {
+	return &input{r: r, changed: make(chan struct{})}
+}
+
+// notify wakes everyone waiting on a change; in.mu is held.
+func (in *input) notify() {
+	close(in.changed)
+	in.changed = make(chan struct{})
+}
+
+// next waits for the next line (without its line ending) and takes it, unless ctx ends
+// first. Once the input has ended and every line is taken, it returns why (io.EOF).
+func (in *input) next(ctx context.Context) (string, error) {
+	in.once.Do(func() { go in.pump() })
+	for {
+		in.mu.Lock()
+		if err := ctx.Err(); err != nil {
+			in.mu.Unlock()
+			return "", context.Cause(ctx)
+		}
+		if len(in.lines) > 0 {
+			s := in.lines[0]
+			in.lines = in.lines[1:]
+			in.notify()
+			in.mu.Unlock()
+			return s, nil
+		}
+		if in.err != nil {
+			err := in.err
+			in.mu.Unlock()
+			return "", err
+		}
+		wait := in.changed
+		in.mu.Unlock()
+		select {
+		case <-ctx.Done():
+		case <-wait:
+		}
+	}
+}
+
+// stop ends the reading goroutine at its next line: the run is over. A Read already under
+// way is not interrupted.
+func (in *input) stop() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.stopped = true
+	in.notify()
+}
+
+// pump reads lines into the queue until the input ends or the run stops.
+func (in *input) pump() {
+	br := bufio.NewReader(in.r)
+	for in.room() {
+		s, err := readLine(br)
+		in.mu.Lock()
+		if s != nil {
+			in.lines = append(in.lines, string(s))
+		}
+		if err != nil {
+			in.err = err
+		}
+		in.notify()
+		in.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// room waits until the queue has room for another line; false once the run has stopped.
+func (in *input) room() bool {
+	for {
+		in.mu.Lock()
+		if in.stopped {
+			in.mu.Unlock()
+			return false
+		}
+		if len(in.lines) < maxAhead {
+			in.mu.Unlock()
+			return true
+		}
+		wait := in.changed
+		in.mu.Unlock()
+		<-wait
+	}
+}
+
+// readLine reads one line without its "\n" or "\r\n", at most maxLine bytes of it. The last
+// line of an input may lack its "\n"; it is a line all the same. line is nil when there was
+// none before the error.
+func readLine(br *bufio.Reader) (line []byte, err error) {
+	var buf []byte
+	read := false
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(chunk) > 0 {
+			read = true
+		}
+		if room := maxLine - len(buf); room > 0 {
+			buf = append(buf, chunk[:min(len(chunk), room)]...)
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err == nil:
+			// The "\n" is there unless maxLine cut the line short before it.
+			buf = bytes.TrimSuffix(buf, []byte("\n"))
+			return bytes.TrimSuffix(buf, []byte("\r")), nil
+		case read:
+			return bytes.TrimSuffix(buf, []byte("\r")), err
+		default:
+			return nil, err
+		}
+	}
+}

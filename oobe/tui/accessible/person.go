@@ -1,0 +1,484 @@
+package accessible
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/restore"
+)
+
+// The sign-in methods as the question offers them.
+const (
+	methodCode    = "Code on another device"
+	methodBrowser = "Web browser"
+)
+
+// The choices on an Enrollment Status Page failure.
+const (
+	espContinue    = "Continue anyway"
+	espReset       = "Reset device"
+	espCollectLogs = "Collect logs"
+)
+
+// approveWord is what the person types to approve a device code as the demo user.
+const approveWord = "approve"
+
+// approveQuestion names the wait for the approval line when input ends there.
+const approveQuestion = `Type approve and press Enter to approve the sign-in as the demo user`
+
+// person is oobe.Person as line prompts: each question is printed with numbered options and
+// answered from the next line of input. Its methods and observe run on the flow's goroutine;
+// only the sign-in's approval reader runs on another.
+type person struct {
+	opts  Options
+	in    *input
+	out   *screen
+	clock clock.Clock
+	// stop ends the run with a cause: the approval reader's way to end it.
+	stop context.CancelCauseFunc
+
+	heading    string       // the title of the stage the flow last entered
+	transcript []oobe.Event // the flow's events so far, for "Collect logs"
+
+	// The approval reader of a device code being shown, while the sign-in waits.
+	signInDone context.CancelFunc
+	approver   sync.WaitGroup
+	// stopped is why the approval reader ended the run, read once endSignIn has waited
+	// for it.
+	stopped error
+}
+
+var _ oobe.Person = (*person)(nil)
+
+// question is one numbered question.
+type question struct {
+	title   string   // the question, printed unless the stage's heading already said it
+	intro   []string // lines before the title: what the question is about
+	options []string // as listed: "1. United States"
+	// names are further names an option answers to, by index, besides its listed text.
+	names map[int][]string
+	back  bool // "b" or "back" goes back to the previous screen
+}
+
+// ask prints q and returns the index of the option the person picks: by number, by name in
+// any case, or the first with Enter alone. Anything else is answered with what is valid and
+// asked again.
+func (p *person) ask(ctx context.Context, q question) (int, error) {
+	for _, l := range q.intro {
+		p.out.line("%s", l)
+	}
+	if q.title != p.heading {
+		p.out.line("%s", q.title)
+	}
+	for i, o := range q.options {
+		p.out.line("%d. %s", i+1, o)
+	}
+	if q.back {
+		p.out.line("Or type back to go back to the previous screen.")
+	}
+	n := len(q.options)
+	valid := fmt.Sprintf("Enter a number between 1 and %d, or an option's name", n)
+	prompt := fmt.Sprintf("Enter a number between 1 and %d (Enter for 1): ", n)
+	if n == 1 {
+		valid, prompt = "Enter 1, or the option's name", "Enter 1 (Enter for 1): "
+	}
+	if q.back {
+		valid += `, or back`
+	}
+	for {
+		p.out.prompt(prompt)
+		got, err := p.readLine(ctx, q.title)
+		if err != nil {
+			return 0, err
+		}
+		got = strings.TrimSpace(got)
+		if got == "" {
+			return 0, nil
+		}
+		if q.back && (strings.EqualFold(got, "b") || strings.EqualFold(got, "back")) {
+			return 0, oobe.ErrBack
+		}
+		if i, err := strconv.Atoi(got); err == nil {
+			if i >= 1 && i <= n {
+				return i - 1, nil
+			}
+			p.out.line("There is no option %d. %s.", i, valid)
+			continue
+		}
+		if i := q.index(got); i >= 0 {
+			return i, nil
+		}
+		p.out.line("%q is not one of the options. %s.", got, valid)
+	}
+}
+
+// index finds the option named got, in any case; -1 when none is.
+func (q question) index(got string) int {
+	for i, o := range q.options {
+		if strings.EqualFold(o, got) || slices.ContainsFunc(q.names[i], func(n string) bool { return strings.EqualFold(n, got) }) {
+			return i
+		}
+	}
+	return -1
+}
+
+// yesNo asks a yes-or-no question; it has no default.
+func (p *person) yesNo(ctx context.Context, text string) (bool, error) {
+	for {
+		p.out.prompt(text + " (yes/no): ")
+		got, err := p.readLine(ctx, text)
+		if err != nil {
+			return false, err
+		}
+		switch strings.ToLower(strings.TrimSpace(got)) {
+		case "y", "yes":
+			return true, nil
+		case "n", "no":
+			return false, nil
+		}
+		p.out.line("Type yes or no, then press Enter.")
+	}
+}
+
+// readLine reads the answer to the question named q: the end of input becomes an
+// *InputEndedError naming it.
+func (p *person) readLine(ctx context.Context, q string) (string, error) {
+	s, err := p.in.next(ctx)
+	switch {
+	case err == nil:
+		p.out.answered()
+		return s, nil
+	case errors.Is(err, io.EOF):
+		p.out.answered()
+		p.out.line("The input ended before this question was answered.")
+		return "", &InputEndedError{Question: q}
+	case ctx.Err() != nil:
+		return "", err
+	}
+	return "", fmt.Errorf("reading the answer to %q: %w", q, err)
+}
+
+func (p *person) Region(ctx context.Context, offered []string) (string, error) {
+	i, err := p.ask(ctx, question{title: oobe.StageRegion.Title(), options: offered})
+	if err != nil {
+		return "", err
+	}
+	return offered[i], nil
+}
+
+func (p *person) Keyboard(ctx context.Context, offered []string) (string, error) {
+	i, err := p.ask(ctx, question{title: oobe.StageKeyboard.Title(), options: offered, back: true})
+	if err != nil {
+		return "", err
+	}
+	return offered[i], nil
+}
+
+// SecondKeyboard offers Skip first, then the layouts.
+func (p *person) SecondKeyboard(ctx context.Context, offered []string) (string, error) {
+	i, err := p.ask(ctx, question{title: oobe.StageSecondKeyboard.Title(), options: append([]string{"Skip"}, offered...), back: true})
+	if err != nil || i == 0 {
+		return "", err
+	}
+	return offered[i-1], nil
+}
+
+// Network asks for the network, then a secured Wi-Fi's passphrase. The passphrase is read
+// and handed to the flow; it is never written anywhere.
+func (p *person) Network(ctx context.Context, offered []oobe.Network) (oobe.Network, string, error) {
+	q := question{title: oobe.StageNetwork.Title(), back: true, names: map[int][]string{}}
+	for i, n := range offered {
+		q.options = append(q.options, networkLabel(n))
+		q.names[i] = []string{n.Name}
+	}
+	i, err := p.ask(ctx, q)
+	if err != nil {
+		return oobe.Network{}, "", err
+	}
+	n := offered[i]
+	if !secured(n) {
+		return n, "", nil
+	}
+	text := "Passphrase for " + n.Name
+	p.out.prompt(text + ": ")
+	pass, err := p.readLine(ctx, text)
+	if err != nil {
+		return oobe.Network{}, "", err
+	}
+	return n, pass, nil
+}
+
+// networkLabel is a network as the list reads it out.
+func networkLabel(n oobe.Network) string {
+	switch {
+	case n.Wired:
+		return n.Name + " (wired)"
+	case secured(n):
+		return n.Name + " (Wi-Fi, secured)"
+	}
+	return n.Name + " (Wi-Fi, open)"
+}
+
+// secured is whether joining n asks for a passphrase, as the flow decides it.
+func secured(n oobe.Network) bool {
+	return !n.Wired && n.Security != "" && n.Security != backup.WiFiOpen
+}
+
+func (p *person) SignInMethod(ctx context.Context, b oobe.Branding) (oobe.SignInMethod, error) {
+	var intro []string
+	if b.TenantName != "" {
+		intro = append(intro, "Welcome to "+b.TenantName+".")
+	}
+	if b.DeviceName != "" {
+		intro = append(intro, "This PC will be named "+b.DeviceName+".")
+	}
+	i, err := p.ask(ctx, question{title: "How do you want to sign in?", intro: intro, options: []string{methodCode, methodBrowser}})
+	if err != nil {
+		return "", err
+	}
+	if i == 1 {
+		return oobe.SignInBrowser, nil
+	}
+	return oobe.SignInDeviceCode, nil
+}
+
+// DeviceCode shows the code, spelled out for a screen reader, and the page to enter it on.
+// With Approve set, it starts the approval reader, which takes the lines typed while the
+// sign-in waits; the first event after the code (the sign-in's end) stops it.
+func (p *person) DeviceCode(ctx context.Context, prompt auth.DeviceCodePrompt) {
+	p.out.line("On another device, open this page:")
+	p.out.line("%s", prompt.VerificationURI)
+	p.out.line("Enter this code: %s", prompt.UserCode)
+	p.out.line("The code, letter by letter: %s", spelled(prompt.UserCode))
+	if !prompt.ExpiresAt.IsZero() {
+		now := p.clock.Now()
+		p.out.line("The code expires in %s, at %s.", minutes(prompt.ExpiresAt.Sub(now)), prompt.ExpiresAt.In(now.Location()).Format("15:04"))
+	}
+	if p.opts.Approve != nil {
+		p.out.line("To approve the sign-in here as the demo user, type approve and press Enter.")
+	}
+	p.out.line("Waiting for you to sign in…")
+	if p.opts.Approve == nil {
+		return
+	}
+	p.endSignIn() // a code shown again replaces the one before
+	signCtx, done := context.WithCancel(ctx)
+	p.signInDone = done
+	p.approver.Go(func() { p.approve(ctx, signCtx, prompt) })
+}
+
+// approve reads the lines typed while the sign-in waits (signCtx), until one is "approve"
+// and the approval goes through. Input that ends here ends the run: with Approve set, the
+// approval line is the answer this wait needs.
+func (p *person) approve(runCtx, signCtx context.Context, prompt auth.DeviceCodePrompt) {
+	for {
+		line, err := p.in.next(signCtx)
+		switch {
+		case err == nil:
+		case signCtx.Err() != nil:
+			return
+		case errors.Is(err, io.EOF):
+			p.out.line("The input ended before the sign-in was approved.")
+			p.stopped = &InputEndedError{Question: approveQuestion}
+			p.stop(p.stopped)
+			return
+		case err != nil:
+			p.stopped = fmt.Errorf("reading the answer to %q: %w", approveQuestion, err)
+			p.stop(p.stopped)
+			return
+		}
+		if !strings.EqualFold(strings.TrimSpace(line), approveWord) {
+			p.out.line(`That is not "approve". Type approve and press Enter to approve the sign-in as the demo user, or sign in on the other device.`)
+			continue
+		}
+		p.out.line("Approving the sign-in as the demo user…")
+		if err := p.opts.Approve(runCtx, prompt); err != nil {
+			if signCtx.Err() != nil {
+				return
+			}
+			p.out.line("Could not approve the sign-in: %v", err)
+			p.out.line("Type approve and press Enter to try again, or sign in on the other device.")
+			continue
+		}
+		p.out.line("Approved.")
+		return
+	}
+}
+
+// endSignIn stops the approval reader, if one runs, and waits for it: from here on the
+// lines are the next questions'.
+func (p *person) endSignIn() {
+	if p.signInDone == nil {
+		return
+	}
+	p.signInDone()
+	p.approver.Wait()
+	p.signInDone = nil
+}
+
+// spelled is s with a space between its characters, so a screen reader says each one.
+func spelled(s string) string {
+	return strings.Join(strings.Split(s, ""), " ")
+}
+
+// Browser prints the sign-in page's address and opens it when it can; the sign-in finishes
+// in the browser.
+func (p *person) Browser(_ context.Context, url string) error {
+	p.out.line("Sign in in your web browser, at this address:")
+	p.out.line("%s", url)
+	if p.opts.Open != nil {
+		if err := p.opts.Open(url); err != nil {
+			p.out.line("Could not open a browser (%v). Open the address above yourself.", err)
+		} else {
+			p.out.line("The browser is open at that address.")
+		}
+	}
+	p.out.line("Waiting for you to sign in…")
+	return nil
+}
+
+// RestoreChoice lists the previous PCs and "Set up as new PC", then confirms a restore.
+func (p *person) RestoreChoice(ctx context.Context, profiles []graph.BackupProfile) (string, error) {
+	q := question{title: oobe.StageRestorePage.Title(),
+		intro: []string{"Pick a previous PC to restore your settings and apps from, or set up this PC as new."},
+		names: map[int][]string{}}
+	now := p.clock.Now()
+	for i, pr := range profiles {
+		q.options = append(q.options, fmt.Sprintf("%s, last backup %s, %s", pr.DeviceName, lastBackup(now, pr.LastBackup), osLabel(pr.OSVersion)))
+		q.names[i] = []string{pr.DeviceName}
+	}
+	q.options = append(q.options, "Set up as new PC")
+	for {
+		i, err := p.ask(ctx, q)
+		if err != nil {
+			return "", err
+		}
+		if i == len(profiles) {
+			return "", nil
+		}
+		pr := profiles[i]
+		if s := holds(pr); s != "" {
+			p.out.line("%s", s)
+		}
+		ok, err := p.yesNo(ctx, "Restore from "+pr.DeviceName+"?")
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return pr.WindowsDeviceID, nil
+		}
+	}
+}
+
+// lastBackup says when a backup was made, as the restore page does: "3 days ago (18 November
+// 2026)".
+func lastBackup(now, t time.Time) string {
+	return ago(now, t) + " (" + t.In(now.Location()).Format("2 January 2006") + ")"
+}
+
+// ago says how long before now t was.
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return "in the future"
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return count(int(d/time.Minute), "minute") + " ago"
+	case d < 24*time.Hour:
+		return count(int(d/time.Hour), "hour") + " ago"
+	case d < 60*24*time.Hour:
+		return count(int(d/(24*time.Hour)), "day") + " ago"
+	}
+	return count(int(d/(30*24*time.Hour)), "month") + " ago"
+}
+
+// minutes says how long d is, to the minute.
+func minutes(d time.Duration) string {
+	m := int((d + 30*time.Second) / time.Minute)
+	if m < 1 {
+		return "less than a minute"
+	}
+	return count(m, "minute")
+}
+
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// osLabel names a Windows version by its release: "Windows 11 23H2 (10.0.22631.4317)".
+func osLabel(v string) string {
+	if ver, err := restore.ParseVersion(v); err == nil {
+		return ver.Release() + " (" + v + ")"
+	}
+	return "Windows " + v
+}
+
+// holds says in one sentence what a backup holds, or "" when the list cannot know.
+func holds(pr graph.BackupProfile) string {
+	s := pr.Summary
+	if s == nil {
+		if len(pr.Opaque) > 0 {
+			return "Windows keeps what this backup holds to itself."
+		}
+		return ""
+	}
+	settings := 0
+	for _, n := range s.Settings {
+		settings += n
+	}
+	return fmt.Sprintf("This backup holds %s, %s, %s, %s and %s.", count(settings, "setting"), count(s.WiFi, "Wi-Fi network"),
+		count(s.StoreApps, "Store app"), count(s.StartPins, "Start pin"), count(s.TaskbarPins, "taskbar pin"))
+}
+
+// ESPFailure shows the error and asks what to do; "Collect logs" writes the transcript and
+// asks again.
+func (p *person) ESPFailure(ctx context.Context, f oobe.ESPFailure) (oobe.ESPChoice, error) {
+	where := f.Phase
+	if f.Item != "" {
+		where += " — " + f.Item
+	}
+	what := "failed"
+	if f.TimedOut {
+		what = "timed out"
+	}
+	intro := []string{where + " " + what + ".", f.Message}
+	if f.Code != "" {
+		intro = append(intro, "Error code: "+f.Code)
+	}
+	q := question{title: "What do you want to do?", intro: intro, options: []string{espContinue, espReset, espCollectLogs}}
+	for {
+		i, err := p.ask(ctx, q)
+		if err != nil {
+			return "", err
+		}
+		switch i {
+		case 0:
+			return oobe.ESPContinueAnyway, nil
+		case 1:
+			return oobe.ESPResetDevice, nil
+		}
+		if path, err := p.collectLogs(); err != nil {
+			p.out.line("Could not collect the logs: %v", err)
+		} else {
+			p.out.line("The logs are in %s", path)
+		}
+		q.intro = nil // asked again, the error needs no repeating
+	}
+}
