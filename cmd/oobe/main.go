@@ -51,7 +51,13 @@ func newRoot(s streams) *cobra.Command {
 Windows Backup for Organizations restore page, against an embedded simulated
 Microsoft tenant (an Entra-shaped OIDC issuer and a Graph-shaped API on
 127.0.0.1) or against a real Entra ID tenant.`,
-		Example: `# Serve the simulated tenant and print its URLs:
+		Example: `# Walk through the setup and restore in the terminal UI, on the demo tenant:
+oobe
+
+# The same, advancing by itself for an unattended demo:
+oobe --demo
+
+# Serve the simulated tenant and print its URLs:
 oobe serve
 
 # Sign in to the embedded demo tenant with the device code flow:
@@ -61,7 +67,11 @@ oobe signin
 oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client-id <app-id> --flow browser`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.NoArgs,
 	}
+	var o runOptions
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return runTUI(cmd.Context(), s, o) }
+	addRunFlags(root, &o)
 	root.SetIn(s.in)
 	root.SetOut(s.out)
 	root.SetErr(s.errOut)
@@ -71,6 +81,7 @@ oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client
 	root.AddCommand(newCheckCmd(s))
 	root.AddCommand(newBackupCmd(s), newRestoreCmd(s))
 	root.AddCommand(newReplayCmd(s))
+	root.AddCommand(newRunCmd(s))
 	return root
 }
 

@@ -95,7 +95,10 @@ func (f *FlowState) observe(e oobe.Event) {
 			f.Progress = append(f.Progress, p)
 		}
 	}
-	if el, ok := e.Detail.(restore.Eligibility); ok {
-		f.Eligibility = &el
+	switch d := e.Detail.(type) {
+	case restore.Eligibility:
+		f.Eligibility = &d
+	case oobe.Branding: // the Autopilot profile: the device name its template gives
+		f.Branding = d
 	}
 }

@@ -165,7 +165,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Exit) && m.c.Flow.Outcome != nil && !m.typing():
 		return tea.Quit
 	}
-	return m.screens[m.active].update(msg)
+	held := m.held()
+	cmd := m.screens[m.active].update(msg)
+	if held && !m.held() { // dismissed: catch up with the flow
+		m.active = m.c.Flow.Stage
+	}
+	return cmd
 }
 
 // applying is whether a restore is being applied: quitting then asks first.

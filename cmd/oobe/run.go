@@ -1,0 +1,423 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/device"
+	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/oobe/live"
+	"github.com/oobe-dev/oobe/oobe/tui"
+	"github.com/oobe-dev/oobe/oobe/tui/accessible"
+	"github.com/oobe-dev/oobe/replay"
+	"github.com/oobe-dev/oobe/restore"
+)
+
+type runOptions struct {
+	scenario   string
+	device     string
+	demo       bool
+	pace       time.Duration
+	speed      float64
+	authority  string
+	clientID   string
+	accessible bool
+	noColor    bool
+}
+
+// demoScenario is what `oobe` runs with no flags: the embedded Contoso tenant, Adele, and a
+// new Windows 11 24H2 laptop that can restore her previous PCs.
+const demoScenario = `name: Demo — Adele sets up her new PC
+tenant:
+  fixture: contoso
+user: adele.vance@contoso.com
+autopilot:
+  deviceNameTemplate: CONTOSO-%SERIAL%
+expect:
+  finalStage: desktop
+device:
+  os: 10.0.26100.4946
+  edition: Enterprise
+  join: entra
+  provisioning: userDriven
+  architecture: x64
+  name: DESKTOP-7Q2M4KX
+`
+
+const runLong = `Walk through a Windows Autopilot user-driven setup in a full-screen terminal UI:
+region, keyboard, network, the Autopilot sign-in, enrollment, the restore page, the
+Enrollment Status Page and the desktop, restoring one of the user's previous PCs.
+
+With no flags it runs against the embedded demo tenant (Contoso) with a new Windows 11
+24H2 PC. On the sign-in screen, Ctrl+A approves the code as the demo user
+(adele.vance@contoso.com, password Restore-2026!), or open the verification page in a
+browser and sign in there.
+
+The setup's own waits (the ESP's minutes) pass --speed times faster than on a real PC;
+sign-in keeps real time. Logs (JSON) go to the state directory
+($XDG_STATE_HOME/oobe, or ~/.local/state/oobe), never to the screen; a plain-text
+summary is printed to stdout when the UI exits.
+
+Exit status: 0 at the desktop, 1 when setup failed, 2 for bad flags or files, 130 when quit.`
+
+func addRunFlags(cmd *cobra.Command, o *runOptions) {
+	f := cmd.Flags()
+	f.StringVar(&o.scenario, "scenario", "", "take the tenant, device, user and faults from a scenario file (docs/scenarios.md)")
+	f.StringVar(&o.device, "device", "", "the device being set up, from a device profile file (as oobe check --device)")
+	f.BoolVar(&o.demo, "demo", false, "advance by itself, choosing as the scenario's steps say, for unattended demos")
+	f.DurationVar(&o.pace, "pace", 3*time.Second, "with --demo: how long each screen waits before it is answered")
+	f.Float64Var(&o.speed, "speed", 30, "how many times faster than a real PC the setup's own waits pass (1 = real time)")
+	f.StringVar(&o.authority, "authority", "", "a real Entra authority, https://login.microsoftonline.com/<tenant-guid> (with --client-id)")
+	f.StringVar(&o.clientID, "client-id", "", "the public client app to sign in with, on a real tenant")
+	f.BoolVar(&o.accessible, "accessible", false, "plain line prompts for screen readers instead of the full-screen UI (also ACCESSIBLE=1)")
+	f.BoolVar(&o.noColor, "no-color", false, "draw without colours (also NO_COLOR=1)")
+	_ = cmd.MarkFlagFilename("scenario", "yaml", "yml")
+	_ = cmd.MarkFlagFilename("device", "yaml", "yml", "json")
+}
+
+func newRunCmd(s streams) *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Walk through the Autopilot setup and restore in the terminal UI (the default command)",
+		Long:  runLong,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runTUI(cmd.Context(), s, o)
+		},
+	}
+	addRunFlags(cmd, &o)
+	return cmd
+}
+
+// runTUI checks the flags and runs the setup against the simulated tenant or a real one.
+func runTUI(ctx context.Context, s streams, o runOptions) error {
+	switch {
+	case o.speed < 1:
+		return badInput("--speed %v: want 1 (real time) or more", o.speed)
+	case o.pace <= 0:
+		return badInput("--pace %s: want a positive duration, e.g. 3s", o.pace)
+	case (o.authority == "") != (o.clientID == ""):
+		return badInput("--authority and --client-id go together: a real tenant and the app registered in it")
+	case o.authority != "" && o.scenario != "":
+		return badInput("--scenario runs on the simulated tenant; drop it with --authority")
+	case o.authority != "" && o.demo:
+		return badInput("--demo runs on the simulated tenant, where it can sign in by itself; drop it with --authority")
+	}
+	o.accessible = o.accessible || truthy(os.Getenv("ACCESSIBLE"))
+	o.noColor = o.noColor || os.Getenv("NO_COLOR") != ""
+
+	logger, logPath, closeLog, err := openRunLog()
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	var out *oobe.Outcome
+	if o.authority != "" {
+		out, err = runReal(ctx, s, o, logger)
+	} else {
+		out, err = runSimulated(ctx, s, o, logger)
+	}
+	if out != nil {
+		writeSummary(s.out, out, logPath)
+	}
+	switch {
+	case errors.Is(err, tui.ErrQuit):
+		return &exitError{code: 130, err: errQuiet}
+	case err != nil:
+		return err
+	case out != nil && out.FinalStage != oobe.StageDesktop:
+		return &exitError{code: 1, err: errQuiet}
+	}
+	return nil
+}
+
+func truthy(v string) bool {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// runScenario is the scenario the simulated run plays: --scenario's, or the demo's with
+// --device's profile.
+func runScenario(o runOptions) (*replay.Scenario, error) {
+	if o.scenario != "" {
+		if o.device != "" {
+			return nil, badInput("--device and --scenario: the scenario names its device; give one or the other")
+		}
+		scs, err := replay.Load(o.scenario)
+		if err != nil {
+			return nil, badInput("--scenario: %w", err)
+		}
+		if len(scs) != 1 {
+			return nil, badInput("--scenario %s: want one scenario file, found %d", o.scenario, len(scs))
+		}
+		return scs[0], nil
+	}
+	src := demoScenario
+	if o.device != "" {
+		data, err := readInputFile("--device", o.device)
+		if err != nil {
+			return nil, err
+		}
+		d, err := restore.ParseDevice(o.device, data)
+		if err != nil {
+			return nil, badInput("%w", err)
+		}
+		dev, err := yaml.Marshal(map[string]restore.Device{"device": d})
+		if err != nil {
+			return nil, err
+		}
+		src = src[:strings.Index(src, "device:\n")] + string(dev)
+	}
+	sc, err := replay.Parse("demo", []byte(src))
+	if err != nil {
+		if o.device != "" {
+			return nil, badInput("--device %s: %w", o.device, err)
+		}
+		return nil, err
+	}
+	return sc, nil
+}
+
+// runSimulated plays a scenario on the simulated tenant, live: the replay harness builds the
+// tenant, the device and the person's scripted answers, and the terminal UI (or the
+// accessible prompts) drives the flow.
+func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Logger) (*oobe.Outcome, error) {
+	sc, err := runScenario(o)
+	if err != nil {
+		return nil, err
+	}
+	logsDir, err := stateDir("logs")
+	if err != nil {
+		return nil, err
+	}
+	var out *oobe.Outcome
+	var runErr error
+	drive := func(ctx context.Context, d *replay.Drive) (*oobe.Outcome, error) {
+		cfg := d.Config
+		cfg.Observe = logEvents(logger)
+		logger.Info("setup started", "scenario", sc.Name, "tenant", sc.Tenant.Name, "user", sc.User, "device", sc.Device.Profile.Name)
+		if o.accessible {
+			out, runErr = accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: s.out, Approve: d.Approve, Open: auth.OpenBrowser, LogsDir: logsDir})
+		} else {
+			var pilot *tui.Pilot
+			if o.demo {
+				pilot = &tui.Pilot{Person: cfg.Person, Pace: o.pace}
+			}
+			out, runErr = tui.Run(ctx, cfg, tui.Options{Output: s.errOut, NoColor: o.noColor, Simulated: true, Pilot: pilot,
+				Outside: browserOutside{}, Actions: tui.Actions{Approve: d.Approve, Open: auth.OpenBrowser, LogsDir: logsDir}})
+		}
+		logger.Info("setup ended", "finalStage", outcomeStage(out), "error", errString(runErr))
+		return out, runErr
+	}
+	rep := replay.Run(ctx, sc, replay.Options{Parallel: 1, Drive: drive, Live: &replay.Live{Speed: o.speed}})
+	if out == nil && runErr == nil && len(rep.Failures) > 0 {
+		// The harness failed before the flow started: say why.
+		return nil, errors.New(rep.Failures[0].Got)
+	}
+	return out, runErr
+}
+
+// runReal plays the setup against a real Entra tenant and Graph, on a simulated device.
+func runReal(ctx context.Context, s streams, o runOptions, logger *slog.Logger) (*oobe.Outcome, error) {
+	u, err := url.Parse(o.authority)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, badInput("--authority %q: want https://login.microsoftonline.com/<tenant>", o.authority)
+	}
+	profile := restore.Device{OS: "10.0.26100.4946", Edition: "Enterprise", Join: restore.JoinEntra,
+		Provisioning: restore.ProvisioningUserDriven, Cloud: restore.CloudGlobal, Architecture: "x64", Name: "DESKTOP-7Q2M4KX"}
+	if o.device != "" {
+		data, err := readInputFile("--device", o.device)
+		if err != nil {
+			return nil, err
+		}
+		if profile, err = restore.ParseDevice(o.device, data); err != nil {
+			return nil, badInput("%w", err)
+		}
+	}
+	dir, err := os.MkdirTemp("", "oobe-device-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	created, err := device.Init(filepath.Join(dir, "device"), device.State{Profile: profile})
+	if err != nil {
+		return nil, fmt.Errorf("creating the simulated device: %w", err)
+	}
+	clk := clock.NewPaced(time.Now())
+	clk.Start()
+	client, err := auth.New(ctx, auth.Config{Authority: o.authority, ClientID: o.clientID,
+		Scopes: append(auth.DefaultScopes(), "UserWindowsSettings.Read"), Clock: clk, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	graphURL, _ := graphFor(u)
+	signIn := live.NewSignIn(client, clk)
+	logsDir, err := stateDir("logs")
+	if err != nil {
+		return nil, err
+	}
+	tenantName := strings.Trim(u.Path, "/")
+	if tenantName == "" {
+		tenantName = u.Host
+	}
+	cfg := oobe.Config{Clock: clk.Fast(o.speed), SignIn: signIn, Connect: signIn.Connect(live.CloudConfig{GraphURL: graphURL}),
+		Device: live.NewDevice(created), Branding: oobe.Branding{TenantName: tenantName, DeploymentMode: restore.ProvisioningUserDriven},
+		Observe: logEvents(logger)}
+	if o.accessible {
+		return accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: s.out, Open: auth.OpenBrowser, LogsDir: logsDir})
+	}
+	return tui.Run(ctx, cfg, tui.Options{Output: s.errOut, NoColor: o.noColor, Outside: browserOutside{},
+		Actions: tui.Actions{Open: auth.OpenBrowser, LogsDir: logsDir}})
+}
+
+// browserOutside is a person at the keyboard: they type the device code on another device
+// themselves, and the browser sign-in opens the system's browser.
+type browserOutside struct{}
+
+func (browserOutside) DeviceCode(context.Context, auth.DeviceCodePrompt) {}
+
+func (browserOutside) Browser(_ context.Context, url string) error {
+	if err := auth.OpenBrowser(url); err != nil && !errors.Is(err, auth.ErrNoBrowser) {
+		return err
+	}
+	return nil // the screen shows the page's address for a browser elsewhere
+}
+
+// logEvents writes the flow's events to the run's log.
+func logEvents(logger *slog.Logger) func(oobe.Event) {
+	return func(e oobe.Event) {
+		level := slog.LevelInfo
+		switch e.Kind {
+		case oobe.EventWarning:
+			level = slog.LevelWarn
+		case oobe.EventError:
+			level = slog.LevelError
+		}
+		logger.Log(context.Background(), level, e.Text, "stage", e.Stage, "kind", e.Kind, "at", e.At)
+	}
+}
+
+func outcomeStage(o *oobe.Outcome) string {
+	if o == nil {
+		return ""
+	}
+	return string(o.FinalStage)
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// stateDir is a directory under the user's state directory ($XDG_STATE_HOME/oobe, or
+// ~/.local/state/oobe), made 0700.
+func stateDir(sub string) (string, error) {
+	base := os.Getenv("XDG_STATE_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("finding the state directory for logs: %w", err)
+		}
+		base = filepath.Join(home, ".local", "state")
+	}
+	dir := filepath.Join(base, "oobe", sub)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("making the state directory for logs: %w", err)
+	}
+	return dir, nil
+}
+
+// openRunLog opens this run's JSON log in the state directory.
+func openRunLog() (*slog.Logger, string, func(), error) {
+	dir, err := stateDir("logs")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	path := filepath.Join(dir, "oobe-"+time.Now().UTC().Format("20060102T150405Z")+fmt.Sprintf("-%d.log", os.Getpid()))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("opening the log: %w", err)
+	}
+	return slog.New(slog.NewJSONHandler(f, nil)), path, func() { _ = f.Close() }, nil
+}
+
+// writeSummary prints what the setup did, as plain text, after the UI has gone.
+func writeSummary(w io.Writer, o *oobe.Outcome, logPath string) {
+	line := func(k, v string) { fmt.Fprintf(w, "  %-14s %s\n", k+":", v) }
+	switch o.FinalStage {
+	case oobe.StageDesktop:
+		fmt.Fprintln(w, "Setup finished at the desktop.")
+	case oobe.StageFailed:
+		msg := "Setup failed: " + o.Error
+		if o.ErrorCode != "" {
+			msg += " (" + o.ErrorCode + ")"
+		}
+		fmt.Fprintln(w, msg)
+	default:
+		fmt.Fprintf(w, "Setup stopped at %s.\n", o.FinalStage.Title())
+	}
+	if o.User != "" {
+		line("User", o.User)
+	}
+	if o.DeviceName != "" {
+		line("Device", o.DeviceName)
+	}
+	switch {
+	case o.RestorePage && o.Chosen != "":
+		from := o.Chosen
+		for _, b := range o.Backups {
+			if b.WindowsDeviceID == o.Chosen {
+				from = b.DeviceName
+			}
+		}
+		line("Restore page", "shown; restored from "+from)
+	case o.RestorePage:
+		line("Restore page", "shown; set up as a new PC")
+	case o.Eligibility != nil:
+		var ids []string
+		for _, r := range o.Eligibility.Reasons {
+			ids = append(ids, r.Message)
+		}
+		line("Restore page", "not shown: "+strings.Join(ids, "; "))
+	}
+	if o.IntuneStatus != "" {
+		status := o.IntuneStatus
+		if !o.Reported {
+			status += " (not reported to Intune)"
+		}
+		line("Intune status", status)
+	}
+	if r := o.Report; r != nil {
+		c := r.Counts
+		line("Restored", fmt.Sprintf("%d items", c.Applied))
+		line("Skipped", fmt.Sprintf("%d already set, %d kept by policy, %d not supported here, %d not restorable", c.AlreadySet, c.KeptByPolicy, c.NotSupported, c.NotRestorable))
+		line("Failed", fmt.Sprintf("%d", c.Failed))
+		for _, it := range r.Items {
+			if it.Outcome != "applied" && it.Outcome != "alreadySet" {
+				fmt.Fprintf(w, "    %s %s: %s — %s\n", it.Kind, it.Name, it.Outcome, it.Reason)
+			}
+		}
+	}
+	if logPath != "" {
+		line("Log", logPath)
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/apply"
+)
+
+func TestRunRefusesBadFlagsWithExitTwoBeforeDrawingAnything(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	bad := writeTemp(t, "bad.yaml", "os: 10.0.26100.1\nedition: Enterprise\njoin: sideways\n")
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a speed below real time", []string{"--speed", "0.5"}, "--speed"},
+		{"no pace", []string{"--demo", "--pace", "0s"}, "--pace"},
+		{"an authority without a client", []string{"--authority", "https://login.microsoftonline.com/contoso.onmicrosoft.com"}, "--client-id"},
+		{"a scenario that does not exist", []string{"--scenario", "/nonexistent/s.yaml"}, "/nonexistent/s.yaml"},
+		{"a device profile that is wrong", []string{"--device", bad}, "bad.yaml"},
+		{"a scenario and a device", []string{"--scenario", bad, "--device", bad}, "one or the other"},
+		{"a demo on a real tenant", []string{"--demo", "--authority", "https://login.microsoftonline.com/x", "--client-id", "y"}, "--demo"},
+		{"an argument", []string{"run", "extra"}, "unknown command"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, c.args...)
+			if code != 2 || !strings.Contains(errOut, c.want) {
+				t.Fatalf("exit %d, stderr %q; want 2 naming %q", code, errOut, c.want)
+			}
+			if out != "" {
+				t.Errorf("stdout %q: a refused run prints no summary", out)
+			}
+		})
+	}
+}
+
+func TestTheDemoScenarioSetsUpAnEligiblePCForAdele(t *testing.T) {
+	sc, err := runScenario(runOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.User != "adele.vance@contoso.com" || sc.Tenant.Name != "Contoso" {
+		t.Fatalf("demo scenario user %q tenant %q", sc.User, sc.Tenant.Name)
+	}
+	ok := "enabled"
+	n := 3
+	e, err := restore.Evaluate(restore.Input{Device: sc.Device.Profile, RestorePage: &ok, Backups: &n, Access: &restore.Access{}})
+	if err != nil || !e.Eligible {
+		t.Fatalf("the demo device is not eligible: %+v, %v", e, err)
+	}
+}
+
+func TestDeviceFlagReplacesTheDemoDevice(t *testing.T) {
+	path := writeTemp(t, "win10.yaml", "os: 10.0.19045.5011\nedition: Pro\njoin: entra\nprovisioning: userDriven\nname: OLD-LAPTOP\n")
+	sc, err := runScenario(runOptions{device: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := sc.Device.Profile; p.OS != "10.0.19045.5011" || p.Name != "OLD-LAPTOP" {
+		t.Fatalf("device profile %+v, want the file's", p)
+	}
+}
+
+func TestTheSummarySaysWhereSetupEndedAndWhatWasRestored(t *testing.T) {
+	out := &oobe.Outcome{FinalStage: oobe.StageDesktop, User: "adele.vance@contoso.com", DeviceName: "CONTOSO-5CG1234",
+		RestorePage: true, Chosen: "w1", IntuneStatus: "Succeeded", Reported: true,
+		Report: &apply.Report{Counts: apply.Counts{Applied: 17, NotSupported: 1},
+			Items: []apply.ItemResult{{Kind: apply.KindTaskbarPin, Name: "File Explorer", Outcome: apply.NotSupported, Reason: "taskbar pins restore up to 23H2"}}}}
+	var b bytes.Buffer
+	writeSummary(&b, out, "/state/oobe/logs/x.log")
+	for _, want := range []string{"Setup finished at the desktop.", "adele.vance@contoso.com", "CONTOSO-5CG1234", "restored from w1",
+		"Succeeded", "17 items", "1 not supported here", "taskbarPin File Explorer: notSupported — taskbar pins restore up to 23H2", "/state/oobe/logs/x.log"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	writeSummary(&b, &oobe.Outcome{FinalStage: oobe.StageFailed, Error: "The code expired.", ErrorCode: "expired_token"}, "")
+	if !strings.HasPrefix(b.String(), "Setup failed: The code expired. (expired_token)") {
+		t.Errorf("failed summary:\n%s", b.String())
+	}
+}

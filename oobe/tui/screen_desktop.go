@@ -1,0 +1,194 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/restore/apply"
+)
+
+// desktopScreen is the end of setup: who is signed in on which device, Intune's restore status,
+// and item by item what the restore brought back, skipped and failed, with why. It scrolls.
+type desktopScreen struct {
+	c      *Common
+	scroll lineScroller
+}
+
+func newDesktopScreen(c *Common) screen { return &desktopScreen{c: c} }
+
+func (d *desktopScreen) update(msg tea.Msg) tea.Cmd {
+	if msg, ok := msg.(tea.KeyPressMsg); ok {
+		k := d.c.Keys
+		n, h := len(d.lines()), d.bodyHeight()
+		switch {
+		case key.Matches(msg, k.Up):
+			d.scroll.move(-1, n, h)
+		case key.Matches(msg, k.Down):
+			d.scroll.move(1, n, h)
+		}
+	}
+	return nil
+}
+
+func (d *desktopScreen) header() string {
+	s, w, fs := d.c.Styles, d.c.Width, d.c.Flow
+	took := ""
+	if o := fs.Outcome; o != nil && len(fs.Transcript) > 0 {
+		took = "setup took " + elapsedText(fs.Transcript[len(fs.Transcript)-1].At.Sub(fs.Transcript[0].At))
+	}
+	sub := wrapTo(s.Subtitle, "Finishing setup…", w)
+	if fs.Outcome != nil {
+		sub = hangIndent(s.Success.Render("✓ "), s.Body, "Setup is complete. Your PC is ready to use.", w)
+	}
+	return titleWithNote(s, oobe.StageDesktop.Title(), took, w) + "\n" + sub + "\n"
+}
+
+func (d *desktopScreen) bodyHeight() int { return max(d.c.Height-lineCount(d.header()), 1) }
+
+// restoredDeviceName is the device name a restore gave the PC, if it did.
+func restoredDeviceName(r *apply.Report) string {
+	if r == nil {
+		return ""
+	}
+	for _, it := range r.Items {
+		if it.Kind == apply.KindDeviceName && it.Outcome == apply.Applied {
+			return it.Name
+		}
+	}
+	return ""
+}
+
+func (d *desktopScreen) lines() []string {
+	s, w, fs := d.c.Styles, d.c.Width, d.c.Flow
+	o := fs.Outcome
+	if o == nil {
+		return nil
+	}
+	var out []string
+	add := func(block string) { out = append(out, strings.Split(block, "\n")...) }
+	const labelW = 17
+	fact := func(label, value string) {
+		add(hangIndent(s.Subtle.Render(fmt.Sprintf("%-*s", labelW, label)), s.Body, value, w))
+	}
+	user := o.User
+	if user == "" {
+		user = fs.User
+	}
+	if user != "" {
+		fact("Signed in as", user)
+	}
+	switch name := restoredDeviceName(o.Report); {
+	case name != "" && o.DeviceName != "" && !strings.EqualFold(name, o.DeviceName):
+		fact("Device name", name+" (restored from the backup; Autopilot named it "+o.DeviceName+")")
+	case o.DeviceName != "":
+		fact("Device name", o.DeviceName)
+	}
+	status := o.IntuneStatus
+	switch {
+	case status == "":
+		status = "not reported (no restore decision was made)"
+	case o.Reported:
+		status += " · reported to Intune"
+	default:
+		status += " · not reported: the status did not reach Intune"
+	}
+	fact("Intune restore", status)
+	if r := o.Report; r != nil {
+		fact("Restored from", r.Source.DeviceName+" · "+windowsRelease(r.Source.OSVersion))
+	}
+
+	switch {
+	case o.Report != nil:
+		out = append(out, "")
+		out = append(out, d.reportLines(o.Report)...)
+	case o.Eligibility != nil && !o.Eligibility.Eligible:
+		add("")
+		add(hangIndent(s.Warning.Render("! "), s.Body, "The restore page didn't show, so nothing was restored:", w))
+		for _, r := range o.Eligibility.Reasons {
+			add(hangIndent("    "+s.Danger.Render("✗")+" ", s.Body, r.Message+" ["+r.ID+"]", w))
+		}
+	case o.RestorePage && o.Chosen == "":
+		add("")
+		add(hangIndent(s.Success.Render("✓ "), s.Body, "You chose Set up as new PC: nothing was restored, and this PC starts with your organization's settings.", w))
+	case o.IntuneStatus == backup.StatusFailed:
+		add("")
+		add(hangIndent(s.Danger.Render("✗ "), s.Body, "Your settings and apps could not be restored.", w))
+	}
+	if o.Error != "" {
+		add("")
+		label := "Last error you saw: "
+		if o.ErrorCode != "" {
+			label = "Last error you saw (" + o.ErrorCode + "): "
+		}
+		add(hangIndent(s.Warning.Render("! "), s.Body, label+o.Error, w))
+		if meaning, _, ok := errorHelp(o.ErrorCode); ok {
+			add(hangIndent("  ", s.Subtle, meaning, w))
+		}
+	}
+	return out
+}
+
+// reportLines are a restore's counts, then its items grouped by outcome, each with its reason.
+func (d *desktopScreen) reportLines(r *apply.Report) []string {
+	s, w := d.c.Styles, d.c.Width
+	c := r.Counts
+	var out []string
+	add := func(block string) { out = append(out, strings.Split(block, "\n")...) }
+	summary := fmt.Sprintf("%d restored · %d already set · %d kept by policy · %d not supported · %d not restorable · ",
+		c.Applied, c.AlreadySet, c.KeptByPolicy, c.NotSupported, c.NotRestorable)
+	failed := s.Body.Render(fmt.Sprintf("%d failed", c.Failed))
+	if c.Failed > 0 {
+		failed = s.Danger.Render(fmt.Sprintf("%d failed", c.Failed))
+	}
+	add(wrapTo(lipgloss.NewStyle(), s.Body.Render(summary)+failed, w))
+	order := []apply.Outcome{apply.Failed, apply.Applied, apply.AlreadySet, apply.KeptByPolicy, apply.NotSupported, apply.NotRestorable}
+	for _, oc := range order {
+		n := c.Of(oc)
+		if n == 0 {
+			continue
+		}
+		out = append(out, "")
+		mark, st := applyOutcomeMark(s, oc)
+		add(s.Title.Render(fmt.Sprintf("%s (%d)", applyOutcomeTitle(oc), n)))
+		for _, it := range r.Items {
+			if it.Outcome != oc {
+				continue
+			}
+			text := s.Body.Render(applyItemLabel(it))
+			if it.Reason != "" {
+				text += s.Subtle.Render(" — " + it.Reason)
+			}
+			add(hangIndent("  "+st.Render(mark)+" ", lipgloss.NewStyle(), text, w))
+		}
+	}
+	return out
+}
+
+func (d *desktopScreen) view() string {
+	return d.header() + "\n" + d.scroll.window(d.c.Styles, d.lines(), d.bodyHeight())
+}
+
+func (d *desktopScreen) help() []key.Binding {
+	k := d.c.Keys
+	var bs []key.Binding
+	if len(d.lines()) > d.bodyHeight() {
+		bs = append(bs, relabel(k.Up, "scroll up"), relabel(k.Down, "scroll down"))
+	}
+	if d.c.Flow.Outcome != nil {
+		bs = append(bs, k.Exit)
+	}
+	return bs
+}
+
+func (d *desktopScreen) fullHelp() [][]key.Binding {
+	if bs := d.help(); len(bs) > 0 {
+		return [][]key.Binding{bs}
+	}
+	return nil
+}
