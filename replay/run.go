@@ -66,6 +66,9 @@ type Drive struct {
 	// Approve approves a device code on the simulated tenant's sign-in page as the scenario's
 	// user, with their password: the presenter's key on the sign-in screen.
 	Approve func(ctx context.Context, p auth.DeviceCodePrompt) error
+	// Secrets are what the report leaves out so far: the password (and the wrong one the
+	// steps may type) and the device code once it is shown. Recordings of the run mask them.
+	Secrets func() []string
 }
 
 // Live runs a scenario on a clock.Paced: the old PC's backups in no time, then the tenant and
@@ -344,7 +347,7 @@ func (r *run) play(ctx context.Context) *Report {
 	var out *oobe.Outcome
 	var runErr error
 	if r.opts.Drive != nil {
-		out, runErr = r.opts.Drive(ctx, &Drive{Scenario: sc, Config: cfg, Approve: r.approve})
+		out, runErr = r.opts.Drive(ctx, &Drive{Scenario: sc, Config: cfg, Approve: r.approve, Secrets: r.person.secrets})
 	} else {
 		out, runErr = oobe.Run(ctx, cfg)
 	}

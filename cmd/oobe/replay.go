@@ -21,6 +21,10 @@ type replayOptions struct {
 	asJSON   bool
 	junit    string
 	shard    string
+	tui      bool
+	size     string
+	record   string
+	screens  string
 }
 
 func newReplayCmd(s streams) *cobra.Command {
@@ -43,14 +47,25 @@ Job's JOB_COMPLETION_INDEX and JOB_COMPLETIONS choose the shard. Shards split
 by a hash of each file's path under PATH, so every machine must be given the
 same PATH arguments.
 
+--tui drives the real terminal UI instead, headless at --size (default
+100x30): each screen is answered with the key presses the scenario's steps
+give, and the outcomes and reports are those of the headless replay.
+--record DIR writes an asciicast v2 recording of each scenario to DIR
+(play it with asciinema play DIR/NAME.cast), --screens DIR a plain-text
+snapshot of every screen to DIR/NAME/ with an index.txt. The password, the
+Wi-Fi passphrase and the device code are masked in both. --size, --record
+and --screens imply --tui.
+
 Exit status: 0 when every scenario passes, 1 when one fails, 2 for bad input
 (a broken scenario file is named with its line).`,
 		Example: `oobe replay fixtures/scenarios
 oobe replay fixtures/scenarios --run 'throttl' --parallel 2
 oobe replay fixtures/scenarios --json > reports.jsonl --junit replay.xml
-oobe replay fixtures/scenarios --shard 0/4`,
+oobe replay fixtures/scenarios --shard 0/4
+oobe replay fixtures/scenarios --tui --record casts --screens screens`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.tui = o.tui || cmd.Flags().Changed("size") || o.record != "" || o.screens != ""
 			return runReplay(cmd.Context(), s, o, args)
 		},
 	}
@@ -59,7 +74,13 @@ oobe replay fixtures/scenarios --shard 0/4`,
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print one JSON report per scenario per line on stdout (the text goes to stderr)")
 	cmd.Flags().StringVar(&o.junit, "junit", "", "also write a JUnit XML report to this file")
 	cmd.Flags().StringVar(&o.shard, "shard", "", "run only shard I/N of the corpus (I from 0 to N-1)")
+	cmd.Flags().BoolVar(&o.tui, "tui", false, "drive the terminal UI, headless, with each scenario's steps as key presses")
+	cmd.Flags().StringVar(&o.size, "size", "100x30", "the terminal UI's size under --tui, WIDTHxHEIGHT (implies --tui)")
+	cmd.Flags().StringVar(&o.record, "record", "", "write an asciicast v2 recording of each scenario to this directory (implies --tui)")
+	cmd.Flags().StringVar(&o.screens, "screens", "", "write a plain-text snapshot of every screen of each scenario to this directory (implies --tui)")
 	_ = cmd.MarkFlagFilename("junit", "xml")
+	_ = cmd.MarkFlagDirname("record")
+	_ = cmd.MarkFlagDirname("screens")
 	return cmd
 }
 
@@ -78,6 +99,11 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 	shard, err := pickShard(o.shard, os.Getenv)
 	if err != nil {
 		return badInput("%v", err)
+	}
+	if o.tui {
+		if _, _, err := parseSize(o.size); err != nil {
+			return badInput("%v", err)
+		}
 	}
 	var junit *os.File
 	if o.junit != "" {
@@ -100,6 +126,14 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 		return badInput("--run %q matches none of the %d scenarios' names", o.run, len(all))
 	}
 	selected, skipped := replay.Select(all, run, shard)
+	opts := replay.Options{Parallel: o.parallel}
+	var tuiRun *tuiReplay
+	if o.tui {
+		if tuiRun, err = newTUIReplay(o, selected); err != nil {
+			return err
+		}
+		opts.Drive = tuiRun.drive
+	}
 
 	// Lines go out in corpus order as soon as every earlier scenario has ended, so the output
 	// is the same at any --parallel.
@@ -116,7 +150,8 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 			_ = replay.WriteJSON(s.out, []*replay.Report{r})
 		}
 	}}
-	reports := replay.RunAll(ctx, selected, replay.Options{Parallel: o.parallel, Done: pr.done})
+	opts.Done = pr.done
+	reports := replay.RunAll(ctx, selected, opts)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -142,6 +177,11 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 		}
 		if err := os.Rename(junit.Name(), o.junit); err != nil {
 			return fmt.Errorf("writing %s: %w", o.junit, err)
+		}
+	}
+	if tuiRun != nil {
+		if err := tuiRun.err(); err != nil {
+			return err
 		}
 	}
 	if failed > 0 {

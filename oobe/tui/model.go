@@ -47,8 +47,9 @@ type Model struct {
 	animate bool
 	// exitWhenDone quits the program once the flow has ended (replays).
 	exitWhenDone bool
-	// start runs the flow; it returns the doneMsg.
-	start tea.Cmd
+	// headless draws nothing: without a renderer the program still asks for a view after
+	// every message, and a replay has no one to show it to (a recorder draws for itself).
+	headless bool
 }
 
 // tickMsg redraws what moves with time: countdowns, elapsed times, spinners.
@@ -61,7 +62,7 @@ func (m *Model) tick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
-// newModel makes the root model; the flow starts from Init when start is set.
+// newModel makes the root model; Run starts the flow beside it.
 func newModel(c *Common, a Actions) *Model {
 	if a.Ctx == nil {
 		a.Ctx = context.Background()
@@ -85,9 +86,9 @@ func (m *Model) setStyles(s *Styles) {
 	m.help.Styles.Ellipsis = s.Footer
 }
 
-// Init asks the terminal for its background colour and starts the flow.
+// Init asks the terminal for its background colour and starts the clock ticking.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.start, m.tick())
+	return tea.Batch(tea.RequestBackgroundColor, m.tick())
 }
 
 // Update handles one message; it never does I/O.
@@ -198,6 +199,9 @@ func (m *Model) resize(w, h int) {
 // View draws the window: a header, the active screen and the help footer, clamped to the
 // window so a small or changing size never garbles it.
 func (m *Model) View() tea.View {
+	if m.headless {
+		return tea.View{}
+	}
 	v := tea.NewView(m.Render())
 	v.AltScreen = true
 	v.WindowTitle = "Windows setup — " + m.c.Flow.Stage.Title()

@@ -53,6 +53,17 @@ func Run(ctx context.Context, cfg oobe.Config, opts Options) (*oobe.Outcome, err
 	m.animate = opts.Pilot == nil || opts.Pilot.Pace > 0
 	m.exitWhenDone = opts.Pilot != nil && opts.Pilot.Pace == 0
 
+	if opts.Headless {
+		// Sized before the flow's first message, so a replay's frames do not depend on
+		// whether the program's size or the flow's first event arrives first.
+		m.resize(opts.Width, opts.Height)
+		m.headless = true
+	}
+	if !m.animate {
+		// The screens tell the time of the flow's last event, not of the clock the flow
+		// is moving meanwhile: a replay draws the same screens every time.
+		c.Clock = &eventClock{flow: c.Flow, start: cfg.Clock.Now()}
+	}
 	var root tea.Model = m
 	if opts.OnFrame != nil {
 		root = &recorder{Model: m, clock: cfg, on: opts.OnFrame}
@@ -119,9 +130,32 @@ type recorder struct {
 
 func (r *recorder) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := r.Model.Update(msg)
+	switch msg.(type) {
+	case eventMsg, askMsg, promptMsg, browserMsg, doneMsg, tea.KeyPressMsg:
+		// The flow's messages and the pilot's keys come from one goroutine, in one order;
+		// frames are taken only after them, so a replay records the same frames every time.
+	default:
+		return r, cmd
+	}
 	if s := r.Render(); s != r.last && r.width > 0 {
 		r.last = s
 		r.on(r.clock.Clock.Now(), s)
 	}
 	return r, cmd
 }
+
+// eventClock is the time of the last event the UI has seen (start before the first).
+type eventClock struct {
+	flow  *FlowState
+	start time.Time
+}
+
+func (e *eventClock) Now() time.Time {
+	if n := len(e.flow.Transcript); n > 0 {
+		return e.flow.Transcript[n-1].At
+	}
+	return e.start
+}
+
+// Sleep does not wait: nothing sleeps on the screens' clock.
+func (e *eventClock) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
