@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -84,5 +85,29 @@ func TestTheSummarySaysWhereSetupEndedAndWhatWasRestored(t *testing.T) {
 	writeSummary(&b, &oobe.Outcome{FinalStage: oobe.StageFailed, Error: "The code expired.", ErrorCode: "expired_token"}, "")
 	if !strings.HasPrefix(b.String(), "Setup failed: The code expired. (expired_token)") {
 		t.Errorf("failed summary:\n%s", b.String())
+	}
+}
+
+func TestAccessibleRunsTheDemoAsLinePromptsFromPipedInput(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	t.Setenv("ACCESSIBLE", "1")
+	answers := "\n\n\n\n\napprove\n\nyes\n" // the defaults, approve as the demo user, restore the newest PC
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	code := run(context.Background(), []string{"--speed", "100000"}, streams{in: strings.NewReader(answers), out: out, errOut: errOut})
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	text := out.String()
+	for _, want := range []string{"Is this the right country or region?", "1. United States", "Restore from ADELE-SURFACE?",
+		"Setup finished at the desktop.", "restored from ADELE-SURFACE"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "\x1b[") {
+		t.Error("the accessible run wrote escape sequences; a screen reader reads plain text")
+	}
+	if strings.Contains(text+errOut.String(), "Restore-2026!") {
+		t.Error("the demo user's password reached the output")
 	}
 }
