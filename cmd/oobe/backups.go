@@ -7,7 +7,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/restore"
 )
 
@@ -77,7 +77,7 @@ func runBackups(ctx context.Context, s streams, o signinOptions) error {
 	now := clock.Real{}.Now()
 	rep := backupsReport{User: sess.result.Identity.UPN, Profiles: []profileReport{}}
 	for _, p := range profiles {
-		pr := profileReport{BackupProfile: p, LastBackupAgo: ago(now, p.LastBackup)}
+		pr := profileReport{BackupProfile: p, LastBackupAgo: when.Ago(now, p.LastBackup)}
 		if v, err := restore.ParseVersion(p.OSVersion); err == nil {
 			pr.Release = v.Release()
 		}
@@ -168,23 +168,4 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
-}
-
-// ago says how long before now t was, as the restore page does ("3 days ago").
-func ago(now, t time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case d < 0:
-		return "in the future"
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute") + " ago"
-	case d < 24*time.Hour:
-		return plural(int(d/time.Hour), "hour") + " ago"
-	case d < 60*24*time.Hour:
-		return plural(int(d/(24*time.Hour)), "day") + " ago"
-	default:
-		return plural(int(d/(30*24*time.Hour)), "month") + " ago"
-	}
 }

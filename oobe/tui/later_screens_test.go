@@ -18,6 +18,7 @@ import (
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/replay"
 )
@@ -550,8 +551,8 @@ func TestRenderHelpers(t *testing.T) {
 		{time.Date(2026, 9, 2, 17, 40, 0, 0, time.UTC), "2 months ago"},
 		{time.Date(2023, 9, 2, 17, 40, 0, 0, time.UTC), "3 years ago"},
 	} {
-		if got := backupAge(now, tc.at); got != tc.want {
-			t.Errorf("backupAge(%s) = %q, want %q", tc.at, got, tc.want)
+		if got := when.Ago(now, tc.at); got != tc.want {
+			t.Errorf("when.Ago(%s) = %q, want %q", tc.at, got, tc.want)
 		}
 	}
 	for in, want := range map[string]string{

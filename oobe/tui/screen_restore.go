@@ -10,6 +10,7 @@ import (
 
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
 )
 
@@ -173,7 +174,7 @@ func (r *restorePageScreen) listRows(w int) (rows [][]string, focus int) {
 		rows = append(rows, lines)
 	}
 	for i, p := range r.profiles {
-		last := "Last backup " + backupAge(now, p.LastBackup) + " (" + backupDate(p.LastBackup) + ")"
+		last := "Last backup " + when.Ago(now, p.LastBackup) + " (" + backupDate(p.LastBackup) + ")"
 		row(i, p.DeviceName+" · "+windowsRelease(p.OSVersion), last)
 	}
 	row(len(r.profiles), "Set up as new PC", "Start fresh: nothing is restored")
@@ -245,7 +246,7 @@ func (r *restorePageScreen) confirmation(w int) string {
 	inner := max(w-4, 10)
 	body := []string{
 		wrapTo(s.Title, "Restore from "+p.DeviceName+"?", inner),
-		wrapTo(s.Subtle, "Last backup "+backupAge(now, p.LastBackup)+" ("+backupDate(p.LastBackup)+") · "+windowsRelease(p.OSVersion), inner),
+		wrapTo(s.Subtle, "Last backup "+when.Ago(now, p.LastBackup)+" ("+backupDate(p.LastBackup)+") · "+windowsRelease(p.OSVersion), inner),
 		"",
 		wrapTo(s.Body, "Windows brings back this PC's settings and reinstalls its Microsoft Store apps once setup is done. Settings your organization manages keep their policy values.", inner),
 		"",

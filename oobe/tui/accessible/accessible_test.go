@@ -470,7 +470,7 @@ func TestTheEventsAreReadOutAsPlainSentences(t *testing.T) {
 		"The code expires in 15 minutes, at 09:16.",
 		"Waiting for you to sign in…",
 		"1. ADELE-LAPTOP, last backup 2 days ago (19 November 2026), Windows 11 23H2 (10.0.22631.5768)",
-		"2. ADELE-OLD, last backup 40 days ago (12 October 2026), Windows 10 22H2 (10.0.19045.6216)",
+		"2. ADELE-OLD, last backup 5 weeks ago (12 October 2026), Windows 10 22H2 (10.0.19045.6216)",
 		"3. Set up as new PC",
 		"Warning: The restore status did not reach Intune: Intune is down",
 	} {

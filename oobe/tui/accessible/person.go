@@ -15,6 +15,7 @@ import (
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
 )
@@ -385,25 +386,7 @@ func (p *person) RestoreChoice(ctx context.Context, profiles []graph.BackupProfi
 // lastBackup says when a backup was made, as the restore page does: "3 days ago (18 November
 // 2026)".
 func lastBackup(now, t time.Time) string {
-	return ago(now, t) + " (" + t.In(now.Location()).Format("2 January 2006") + ")"
-}
-
-// ago says how long before now t was.
-func ago(now, t time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case d < 0:
-		return "in the future"
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return count(int(d/time.Minute), "minute") + " ago"
-	case d < 24*time.Hour:
-		return count(int(d/time.Hour), "hour") + " ago"
-	case d < 60*24*time.Hour:
-		return count(int(d/(24*time.Hour)), "day") + " ago"
-	}
-	return count(int(d/(30*24*time.Hour)), "month") + " ago"
+	return when.Ago(now, t) + " (" + t.In(now.Location()).Format("2 January 2006") + ")"
 }
 
 // minutes says how long d is, to the minute.
