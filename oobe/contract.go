@@ -130,6 +130,11 @@ type Network struct {
 	Security string `json:"security,omitempty" yaml:"security,omitempty"` // open, wpa2Personal, …
 }
 
+// Secured is whether joining n asks for a passphrase: a Wi-Fi network that is not open.
+func (n Network) Secured() bool {
+	return !n.Wired && n.Security != "" && n.Security != backup.WiFiOpen
+}
+
 // Branding is what the Autopilot profile shows on the sign-in screen.
 type Branding struct {
 	TenantName         string `json:"tenantName"`

@@ -103,7 +103,7 @@ func (f *flow) network() (Stage, error) {
 			return "", fmt.Errorf("Person.Network answered %q, which the screen does not offer (offered: %s)", chosen.Name, strings.Join(names, ", "))
 		}
 		n := offered[i]
-		secured := !n.Wired && n.Security != "" && n.Security != backup.WiFiOpen
+		secured := n.Secured()
 		if secured && pass == "" {
 			f.event(EventChoice, "Network: "+n.Name+" without a passphrase", nil)
 			if attempt == networkAttempts {

@@ -126,10 +126,11 @@ func runTUI(ctx context.Context, s streams, o runOptions) error {
 	}
 	defer closeLog()
 	var out *oobe.Outcome
+	logsDir := filepath.Dir(logPath) // Collect logs writes beside the run's log
 	if o.authority != "" {
-		out, err = runReal(ctx, s, o, logger)
+		out, err = runReal(ctx, s, o, logger, logsDir)
 	} else {
-		out, err = runSimulated(ctx, s, o, logger)
+		out, err = runSimulated(ctx, s, o, logger, logsDir)
 	}
 	if out != nil {
 		writeSummary(s.out, out, logPath)
@@ -198,12 +199,8 @@ func runScenario(o runOptions) (*replay.Scenario, error) {
 // runSimulated plays a scenario on the simulated tenant, live: the replay harness builds the
 // tenant, the device and the person's scripted answers, and the terminal UI (or the
 // accessible prompts) drives the flow.
-func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Logger) (*oobe.Outcome, error) {
+func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Logger, logsDir string) (*oobe.Outcome, error) {
 	sc, err := runScenario(o)
-	if err != nil {
-		return nil, err
-	}
-	logsDir, err := stateDir("logs")
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +232,7 @@ func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Log
 }
 
 // runReal plays the setup against a real Entra tenant and Graph, on a simulated device.
-func runReal(ctx context.Context, s streams, o runOptions, logger *slog.Logger) (*oobe.Outcome, error) {
+func runReal(ctx context.Context, s streams, o runOptions, logger *slog.Logger, logsDir string) (*oobe.Outcome, error) {
 	u, err := url.Parse(o.authority)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return nil, badInput("--authority %q: want https://login.microsoftonline.com/<tenant>", o.authority)
@@ -269,10 +266,6 @@ func runReal(ctx context.Context, s streams, o runOptions, logger *slog.Logger) 
 	}
 	graphURL, _ := graphFor(u)
 	signIn := live.NewSignIn(client, clk)
-	logsDir, err := stateDir("logs")
-	if err != nil {
-		return nil, err
-	}
 	tenantName := strings.Trim(u.Path, "/")
 	if tenantName == "" {
 		tenantName = u.Host

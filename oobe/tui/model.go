@@ -68,7 +68,7 @@ func newModel(c *Common, a Actions) *Model {
 		a.Ctx = context.Background()
 	}
 	h := help.New()
-	m := &Model{c: c, actions: a, screens: nil, active: oobe.StageRegion, help: h}
+	m := &Model{c: c, actions: a, active: oobe.StageRegion, help: h}
 	c.Actions = &m.actions
 	m.screens = newScreens(c)
 	m.setStyles(c.Styles)

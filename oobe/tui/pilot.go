@@ -11,7 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oobe-dev/oobe/auth"
-	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/oobe"
 )
@@ -115,7 +114,7 @@ func (p *Pilot) keys(ctx context.Context, a *Ask) ([]tea.Msg, error) {
 			return nil, fmt.Errorf("the network screen does not list %q", n.Name)
 		}
 		keys := append(downs(i), keyEnter)
-		if o := a.Networks[i]; secured(o) {
+		if o := a.Networks[i]; o.Secured() {
 			keys = append(append(keys, typed(pass)...), keyEnter)
 		}
 		return keys, nil
@@ -168,11 +167,6 @@ func pick(offered []string, got, screen string) ([]tea.Msg, error) {
 		return nil, fmt.Errorf("the %s screen does not list %q (listed: %s)", screen, got, strings.Join(offered, ", "))
 	}
 	return append(downs(i), keyEnter), nil
-}
-
-// secured is whether joining n asks for a passphrase.
-func secured(n oobe.Network) bool {
-	return !n.Wired && n.Security != "" && n.Security != backup.WiFiOpen
 }
 
 func (p *Pilot) deviceCode(ctx context.Context, prompt auth.DeviceCodePrompt) {

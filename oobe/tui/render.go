@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
 	"github.com/oobe-dev/oobe/backup"
@@ -262,6 +263,20 @@ func (sc *lineScroller) window(s *Styles, lines []string, h int) string {
 		shown = append(shown, s.Subtle.Render(hint))
 	}
 	return strings.Join(shown, "\n")
+}
+
+// key scrolls for the up and down keys, within text of n lines shown in h, and reports
+// whether msg was one of them.
+func (sc *lineScroller) key(k KeyMap, msg tea.KeyPressMsg, n, h int) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		sc.move(-1, n, h)
+	case key.Matches(msg, k.Down):
+		sc.move(1, n, h)
+	default:
+		return false
+	}
+	return true
 }
 
 // move scrolls by delta lines within text of n lines shown in h.

@@ -66,7 +66,7 @@ func Run(ctx context.Context, cfg oobe.Config, opts Options) (*oobe.Outcome, err
 	}
 	var root tea.Model = m
 	if opts.OnFrame != nil {
-		root = &recorder{Model: m, clock: cfg, on: opts.OnFrame}
+		root = &recorder{Model: m, on: opts.OnFrame}
 	}
 	popts := []tea.ProgramOption{tea.WithContext(ctx)}
 	switch {
@@ -123,9 +123,8 @@ func Run(ctx context.Context, cfg oobe.Config, opts Options) (*oobe.Outcome, err
 // snapshots of replays.
 type recorder struct {
 	*Model
-	clock oobe.Config
-	on    func(time.Time, string)
-	last  string
+	on   func(time.Time, string)
+	last string
 }
 
 func (r *recorder) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -139,7 +138,7 @@ func (r *recorder) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if s := r.Render(); s != r.last && r.width > 0 {
 		r.last = s
-		r.on(r.clock.Clock.Now(), s)
+		r.on(r.c.Clock.Now(), s) // the screens' own time: the flow's last event in a replay
 	}
 	return r, cmd
 }

@@ -24,14 +24,7 @@ func newDesktopScreen(c *Common) screen { return &desktopScreen{c: c} }
 
 func (d *desktopScreen) update(msg tea.Msg) tea.Cmd {
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
-		k := d.c.Keys
-		n, h := len(d.lines()), d.bodyHeight()
-		switch {
-		case key.Matches(msg, k.Up):
-			d.scroll.move(-1, n, h)
-		case key.Matches(msg, k.Down):
-			d.scroll.move(1, n, h)
-		}
+		d.scroll.key(d.c.Keys, msg, len(d.lines()), d.bodyHeight())
 	}
 	return nil
 }

@@ -44,15 +44,11 @@ func (e *eligibilityScreen) update(msg tea.Msg) tea.Cmd {
 		if e.notEligible() == nil {
 			return nil
 		}
-		n, h := len(e.lines()), e.bodyHeight()
-		switch {
-		case key.Matches(msg, k.Select):
+		if key.Matches(msg, k.Select) {
 			e.dismissed = true
-		case key.Matches(msg, k.Up):
-			e.scroll.move(-1, n, h)
-		case key.Matches(msg, k.Down):
-			e.scroll.move(1, n, h)
+			return nil
 		}
+		e.scroll.key(k, msg, len(e.lines()), e.bodyHeight())
 	}
 	return nil
 }

@@ -21,14 +21,7 @@ func newFailedScreen(c *Common) screen { return &failedScreen{c: c} }
 
 func (f *failedScreen) update(msg tea.Msg) tea.Cmd {
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
-		k := f.c.Keys
-		n, h := len(f.lines()), f.bodyHeight()
-		switch {
-		case key.Matches(msg, k.Up):
-			f.scroll.move(-1, n, h)
-		case key.Matches(msg, k.Down):
-			f.scroll.move(1, n, h)
-		}
+		f.scroll.key(f.c.Keys, msg, len(f.lines()), f.bodyHeight())
 	}
 	return nil
 }

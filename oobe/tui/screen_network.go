@@ -55,7 +55,7 @@ func networkNote(n oobe.Network) string {
 	switch {
 	case n.Wired:
 		return "connected by cable"
-	case !secured(n):
+	case !n.Secured():
 		return "Wi-Fi, open"
 	}
 	return "Wi-Fi, secured (" + securityName(n.Security) + ")"
@@ -107,7 +107,7 @@ func (s *networkScreen) update(msg tea.Msg) tea.Cmd {
 			if !ok {
 				return nil
 			}
-			if n := s.networks[i]; secured(n) {
+			if n := s.networks[i]; n.Secured() {
 				s.joining = i
 				s.input.Reset()
 				return s.input.Focus()

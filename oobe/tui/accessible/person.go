@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/oobe-dev/oobe/auth"
-	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/internal/when"
@@ -209,7 +208,7 @@ func (p *person) Network(ctx context.Context, offered []oobe.Network) (oobe.Netw
 		return oobe.Network{}, "", err
 	}
 	n := offered[i]
-	if !secured(n) {
+	if !n.Secured() {
 		return n, "", nil
 	}
 	text := "Passphrase for " + n.Name
@@ -226,15 +225,10 @@ func networkLabel(n oobe.Network) string {
 	switch {
 	case n.Wired:
 		return n.Name + " (wired)"
-	case secured(n):
+	case n.Secured():
 		return n.Name + " (Wi-Fi, secured)"
 	}
 	return n.Name + " (Wi-Fi, open)"
-}
-
-// secured is whether joining n asks for a passphrase, as the flow decides it.
-func secured(n oobe.Network) bool {
-	return !n.Wired && n.Security != "" && n.Security != backup.WiFiOpen
 }
 
 func (p *person) SignInMethod(ctx context.Context, b oobe.Branding) (oobe.SignInMethod, error) {
