@@ -83,8 +83,8 @@ type timeline interface {
 	Set(time.Time)
 }
 
-// Scopes the device signs in with: Graph's and the user's Windows settings (backups).
-var signInScopes = append(auth.DefaultScopes(), "UserWindowsSettings.Read")
+// Scopes the device signs in with.
+var signInScopes = live.GraphScopes()
 
 // sharedKeys sign for every inline tenant: the demo tenant's fixture keys, parsed once, so a
 // thousand scenarios do not generate two thousand RSA keys.

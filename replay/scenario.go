@@ -305,6 +305,10 @@ func (p *parser) tenant() error {
 		}
 		return p.errAt(tn, "tenant: %v", err)
 	}
+	// The inline tenant's app is consented what the demo tenant's oobe app is: what setup needs.
+	if demo, err := DemoTenants(); err == nil && len(demo) > 0 && len(demo[0].Apps) > 0 {
+		t.Apps[0].Permissions = demo[0].Apps[0].Permissions
+	}
 	p.sc.Tenant = t
 	p.sc.ClientID = InlineClientID
 	return nil

@@ -197,7 +197,7 @@ func TestTheSchemaAllowsTheValuesTheParserAllows(t *testing.T) {
 		{[]string{"faults", "networkLostAt"}, networkStages()},
 		{[]string{"faults", "enrollmentError"}, codes},
 		{[]string{"faults", "endpoints", "[]", "endpoint"}, tenant.FaultEndpoints()},
-		{[]string{"faults", "endpoints", "[]", "kind"}, []string{"delay", "throttle", "server_error", "drop"}},
+		{[]string{"faults", "endpoints", "[]", "kind"}, []string{"delay", "throttle", "server_error", "drop", "slow_down"}},
 		{[]string{"steps", "signIn", "action"}, SignInActions()},
 		{[]string{"steps", "signIn", "method"}, []string{string(oobe.SignInDeviceCode), string(oobe.SignInBrowser)}},
 		{[]string{"steps", "esp"}, []string{string(oobe.ESPContinueAnyway), string(oobe.ESPResetDevice)}},

@@ -35,20 +35,20 @@ const (
 func backupRoutes(handle func(pattern, endpoint string, h serverFunc)) {
 	for _, v := range []string{"v1.0", "beta"} {
 		base := "/" + v + "/me/settings/windows"
-		handle(base, EndpointGraphWindowsSettings, graph((*Server).handleListSettings))
-		handle(base+"/{id}", EndpointGraphWindowsSettings, graph((*Server).handleGetSetting))
-		handle(base+"/{id}/instances", EndpointGraphWindowsSettingInstances, graph((*Server).handleListInstances))
-		handle(base+"/{id}/instances/{instance}", EndpointGraphWindowsSettingInstances, graph((*Server).handleGetInstance))
+		handle(base, EndpointGraphWindowsSettings, graph(needOwnWindowsSettings, (*Server).handleListSettings))
+		handle(base+"/{id}", EndpointGraphWindowsSettings, graph(needOwnWindowsSettings, (*Server).handleGetSetting))
+		handle(base+"/{id}/instances", EndpointGraphWindowsSettingInstances, graph(needOwnWindowsSettings, (*Server).handleListInstances))
+		handle(base+"/{id}/instances/{instance}", EndpointGraphWindowsSettingInstances, graph(needOwnWindowsSettings, (*Server).handleGetInstance))
 	}
 	handle("/beta/users/{user}/settings/windows", EndpointGraphUserSettings,
-		graphAPI([]string{http.MethodDelete}, (*Server).handleDeleteUserSettings))
+		graphAPI(graphMethods{http.MethodDelete: needUsersSettingsDelete}, (*Server).handleDeleteUserSettings))
 	handle("/beta/deviceManagement/deviceEnrollmentConfigurations", EndpointGraphEnrollmentConfigurations,
-		graph((*Server).handleListEnrollmentConfigurations))
+		graph(needEnrollmentRead, (*Server).handleListEnrollmentConfigurations))
 	handle("/beta/deviceManagement/deviceEnrollmentConfigurations/{id}", EndpointGraphEnrollmentConfigurations,
-		graphAPI([]string{http.MethodGet, http.MethodHead, http.MethodPatch}, (*Server).handleEnrollmentConfiguration))
-	handle(backup.UploadPath, EndpointSimBackups, graphAPI([]string{http.MethodPost}, (*Server).handleUpload))
-	handle(backup.RestoreResultPath, EndpointSimRestoreResults, graphAPI([]string{http.MethodPost}, (*Server).handleRestoreResult))
-	handle("/_oobe/tenants/{tid}/restore-results", EndpointSimRestoreResults, graph((*Server).handleListRestoreResults))
+		graphAPI(graphMethods{http.MethodGet: needEnrollmentRead, http.MethodHead: needEnrollmentRead, http.MethodPatch: needEnrollmentWrite}, (*Server).handleEnrollmentConfiguration))
+	handle(backup.UploadPath, EndpointSimBackups, graphAPI(graphMethods{http.MethodPost: needAnyUserToken}, (*Server).handleUpload))
+	handle(backup.RestoreResultPath, EndpointSimRestoreResults, graphAPI(graphMethods{http.MethodPost: needAnyUserToken}, (*Server).handleRestoreResult))
+	handle("/_oobe/tenants/{tid}/restore-results", EndpointSimRestoreResults, graph(needRestoreReport, (*Server).handleListRestoreResults))
 }
 
 // graphWindowsSetting is Graph's windowsSetting, fields in the order Graph's documentation shows.
@@ -377,11 +377,6 @@ func (s *Server) handleDeleteUserSettings(w http.ResponseWriter, r *http.Request
 	if !ok || !IsGUID(oid) || !IsGUID(tid) {
 		s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest",
 			"The user must be named as {user object id}@{tenant id}.")
-		return
-	}
-	if !p.user.Admin {
-		s.writeGraphError(w, r, http.StatusForbidden, "Authorization_RequestDenied",
-			"Insufficient privileges to complete the operation. Deleting a user's Windows settings needs a backup administrator (admin: true in the fixture).")
 		return
 	}
 	if !strings.EqualFold(tid, p.ts.id) {

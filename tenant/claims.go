@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -56,6 +57,18 @@ type tokenResponse struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token,omitempty"`
 	IDToken      string `json:"id_token,omitempty"`
+	// ClientInfo is MSAL's account key, sent when the request asks with client_info=1.
+	ClientInfo string `json:"client_info,omitempty"`
+}
+
+// clientInfo is base64url JSON of {"uid":oid,"utid":tid}: what MSAL builds an account's home id
+// (oid.tid) from.
+func clientInfo(oid, tid string) string {
+	b, _ := json.Marshal(struct {
+		UID  string `json:"uid"`
+		UTID string `json:"utid"`
+	}{oid, tid})
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // pairwiseKey keys the subject derivation; it is fixed so subjects stay stable across runs.
@@ -76,6 +89,22 @@ type grantContext struct {
 	user  *User
 	scope scopeSet
 	nonce string
+	// clientInfo is set when the request asked for client_info (client_info=1).
+	clientInfo bool
+}
+
+// consent resolves the grant's requested scope against the app's consent (consentSet.resolve).
+func (g *grantContext) consent() *entraError {
+	cs, err := newConsentSet(g.app.Permissions)
+	if err != nil { // New checked every app; a Tenant changed since is the caller's fault
+		return errServer(http.StatusInternalServerError)
+	}
+	sc, e := cs.resolve(g.scope, g.app)
+	if e != nil {
+		return e
+	}
+	g.scope = sc
+	return nil
 }
 
 // issueTokens signs the access token for the scope's resource (and the ID token when openid was
@@ -91,15 +120,8 @@ func (s *Server) issueTokens(r *http.Request, g grantContext) (*tokenResponse, e
 	if err != nil {
 		return nil, err
 	}
-	aud := g.scope.audience()
 	atLifetime := s.accessTokenLifetime
-	at, err := key.sign(accessTokenClaims{
-		Aud: aud, Iss: iss,
-		Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(atLifetime).Unix(),
-		Appid: clientID, Idtyp: "user", Name: g.user.DisplayName, Oid: oid,
-		Scp: g.scope.scp(), Sub: pairwiseSub(g.ts.id, oid, aud), Tid: g.ts.id,
-		Upn: g.user.UPN, Uti: uti, Ver: "2.0",
-	})
+	at, err := s.signAccessToken(g, key, iss, uti, now)
 	if err != nil {
 		return nil, err
 	}
@@ -139,5 +161,45 @@ func (s *Server) issueTokens(r *http.Request, g grantContext) (*tokenResponse, e
 		s.mu.Unlock()
 		resp.RefreshToken = rt
 	}
+	if g.clientInfo {
+		resp.ClientInfo = clientInfo(oid, g.ts.id)
+	}
 	return resp, nil
+}
+
+// signAccessToken signs the access token for the scope's resource: Graph's v1.0 token, or a
+// restore app's v2.0 one.
+func (s *Server) signAccessToken(g grantContext, key *signingKey, iss, uti string, now time.Time) (string, error) {
+	clientID := strings.ToLower(g.app.ClientID)
+	oid := strings.ToLower(g.user.ObjectID)
+	aud := g.scope.audience()
+	exp := now.Add(s.accessTokenLifetime).Unix()
+	if aud != graphAppID {
+		return key.sign(accessTokenClaims{
+			Aud: aud, Iss: iss,
+			Iat: now.Unix(), Nbf: now.Unix(), Exp: exp,
+			Appid: clientID, Idtyp: "user", Name: g.user.DisplayName, Oid: oid,
+			Scp: g.scope.scp(), Sub: pairwiseSub(g.ts.id, oid, aud), Tid: g.ts.id,
+			Upn: g.user.UPN, Uti: uti, Ver: "2.0",
+		})
+	}
+	if strings.HasPrefix(strings.ToLower(g.scope.prefix), "https://") {
+		aud = graphResourceURI // Entra names Graph as the request did
+	}
+	nonce, err := s.rand.token(32)
+	if err != nil {
+		return "", err
+	}
+	c := graphTokenClaims{
+		Aud: aud, Iss: graphTokenIssuer(g.ts.id),
+		Iat: now.Unix(), Nbf: now.Unix(), Exp: exp,
+		Acct: 0, Acr: "1", Amr: []string{"pwd"}, AppDisplayName: g.app.Name, Appid: clientID, Appidacr: "0",
+		Idtyp: "user", Name: g.user.DisplayName, Oid: oid, Scp: g.scope.scp(),
+		Sub: pairwiseSub(g.ts.id, oid, graphAppID), TenantRegionScope: g.ts.cloud.regionScope, Tid: g.ts.id,
+		UniqueName: g.user.UPN, Upn: g.user.UPN, Uti: uti, Ver: "1.0", Wids: roleIDs(g.user),
+	}
+	if given, surname := splitName(g.user.DisplayName); given != nil {
+		c.GivenName, c.FamilyName = *given, *surname
+	}
+	return key.signGraph(c, nonce)
 }

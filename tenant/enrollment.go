@@ -68,10 +68,10 @@ func (s *Server) enrollmentConfigurations(rc restoreConfig, tid string) []graphE
 	}
 }
 
-// handleListEnrollmentConfigurations lists the tenant's device enrollment configurations. Real
-// Graph wants an admin's DeviceManagementServiceConfig.Read.All; the simulator lets any user of
-// the tenant read them, because its enrollment flow reads the restore flag with the user's token
-// (a real device learns it from Intune during enrollment).
+// handleListEnrollmentConfigurations lists the tenant's device enrollment configurations, for a
+// token with DeviceManagementServiceConfig.Read.All (the route checks it). The simulated device
+// reads the restore flag with its user's token, so the simulator's own client asks for that
+// permission (a real device learns the flag from Intune during enrollment).
 func (s *Server) handleListEnrollmentConfigurations(w http.ResponseWriter, r *http.Request, p *principal) {
 	rc, err := s.store.restoreConfig(r.Context(), p.ts.id)
 	if err != nil {
@@ -109,11 +109,6 @@ func (s *Server) handleEnrollmentConfiguration(w http.ResponseWriter, r *http.Re
 	if r.Method != http.MethodPatch {
 		found.Context = s.enrollmentContext(r) + "/$entity"
 		graphJSON(w, found)
-		return
-	}
-	if !p.user.Admin {
-		s.writeGraphError(w, r, http.StatusForbidden, "Forbidden",
-			"The signed-in user is not an Intune administrator: changing enrollment configurations needs DeviceManagementServiceConfig.ReadWrite.All (admin: true in the fixture).")
 		return
 	}
 	if found.Type != odataRestoreConfiguration {

@@ -195,6 +195,12 @@ func errBadRefreshToken(why string) *entraError {
 	return &entraError{Err: "invalid_grant", Code: 70000, Desc: "The provided value for the input parameter 'refresh_token' is not valid. " + why}
 }
 
+// errGrantRevoked is AADSTS50173: the refresh token was revoked (revokeSignInSessions, a
+// password change), and only a new interactive sign-in gets tokens again.
+func errGrantRevoked() *entraError {
+	return &entraError{Err: "invalid_grant", Code: 50173, Suberror: "bad_token", Desc: "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued before the user's sign-in sessions were revoked."}
+}
+
 func errRedirectMismatch(clientID string) *entraError {
 	return &entraError{Err: "invalid_request", Code: 50011, Desc: fmt.Sprintf(
 		"The redirect URI specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application.",

@@ -31,6 +31,8 @@ const (
 	EndpointGraphUserSettings = "graph.userSettings"
 	// EndpointGraphEnrollmentConfigurations is /beta/deviceManagement/deviceEnrollmentConfigurations[/{id}].
 	EndpointGraphEnrollmentConfigurations = "graph.deviceEnrollmentConfigurations"
+	// EndpointGraphRevokeSessions is POST /{v1.0,beta}/{me,users/{id}}/revokeSignInSessions.
+	EndpointGraphRevokeSessions = "graph.revokeSignInSessions"
 	// EndpointSimBackups is the simulator's upload endpoint, backup.UploadPath.
 	EndpointSimBackups = "sim.backups"
 	// EndpointSimRestoreResults is backup.RestoreResultPath and /_oobe/tenants/{tid}/restore-results.
@@ -42,7 +44,8 @@ func FaultEndpoints() []string {
 	return []string{EndpointDiscovery, EndpointKeys, EndpointAuthorize, EndpointToken, EndpointDeviceCode,
 		EndpointDeviceLogin, EndpointLogout, EndpointGraphMe, EndpointGraphOrganization, EndpointGraphDevices,
 		EndpointGraphUserInfo, EndpointGraphWindowsSettings, EndpointGraphWindowsSettingInstances,
-		EndpointGraphUserSettings, EndpointGraphEnrollmentConfigurations, EndpointSimBackups, EndpointSimRestoreResults}
+		EndpointGraphUserSettings, EndpointGraphEnrollmentConfigurations, EndpointGraphRevokeSessions,
+		EndpointSimBackups, EndpointSimRestoreResults}
 }
 
 // FaultKind is what goes wrong at an endpoint.
@@ -57,11 +60,18 @@ const (
 	FaultServerError
 	// FaultDrop closes the connection without any response.
 	FaultDrop
+	// FaultSlowDown answers a token request with RFC 8628's slow_down, which Entra never sends
+	// (domain.md §7.5): for testing a client's handling of a server that does. Token endpoint only.
+	FaultSlowDown
 )
 
 var faultKindNames = map[FaultKind]string{
 	FaultDelay: "delay", FaultThrottle: "throttle", FaultServerError: "server_error", FaultDrop: "drop",
+	FaultSlowDown: "slow_down",
 }
+
+// faultKindList is the kinds' names for messages.
+const faultKindList = "delay, throttle, server_error, drop, slow_down"
 
 // String returns the kind's name as the /_oobe/faults endpoint spells it.
 func (k FaultKind) String() string {
@@ -71,14 +81,14 @@ func (k FaultKind) String() string {
 	return "FaultKind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// ParseFaultKind reads a kind name: delay, throttle, server_error or drop.
+// ParseFaultKind reads a kind name: delay, throttle, server_error, drop or slow_down.
 func ParseFaultKind(name string) (FaultKind, error) {
 	for k, n := range faultKindNames {
 		if n == name {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("fault kind %q is not one of delay, throttle, server_error, drop", name)
+	return 0, fmt.Errorf("fault kind %q is not one of %s", name, faultKindList)
 }
 
 // Fault is one injected failure at a named endpoint.
@@ -111,7 +121,10 @@ func (f *Faults) Add(fault Fault) error {
 		return fmt.Errorf("adding a fault: endpoint %q is not one of %v", fault.Endpoint, FaultEndpoints())
 	}
 	if _, ok := faultKindNames[fault.Kind]; !ok {
-		return fmt.Errorf("adding a fault at %s: kind %d is not one of delay, throttle, server_error, drop", fault.Endpoint, int(fault.Kind))
+		return fmt.Errorf("adding a fault at %s: kind %d is not one of %s", fault.Endpoint, int(fault.Kind), faultKindList)
+	}
+	if fault.Kind == FaultSlowDown && fault.Endpoint != EndpointToken {
+		return fmt.Errorf("adding a fault at %s: slow_down is a token endpoint answer; give endpoint %s", fault.Endpoint, EndpointToken)
 	}
 	if fault.Times < 0 || fault.Delay < 0 || fault.RetryAfter < 0 {
 		return fmt.Errorf("adding a fault at %s: times, delay and retry-after cannot be negative", fault.Endpoint)
@@ -210,6 +223,9 @@ func (s *Server) applyFault(w *statusWriter, r *http.Request, f Fault) bool {
 		} else {
 			s.writeEntraError(w, r, errServer(f.Status))
 		}
+		return true
+	case FaultSlowDown:
+		s.writeEntraError(w, r, errSlowDown(int((s.interval+slowDownStep)/time.Second)))
 		return true
 	case FaultDrop:
 		w.status = 0

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/mail"
 	"net/url"
 	"path"
@@ -56,6 +57,11 @@ type App struct {
 	Public       bool     `yaml:"public"`
 	Secret       string   `yaml:"secret"`
 	RedirectURIs []string `yaml:"redirectUris"`
+	// Permissions are the delegated permissions consented for the app (by the tenant's admin, or
+	// its users), by resource: graph (Microsoft Graph) or a restore app's id. A token grant for
+	// anything else is refused with AADSTS65001, and "{resource}/.default" grants all of them.
+	// nil means Entra's default for a new registration: Graph's User.Read.
+	Permissions map[string][]string `yaml:"permissions"`
 }
 
 // User is a work account in the tenant.
@@ -67,6 +73,9 @@ type User struct {
 	// Admin makes the user an Intune and backup administrator: they may change the restore
 	// page setting, delete users' backups and read restore results.
 	Admin bool `yaml:"admin"`
+	// Roles are the user's directory roles, by name (DirectoryRoleNames): Global Administrator,
+	// Intune Administrator, Microsoft 365 Backup Administrator. Tokens carry them in wids.
+	Roles []string `yaml:"roles"`
 	// Backups are the user's previous PCs, one per source device.
 	Backups []Backup `yaml:"-"`
 	// GenerateBackups adds that many generated previous PCs (deterministic, for paging tests
@@ -295,6 +304,18 @@ func buildTenant(file string, root *yaml.Node, ff *fixtureFile, readKey func(str
 			return nil, v.errAt(v.node("apps", i), fmt.Sprintf("apps[%d] is a confidential client (public: false) and needs a secret", i))
 		}
 		t.appLines = append(t.appLines, lineOf(at("clientId")))
+		for _, key := range slices.Sorted(maps.Keys(a.Permissions)) {
+			names := a.Permissions[key]
+			res, ok := resourceOf(key)
+			if !ok {
+				return nil, v.errAt(v.node("apps", i, "permissions"), fmt.Sprintf("apps[%d].permissions: resource %q is not graph or one of the restore apps (%s, %s)", i, key, RestoreAppID, RestoreBackupsAppID))
+			}
+			for j, n := range names {
+				if err := checkPermissionName(res, n); err != nil {
+					return nil, v.errAt(v.node("apps", i, "permissions", key, j), fmt.Sprintf("apps[%d].permissions.%s[%d]: %v", i, key, j, err))
+				}
+			}
+		}
 		for j, raw := range a.RedirectURIs {
 			u, err := url.Parse(raw)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
@@ -334,6 +355,11 @@ func buildTenant(file string, root *yaml.Node, ff *fixtureFile, readKey func(str
 			return nil, v.errAt(at("objectId"), fmt.Sprintf("users[%d].objectId %s appears twice", i, u.ObjectID))
 		}
 		oids[strings.ToLower(u.ObjectID)] = true
+		for j, role := range u.Roles {
+			if _, ok := directoryRoles[role]; !ok {
+				return nil, v.errAt(v.node("users", i, "roles", j), fmt.Sprintf("users[%d].roles[%d] %q is not one of %s", i, j, role, strings.Join(DirectoryRoleNames(), ", ")))
+			}
+		}
 		if u.GenerateBackups < 0 || u.GenerateBackups > MaxGeneratedBackups {
 			return nil, v.errAt(at("generateBackups"), fmt.Sprintf("users[%d].generateBackups %d is not between 0 and %d", i, u.GenerateBackups, MaxGeneratedBackups))
 		}

@@ -103,7 +103,8 @@ const graphAppID = "00000003-0000-0000-c000-000000000000"
 var (
 	graphScopePrefixes = []string{"https://graph.microsoft.com/", graphAppID + "/"}
 	scopeNameRE        = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._-]{0,99}$`)
-	defaultGraphScopes = []string{"User.Read"} // what the demo app registration is granted
+	// defaultGraphScopes is what a scope of OIDC names only gets, when the app has it consented.
+	defaultGraphScopes = []string{"User.Read"}
 )
 
 const maxScopes = 50
@@ -113,24 +114,49 @@ const maxScopes = 50
 type scopeSet struct {
 	// resource is "" for Microsoft Graph, or the app id of one of the restore service's apps.
 	resource string
-	// graph holds the resource's delegated permissions (Graph's, or a restore app's).
-	graph                           []string
+	// prefix is how the request qualified the resource's permissions ("https://graph.microsoft.com/",
+	// "{appId}/", or "" for Graph's bare names): Entra echoes scopes in the form they were asked
+	// for, and MSAL counts a requested scope missing from the answer as declined.
+	prefix string
+	// graph holds the resource's delegated permissions (Graph's, or a restore app's): as asked for
+	// until the app's consent resolves them, then as granted.
+	graph []string
+	// wantDefault is a request for "{resource}/.default": every permission consented for the app.
+	wantDefault bool
+	// oidcOnly is a scope that names no resource: Graph's defaultGraphScopes, as far as consented.
+	oidcOnly                        bool
 	openid, profile, email, offline bool
 }
 
-// String is the granted scope as the token response spells it. For Graph: its permissions, then
-// openid, profile and email, as in the scp claim. For another resource, its permissions qualified
-// with the resource's app id, without the OIDC scopes, which are Graph's and which Entra does not
-// echo for other resources. offline_access is never echoed: it shows as a refresh token.
+// String is the granted scope as the token response spells it: the resource's permissions in
+// the form they were asked for, then "{resource}/.default" when that was asked for, then the OIDC
+// scopes for Graph (Entra echoes openid, profile and email with Graph's permissions, and not
+// with another resource's). offline_access is never echoed: it shows as a refresh token.
 func (sc scopeSet) String() string {
-	if sc.resource != "" {
-		parts := make([]string, len(sc.graph))
-		for i, p := range sc.graph {
-			parts[i] = sc.resource + "/" + p
-		}
-		return strings.Join(parts, " ")
+	parts := make([]string, 0, len(sc.graph)+4)
+	for _, p := range sc.graph {
+		parts = append(parts, sc.prefix+p)
 	}
-	return sc.scp()
+	if sc.wantDefault {
+		parts = append(parts, sc.prefix+".default")
+	}
+	if sc.resource == "" {
+		parts = sc.appendOIDC(parts)
+	}
+	return strings.Join(parts, " ")
+}
+
+// appendOIDC adds the OIDC scopes asked for, in Entra's order.
+func (sc scopeSet) appendOIDC(parts []string) []string {
+	for _, p := range []struct {
+		on   bool
+		name string
+	}{{sc.openid, "openid"}, {sc.profile, "profile"}, {sc.email, "email"}} {
+		if p.on {
+			parts = append(parts, p.name)
+		}
+	}
+	return parts
 }
 
 // scp is the access token's scp claim: permission names without a resource. Graph's tokens carry
@@ -140,15 +166,7 @@ func (sc scopeSet) scp() string {
 	if sc.resource != "" {
 		return strings.Join(parts, " ")
 	}
-	for _, p := range []struct {
-		on   bool
-		name string
-	}{{sc.openid, "openid"}, {sc.profile, "profile"}, {sc.email, "email"}} {
-		if p.on {
-			parts = append(parts, p.name)
-		}
-	}
-	return strings.Join(parts, " ")
+	return strings.Join(sc.appendOIDC(parts), " ")
 }
 
 // audience is the access token's aud: Graph's app id, or the other resource's.
@@ -159,29 +177,31 @@ func (sc scopeSet) audience() string {
 	return graphAppID
 }
 
-// splitScope names the resource a scope is for ("" for Graph) and the permission it asks for.
-// ok is false for a resource the simulator does not know.
-func splitScope(f string) (resource, name string, ok bool) {
+// splitScope names the resource a scope is for ("" for Graph), the prefix it was written with
+// and the permission it asks for. ok is false for a resource the simulator does not know.
+func splitScope(f string) (resource, prefix, name string, ok bool) {
 	for _, p := range graphScopePrefixes {
 		if len(f) > len(p) && strings.EqualFold(f[:len(p)], p) {
-			return "", f[len(p):], true
+			return "", f[:len(p)], f[len(p):], true
 		}
 	}
 	if app, perm, found := strings.Cut(f, "/"); found {
 		if r, known := restoreResource(app); known {
-			return r, perm, true
+			return r, app + "/", perm, true
 		}
 	}
 	if strings.Contains(f, "/") || strings.Contains(f, ":") {
-		return "", "", false
+		return "", "", "", false
 	}
-	return "", f, true
+	return "", "", f, true
 }
 
 // parseScope reads a space-separated scope. Bare permission names and ".default" mean Microsoft
 // Graph, as with Entra; "{appId}/.default" names one of the restore service's apps (tenant's
 // RestoreAppID, RestoreBackupsAppID). Any other resource is unknown to the simulator, and one
-// request may name only one resource (Entra's AADSTS28000).
+// request may name only one resource (Entra's AADSTS28000). A scope of OIDC names only asks for
+// Graph's User.Read, as Entra's does. The app's consent decides later what is granted
+// (consentSet.resolve).
 func parseScope(raw, tenantName string) (scopeSet, *entraError) {
 	var sc scopeSet
 	fields := strings.Fields(raw)
@@ -192,7 +212,6 @@ func parseScope(raw, tenantName string) (scopeSet, *entraError) {
 		return sc, errInvalidScope("It names more than 50 scopes.")
 	}
 	seen := map[string]bool{}
-	wantDefault := false
 	resourceSet := false
 	for _, f := range fields {
 		switch strings.ToLower(f) {
@@ -209,16 +228,18 @@ func parseScope(raw, tenantName string) (scopeSet, *entraError) {
 			sc.offline = true
 			continue
 		}
-		resource, name, ok := splitScope(f)
+		resource, prefix, name, ok := splitScope(f)
 		if !ok {
 			return sc, errUnknownResource(tenantName)
 		}
 		if resourceSet && resource != sc.resource {
 			return sc, errSeveralResources(raw)
 		}
-		sc.resource, resourceSet = resource, true
+		if !resourceSet {
+			sc.resource, sc.prefix, resourceSet = resource, prefix, true
+		}
 		if name == ".default" {
-			wantDefault = true
+			sc.wantDefault = true
 			continue
 		}
 		if !scopeNameRE.MatchString(name) {
@@ -228,26 +249,17 @@ func parseScope(raw, tenantName string) (scopeSet, *entraError) {
 			return sc, errInvalidScope(fmt.Sprintf("The scope '%s' does not exist on the resource '%s': it has only %s.",
 				clip(name, 100), sc.resource, restoreAppPermission))
 		}
-		if sc.resource != "" {
-			name = restoreAppPermission
-		}
 		if !seen[strings.ToLower(name)] {
 			seen[strings.ToLower(name)] = true
 			sc.graph = append(sc.graph, name)
 		}
 	}
-	defaults := defaultGraphScopes
-	if sc.resource != "" {
-		defaults = []string{restoreAppPermission}
+	if sc.wantDefault && len(sc.graph) > 0 {
+		return sc, errInvalidScope("The scope '.default' cannot be combined with other permissions of the same resource.")
 	}
-	if wantDefault {
-		if len(sc.graph) > 0 {
-			return sc, errInvalidScope("The scope '.default' cannot be combined with other permissions of the same resource.")
-		}
-		sc.graph = append(sc.graph, defaults...)
-	}
-	if len(sc.graph) == 0 {
-		sc.graph = append(sc.graph, defaults...)
+	if !resourceSet {
+		sc.oidcOnly = true
+		sc.graph = append(sc.graph, defaultGraphScopes...)
 	}
 	return sc, nil
 }

@@ -1,6 +1,9 @@
 package tenant
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // authFlow is a pending authorization request, between the sign-in page and the form post.
 type authFlow struct {
@@ -48,21 +51,34 @@ type deviceGrant struct {
 	deviceCode string
 	userCode   string
 	expires    time.Time
-	interval   time.Duration // grows by 5 s on every slow_down, for good
-	lastPoll   time.Time
+	interval   time.Duration
 	state      deviceState
 	oid        string
 	issued     bool
 }
 
-// refreshGrant is an issued refresh token; used ones stay so a replay is recognised.
+// refreshGrant is an issued refresh token. It stays usable after use, as Entra's do.
 type refreshGrant struct {
 	ts      *tenantState
 	app     *App
 	oid     string
 	scope   scopeSet
 	expires time.Time
-	used    bool
+	revoked bool // the user's sessions were revoked after it was issued
+}
+
+// revokeSessions ends every refresh token issued to the user until now, as Graph's
+// revokeSignInSessions and a password change do; tokens issued later work. Revoked tokens stay
+// known until they expire, so a late use is told why it failed.
+func (s *Server) revokeSessions(tid, oid string) {
+	oid = strings.ToLower(oid)
+	s.mu.Lock()
+	for _, g := range s.refresh {
+		if g.ts.id == tid && g.oid == oid {
+			g.revoked = true
+		}
+	}
+	s.mu.Unlock()
 }
 
 // keepAfterExpiry is how long spent codes stay known, so late uses get "expired" or "already

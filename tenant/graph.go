@@ -3,6 +3,7 @@ package tenant
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	jose "github.com/go-jose/go-jose/v4"
 )
 
 // graphResourceURI is Graph's other accepted audience form.
@@ -39,22 +38,30 @@ type accessTokenIn struct {
 	Scp   string          `json:"scp"`
 	Sub   string          `json:"sub"`
 	Appid string          `json:"appid"`
+	Ver   string          `json:"ver"`
+	Wids  []string        `json:"wids"`
 }
 
 // graphFunc is a Graph handler, given the server and the signed-in user.
 type graphFunc func(s *Server, w http.ResponseWriter, r *http.Request, p *principal)
 
-// graph wraps a Graph handler: GET only, and a valid bearer token from a served tenant.
-func graph(h graphFunc) serverFunc {
-	return graphAPI([]string{http.MethodGet, http.MethodHead}, h)
+// graphMethods is what each method of a Graph route needs of the token (permissions.go).
+type graphMethods map[string]graphNeed
+
+// graph wraps a Graph handler: GET (and HEAD) only, a valid bearer token from a served tenant,
+// and the permission the route needs.
+func graph(need graphNeed, h graphFunc) serverFunc {
+	return graphAPI(graphMethods{http.MethodGet: need, http.MethodHead: need}, h)
 }
 
 // graphAPI wraps a Graph handler (or a simulator endpoint that answers like Graph): the given
-// methods only, and a valid bearer token from a served tenant.
-func graphAPI(methods []string, h graphFunc) serverFunc {
-	allow := strings.Join(methods, ", ")
+// methods only, a valid bearer token from a served tenant, and what the method needs of it;
+// a token without it gets Graph's 403 before the handler runs.
+func graphAPI(methods graphMethods, h graphFunc) serverFunc {
+	allow := strings.Join(slices.Sorted(maps.Keys(methods)), ", ")
 	return func(s *Server, w http.ResponseWriter, r *http.Request) {
-		if !slices.Contains(methods, r.Method) {
+		need, ok := methods[r.Method]
+		if !ok {
 			w.Header().Set("Allow", allow)
 			s.writeGraphError(w, r, http.StatusMethodNotAllowed, "Request_BadRequest",
 				"Specified HTTP method is not allowed for the request uri.")
@@ -66,6 +73,10 @@ func graphAPI(methods []string, h graphFunc) serverFunc {
 			return
 		}
 		info(r).tenant = p.ts.id
+		if !p.allows(need) {
+			s.refuse(w, r, p, need)
+			return
+		}
 		h(s, w, r, p)
 	}
 }
@@ -96,47 +107,48 @@ func (s *Server) authenticateBearer(r *http.Request) (*principal, string) {
 	return p, msg
 }
 
-// verifyBearer checks a bearer token in full; key is the published key that signed it.
+// verifyBearer checks a bearer token in full; key is the published key that signed it. Graph
+// takes only the v1.0 tokens Entra issues for it (graphtoken.go), never an ID token or a token
+// for another resource.
 func (s *Server) verifyBearer(r *http.Request, tok string) (*principal, *signingKey, string) {
-	// Only RS256 parses: alg none, HS256 (also keyed with the public key) and the rest fail here.
-	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.RS256})
-	if err != nil || len(jws.Signatures) != 1 {
-		return nil, nil, "Access token validation failure: the token is not a well-formed RS256-signed JWT."
-	}
-	kid := jws.Signatures[0].Header.KeyID
-	if kid == "" {
-		return nil, nil, "Access token validation failure: the token header names no signing key (kid)."
+	// Only RS256 with a nonce parses: alg none, HS256 (also keyed with the public key), tokens
+	// shaped for other audiences and the rest fail here.
+	pt, msg := parseGraphToken(tok)
+	if pt == nil {
+		return nil, nil, msg
 	}
 	// The tenant comes from the token itself, as Graph has no tenant in its URLs; nothing in the
 	// payload is trusted until the signature checks out with that tenant's own key.
 	var peek struct {
 		Tid string `json:"tid"`
 	}
-	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &peek); err != nil {
+	if err := json.Unmarshal(pt.payload, &peek); err != nil {
 		return nil, nil, "Access token validation failure: the token payload is not JSON."
 	}
 	ts := s.tenantByID(peek.Tid)
 	if ts == nil {
 		return nil, nil, "Access token validation failure: the token's tenant is not served here."
 	}
-	key := ts.keys.byKid(kid)
+	key := ts.keys.byKid(pt.header.Kid)
 	if key == nil {
 		return nil, nil, "Access token validation failure: signing key not found; the kid is not one the tenant publishes."
 	}
-	payload, err := jws.Verify(&key.priv.PublicKey)
-	if err != nil {
+	if !pt.verify(&key.priv.PublicKey) {
 		return nil, nil, "Access token validation failure: invalid signature."
 	}
 	var c accessTokenIn
-	if err := json.Unmarshal(payload, &c); err != nil {
+	if err := json.Unmarshal(pt.payload, &c); err != nil {
 		return nil, nil, "Access token validation failure: the claims are malformed."
 	}
-	if c.Iss != s.issuer(r, ts) {
+	if c.Iss != graphTokenIssuer(ts.id) {
 		return nil, nil, "Access token validation failure. Invalid issuer."
 	}
 	var aud string
 	if err := json.Unmarshal(c.Aud, &aud); err != nil || (aud != graphAppID && aud != graphResourceURI) {
 		return nil, nil, "Access token validation failure. Invalid audience."
+	}
+	if c.Ver != "1.0" {
+		return nil, nil, "Access token validation failure: the token is not a v1.0 token, which Microsoft Graph's tokens are."
 	}
 	if msg := checkLifetime(c, s.clock.Now().Unix()); msg != "" {
 		return nil, nil, msg
@@ -173,9 +185,9 @@ const maxVerifiedBearers = 128
 // bearerCache remembers bearer tokens that passed verifyBearer, by their exact text, so a
 // client's next Graph call with the same token costs a map lookup instead of an RSA
 // verification. Only what is a function of the token's bytes is remembered (its signature,
-// claims, audience, scopes and user); what can change is checked again on every use: the
-// signing key must still be published (a rotation ends its tokens), the issuer must still be the
-// server's, and exp and nbf are checked on the injected clock. Any of those failing sends the
+// claims, issuer, audience, scopes and user); what can change is checked again on every use: the
+// signing key must still be published (a rotation ends its tokens), and exp and nbf are checked
+// on the injected clock. Any of those failing sends the
 // token back through the full verification, which gives the refusal its usual message.
 type bearerCache struct {
 	mu sync.Mutex
@@ -191,7 +203,7 @@ func (c *bearerCache) lookup(s *Server, r *http.Request, tok string) *principal 
 	c.mu.Lock()
 	v, ok := c.m[tok]
 	c.mu.Unlock()
-	if !ok || v.p.ts.keys.byKid(v.key.kid) != v.key || v.p.claims.Iss != s.issuer(r, v.p.ts) ||
+	if !ok || v.p.ts.keys.byKid(v.key.kid) != v.key ||
 		checkLifetime(v.p.claims, s.clock.Now().Unix()) != "" {
 		return nil
 	}

@@ -244,7 +244,7 @@ func (h *harness) poll(tenantSeg, clientID, deviceCode string) (*http.Response, 
 // signInWithDeviceCode runs a whole device code sign-in and returns the tokens.
 func (h *harness) signInWithDeviceCode(tenantID, clientID, upn, password string) tokenResponse {
 	h.t.Helper()
-	dc := h.deviceCode(tenantID, clientID, "openid profile offline_access User.Read")
+	dc := h.deviceCode(tenantID, clientID, "openid profile offline_access User.Read UserWindowsSettings.Read")
 	if resp, body := h.deviceLogin(dc.UserCode, upn, password, "approve"); resp.StatusCode != http.StatusOK {
 		h.t.Fatalf("approving: %d %s", resp.StatusCode, body)
 	}

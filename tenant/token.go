@@ -8,11 +8,14 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 )
 
 // deviceCodeGrantType is RFC 8628's grant type for polling with a device code.
 const deviceCodeGrantType = "urn:ietf:params:oauth:grant-type:device_code"
+
+// deviceCodeGrantShort is the short form MSAL (Go, Node, .NET) polls with, which Entra accepts
+// beside the URN (domain.md §7.5).
+const deviceCodeGrantShort = "device_code"
 
 // handleToken is the token endpoint: authorization_code, refresh_token and device_code grants.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
@@ -31,7 +34,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		resp, e = s.redeemAuthCode(r, form, ts, app)
 	case "refresh_token":
 		resp, e = s.redeemRefreshToken(r, form, ts, app)
-	case deviceCodeGrantType:
+	case deviceCodeGrantType, deviceCodeGrantShort:
 		resp, e = s.redeemDeviceCode(r, form, ts, app)
 	default:
 		e = errUnsupportedGrant()
@@ -135,11 +138,15 @@ func (s *Server) redeemAuthCode(r *http.Request, form url.Values, ts *tenantStat
 		s.mu.Unlock()
 		return nil, errVerifierMismatch()
 	}
-	g := grantContext{ts: ts, app: app, user: ts.oids[c.oid], scope: c.scope, nonce: c.nonce}
+	g := grantContext{ts: ts, app: app, user: ts.oids[c.oid], scope: c.scope, nonce: c.nonce, clientInfo: wantsClientInfo(form)}
 	if g.user == nil {
 		c.redeemed = true
 		s.mu.Unlock()
 		return nil, errBadAuthCode("Its user no longer exists.")
+	}
+	if e := g.consent(); e != nil {
+		s.mu.Unlock()
+		return nil, e
 	}
 	if e := accessRefusal(g); e != nil {
 		s.mu.Unlock()
@@ -172,6 +179,10 @@ func pkceMatches(method, challenge, verifier string) bool {
 	return subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) == 1
 }
 
+// redeemRefreshToken answers a refresh_token grant. As with Entra, a refresh token stays usable
+// after it is redeemed, until it expires or the user's sessions are revoked (revokeSignInSessions,
+// a password change); each redemption also returns a new one. A scope asked for is resolved
+// against the app's consent again, so a refresh never widens what was consented.
 func (s *Server) redeemRefreshToken(r *http.Request, form url.Values, ts *tenantState, app *App) (*tokenResponse, *entraError) {
 	rt := form.Get("refresh_token")
 	if rt == "" {
@@ -190,47 +201,45 @@ func (s *Server) redeemRefreshToken(r *http.Request, form url.Values, ts *tenant
 	case g.app != app:
 		s.mu.Unlock()
 		return nil, errBadRefreshToken("It was issued to another client.")
-	case g.used:
-		s.mu.Unlock()
-		s.log.Warn("refresh token used a second time; refused", "tenant", ts.id,
-			"client", strings.ToLower(app.ClientID), "trace_id", info(r).traceID)
-		return nil, errBadRefreshToken("It has already been used: the simulator rotates refresh tokens, so use the one returned with it.")
 	case !now.Before(g.expires):
 		s.mu.Unlock()
 		return nil, errCodeExpired()
+	case g.revoked:
+		s.mu.Unlock()
+		return nil, errGrantRevoked()
 	}
 	scope := g.scope
+	s.mu.Unlock()
 	if raw := form.Get("scope"); raw != "" {
 		sc, e := parseScope(raw, ts.t.Name)
 		if e != nil {
-			s.mu.Unlock()
 			return nil, e
 		}
 		sc.offline = true // the grant being redeemed is itself offline access
 		scope = sc
 	}
-	gc := grantContext{ts: ts, app: app, user: ts.oids[g.oid], scope: scope}
+	gc := grantContext{ts: ts, app: app, user: ts.oids[g.oid], scope: scope, clientInfo: wantsClientInfo(form)}
 	if gc.user == nil {
-		g.used = true
-		s.mu.Unlock()
 		return nil, errBadRefreshToken("Its user no longer exists.")
+	}
+	if e := gc.consent(); e != nil {
+		return nil, e
 	}
 	// A refusal leaves the refresh token usable: the person keeps their Graph access when the
 	// restore app is blocked, as with Entra.
 	if e := accessRefusal(gc); e != nil {
-		s.mu.Unlock()
 		s.logRefusal(r, gc, e)
 		return nil, e
 	}
-	g.used = true
-	s.mu.Unlock()
-
 	resp, err := s.issueTokens(r, gc)
 	if err != nil {
 		return nil, s.internalError(r, err)
 	}
 	return resp, nil
 }
+
+// wantsClientInfo reports a request for MSAL's client_info.
+func wantsClientInfo(form url.Values) bool { return form.Get("client_info") == "1" }
 
 func (s *Server) redeemDeviceCode(r *http.Request, form url.Values, ts *tenantState, app *App) (*tokenResponse, *entraError) {
 	dc := form.Get("device_code")
@@ -252,16 +261,9 @@ func (s *Server) redeemDeviceCode(r *http.Request, form url.Values, ts *tenantSt
 		s.mu.Unlock()
 		return nil, errDeviceCodeExpired()
 	}
-	// RFC 8628 §3.5: a poll sooner than the interval after the previous poll is told to slow
-	// down, and the interval for this device code grows by 5 s for every later poll.
-	if !d.lastPoll.IsZero() && now.Sub(d.lastPoll) < d.interval {
-		d.interval += slowDownStep
-		d.lastPoll = now
-		secs := int(d.interval / time.Second)
-		s.mu.Unlock()
-		return nil, errSlowDown(secs)
-	}
-	d.lastPoll = now
+	// Entra answers a poll sooner than the interval as it answers any other: pending until the
+	// user has signed in (domain.md §7.5). It sends no slow_down, which msal-node treats as
+	// fatal; a scenario that wants one injects it as a fault.
 	switch d.state {
 	case devicePending:
 		s.mu.Unlock()
@@ -270,11 +272,15 @@ func (s *Server) redeemDeviceCode(r *http.Request, form url.Values, ts *tenantSt
 		s.mu.Unlock()
 		return nil, errDeclined()
 	}
-	g := grantContext{ts: ts, app: app, user: ts.oids[d.oid], scope: d.scope}
+	g := grantContext{ts: ts, app: app, user: ts.oids[d.oid], scope: d.scope, clientInfo: wantsClientInfo(form)}
 	if g.user == nil {
 		d.issued = true
 		s.mu.Unlock()
 		return nil, errBadDeviceCode()
+	}
+	if e := g.consent(); e != nil {
+		s.mu.Unlock()
+		return nil, e
 	}
 	if e := accessRefusal(g); e != nil {
 		s.mu.Unlock()

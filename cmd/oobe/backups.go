@@ -10,16 +10,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/internal/when"
+	"github.com/oobe-dev/oobe/oobe/live"
 	"github.com/oobe-dev/oobe/restore"
 )
 
-// backupScopes are the delegated Graph permissions listing backups needs.
-var backupScopes = append(auth.DefaultScopes(), "UserWindowsSettings.Read")
+// backupScopes are the delegated Graph permissions the backup commands need: setup's own.
+var backupScopes = live.GraphScopes()
 
 // backupsReport is what `oobe backups --json` prints.
 type backupsReport struct {

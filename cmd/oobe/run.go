@@ -260,7 +260,7 @@ func runReal(ctx context.Context, s streams, o runOptions, logger *slog.Logger, 
 	clk := clock.NewPaced(time.Now())
 	clk.Start()
 	client, err := auth.New(ctx, auth.Config{Authority: o.authority, ClientID: o.clientID,
-		Scopes: append(auth.DefaultScopes(), "UserWindowsSettings.Read"), Clock: clk, Logger: logger})
+		Scopes: live.GraphScopes(), Clock: clk, Logger: logger})
 	if err != nil {
 		return nil, err
 	}

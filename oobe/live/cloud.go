@@ -8,11 +8,19 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
 )
+
+// GraphScopes are the delegated Graph permissions setup's device signs in with, beside the OIDC
+// scopes: the user's backups (UserWindowsSettings.Read) and the tenant's restore flag
+// (DeviceManagementServiceConfig.Read.All). The app registration needs them consented.
+func GraphScopes() []string {
+	return append(auth.DefaultScopes(), "UserWindowsSettings.Read", "DeviceManagementServiceConfig.Read.All")
+}
 
 // RestoreScopes are the scopes of the tokens the restore page needs besides Graph's, in the
 // order they are asked for: the restore app, which Conditional Access can block, then the

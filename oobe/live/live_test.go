@@ -67,7 +67,7 @@ func newSim(t *testing.T, lifetime time.Duration, edit func(*tenant.Tenant)) *si
 func (s *sim) signIn(t *testing.T) (*live.SignIn, *oobe.Session) {
 	t.Helper()
 	c, err := auth.New(context.Background(), auth.Config{Authority: s.srv.Authority(contosoID), ClientID: contosoClient,
-		Scopes: append(auth.DefaultScopes(), "UserWindowsSettings.Read"), Clock: s.clock})
+		Scopes: live.GraphScopes(), Clock: s.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
