@@ -122,9 +122,12 @@ func (s *Server) guard(next http.Handler, w http.ResponseWriter, r *http.Request
 	next.ServeHTTP(w, r)
 }
 
-// hostAllowed reports whether a request's Host is the base URL's host or, on the base URL's port,
-// localhost or an IP address the server is bound to (any loopback address counts). Only a DNS
-// name can be rebound, so IP literals are safe; localhost cannot be registered by anyone.
+// hostAllowed reports whether a request's Host is the base URL's host (the public URL's, behind
+// a reverse proxy) or, on the base URL's port or the port Start listens on, localhost or an IP
+// address the server is bound to (any loopback address counts): a proxy may pass the client's
+// Host on or rewrite it to 127.0.0.1:PORT. Only a DNS name can be rebound, so IP literals are
+// safe; localhost cannot be registered by anyone. X-Forwarded-Host is never read: any client
+// can send it, and Config.PublicURL says the same thing without trusting the request.
 // Before the base URL is known only loopback hosts are accepted.
 func (s *Server) hostAllowed(host string) bool {
 	name, port, err := net.SplitHostPort(host)
@@ -132,7 +135,8 @@ func (s *Server) hostAllowed(host string) bool {
 		name, port = host, ""
 	}
 	s.baseMu.RLock()
-	base, baseHost, basePort, baseOK, bound := s.base, s.baseHost, s.basePort, s.baseOK, s.bound
+	base, baseHost, baseName, basePort := s.base, s.baseHost, s.baseName, s.basePort
+	baseOK, bound, listenPort := s.baseOK, s.bound, s.listenPort
 	s.baseMu.RUnlock()
 	if base == "" {
 		ip := net.ParseIP(name)
@@ -144,7 +148,11 @@ func (s *Server) hostAllowed(host string) bool {
 	if strings.EqualFold(host, baseHost) { // nearly every request: no address to parse
 		return true
 	}
-	if port != basePort {
+	// The base URL's default port, spelt out or left out: https://login.oobe.test and :443 are one.
+	if strings.EqualFold(name, baseName) && orDefault(port, base) == orDefault(basePort, base) {
+		return true
+	}
+	if port != basePort && (listenPort == "" || port != listenPort) {
 		return false
 	}
 	ip := net.ParseIP(name)
@@ -158,6 +166,17 @@ func (s *Server) hostAllowed(host string) bool {
 	default:
 		return bound != nil && (bound.IsUnspecified() || bound.Equal(ip))
 	}
+}
+
+// orDefault is port, or the one base's scheme implies when port is "".
+func orDefault(port, base string) string {
+	switch {
+	case port != "":
+		return port
+	case strings.HasPrefix(base, "https:"):
+		return "443"
+	}
+	return "80"
 }
 
 // allowMethods answers any other method with 405, an Allow header and a body from refuse.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +64,44 @@ type Config struct {
 	// is seeded from its fixture; one it knows keeps its stored state. "" keeps the state in
 	// memory, seeded from the fixtures on every start.
 	DataDir string
+	// TLS, when set, makes Start serve https with it: Microsoft's client libraries refuse an
+	// http authority. Its certificate must name the hosts clients use (127.0.0.1 at least, and
+	// PublicURL's host when that is https and not behind a proxy that terminates TLS). nil
+	// serves plain http.
+	TLS *tls.Config
+	// PublicURL is the URL clients reach the simulator at when a reverse proxy stands in front
+	// of it (https://login.oobe.test): issuers, discovery and every absolute URL are built from
+	// it, and a request naming its host is accepted besides the listening address. It is the
+	// explicit way to say so; X-Forwarded-* headers are ignored, since any client could send
+	// them. "" means the address Start listens on.
+	PublicURL string
+}
+
+// CheckPublicURL says what is wrong with a public URL for Config.PublicURL, or returns it
+// without a trailing "/": an absolute http or https URL of an origin, with no path beyond "/",
+// no query, fragment or user information.
+func CheckPublicURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("public URL %q is not a URL: %w", raw, err)
+	case u.Scheme != "https" && u.Scheme != "http" || u.Opaque != "":
+		return "", fmt.Errorf("public URL %q: want an absolute http or https URL, like https://login.oobe.test", raw)
+	case u.Host == "" || u.Hostname() == "":
+		return "", fmt.Errorf("public URL %q has no host", raw)
+	case u.User != nil:
+		return "", fmt.Errorf("public URL %q carries user information; drop the user@ part", raw)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
+		return "", fmt.Errorf("public URL %q has a query or fragment; give the origin only", raw)
+	case u.Path != "" && u.Path != "/":
+		return "", fmt.Errorf("public URL %q has the path %s: the simulator serves Entra's paths from the root, so give the origin only (a proxy must forward the root)", raw, u.Path)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("public URL %q: port %s is not a port", raw, p)
+		}
+	}
+	return u.Scheme + "://" + u.Host, nil
 }
 
 // cloudInfo is what discovery says about the tenant's national cloud.
@@ -113,12 +153,18 @@ type Server struct {
 
 	handler http.Handler
 
-	baseMu   sync.RWMutex
-	base     string
-	baseHost string // base's host[:port] and port, for hostAllowed
-	basePort string
-	baseOK   bool   // base parses as a URL
-	bound    net.IP // the address Start listens on; nil with a caller's own listener
+	baseMu     sync.RWMutex
+	base       string
+	baseHost   string // base's host[:port], host name and port, for hostAllowed
+	baseName   string
+	basePort   string
+	baseOK     bool   // base parses as a URL
+	bound      net.IP // the address Start listens on; nil with a caller's own listener
+	listenPort string // the port Start listens on; "" with a caller's own listener
+	listenURL  string
+
+	tls       *tls.Config
+	publicURL string
 
 	mu        sync.Mutex // guards the grant stores below
 	flows     map[string]*authFlow
@@ -197,6 +243,19 @@ func New(cfg Config) (*Server, error) {
 	}
 	if err := s.openState(cfg.DataDir); err != nil {
 		return nil, fmt.Errorf("starting the simulated tenant: %w", err)
+	}
+	if cfg.TLS != nil {
+		if len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetCertificate == nil && cfg.TLS.GetConfigForClient == nil {
+			return nil, errors.New("starting the simulated tenant: the TLS configuration has no certificate")
+		}
+		s.tls = cfg.TLS.Clone()
+	}
+	if cfg.PublicURL != "" {
+		pub, err := CheckPublicURL(cfg.PublicURL)
+		if err != nil {
+			return nil, fmt.Errorf("starting the simulated tenant: %w", err)
+		}
+		s.publicURL = pub
 	}
 	s.handler = s.routes()
 	return s, nil
@@ -360,13 +419,13 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // issuers, endpoints and the device-code message are built from it.
 func (s *Server) SetBaseURL(u string) {
 	base := strings.TrimRight(u, "/")
-	host, port := "", ""
+	host, name, port := "", "", ""
 	pu, err := url.Parse(base)
 	if err == nil {
-		host, port = pu.Host, pu.Port()
+		host, name, port = pu.Host, pu.Hostname(), pu.Port()
 	}
 	s.baseMu.Lock()
-	s.base, s.baseHost, s.basePort, s.baseOK = base, host, port, err == nil
+	s.base, s.baseHost, s.baseName, s.basePort, s.baseOK = base, host, name, port, err == nil
 	s.baseMu.Unlock()
 }
 
@@ -397,7 +456,9 @@ func (s *Server) Tenants() []*Tenant {
 // Faults returns the fault-injection hook shared by every endpoint.
 func (s *Server) Faults() *Faults { return s.faults }
 
-// Start listens on addr ("" means 127.0.0.1:0, a free loopback port) and serves in the background.
+// Start listens on addr ("" means 127.0.0.1:0, a free loopback port) and serves in the background,
+// over https when Config.TLS is set. It returns the base URL: Config.PublicURL when set, else
+// the address it listens on.
 // Binding a non-loopback address is the caller's choice: the simulator then answers anyone who can reach it.
 func (s *Server) Start(addr string) (string, error) {
 	if addr == "" {
@@ -417,13 +478,22 @@ func (s *Server) Start(addr string) (string, error) {
 	if tcp.IP.IsUnspecified() {
 		host = "127.0.0.1" // a wildcard bind is still reached on loopback from this machine
 	}
-	base := "http://" + net.JoinHostPort(host, fmt.Sprint(tcp.Port))
+	scheme := "http"
+	if s.tls != nil {
+		scheme = "https"
+	}
+	listen := scheme + "://" + net.JoinHostPort(host, fmt.Sprint(tcp.Port))
+	base := listen
+	if s.publicURL != "" {
+		base = s.publicURL
+	}
 	s.SetBaseURL(base)
 	s.baseMu.Lock()
-	s.bound = tcp.IP
+	s.bound, s.listenPort, s.listenURL = tcp.IP, fmt.Sprint(tcp.Port), listen
 	s.baseMu.Unlock()
 	srv := &http.Server{
 		Handler:           s.handler,
+		TLSConfig:         s.tls, // ServeTLS clones it and offers h2 and http/1.1
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       60 * time.Second,
@@ -432,12 +502,26 @@ func (s *Server) Start(addr string) (string, error) {
 	}
 	s.httpSrv = srv
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		var err error
+		if s.tls != nil {
+			err = srv.ServeTLS(ln, "", "")
+		} else {
+			err = srv.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("simulated tenant stopped serving", "err", err)
 		}
 	}()
-	s.log.Info("simulated tenant serving", "url", base)
+	s.log.Info("simulated tenant serving", "url", base, "listen", listen)
 	return base, nil
+}
+
+// ListenURL is where Start listens (https://127.0.0.1:PORT), which differs from URL behind a
+// reverse proxy; "" before Start.
+func (s *Server) ListenURL() string {
+	s.baseMu.RLock()
+	defer s.baseMu.RUnlock()
+	return s.listenURL
 }
 
 // Shutdown stops a server started with Start, waiting for requests in flight until ctx ends.
