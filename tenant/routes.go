@@ -80,11 +80,12 @@ var sharedRoutes = sync.OnceValue(func() *http.ServeMux {
 	handle("/devicelogin", EndpointDeviceLogin, getPost((*Server).handleDeviceLogin))
 	handle("/error", "error", get((*Server).handleErrorPage))
 
-	handle("/v1.0/me", EndpointGraphMe, graph((*Server).handleMe))
-	handle("/v1.0/organization", EndpointGraphOrganization, graph((*Server).handleOrganization))
-	handle("/v1.0/devices", EndpointGraphDevices, graph((*Server).handleDevices))
-	handle("/oidc/userinfo", EndpointGraphUserInfo, graph((*Server).handleUserInfo))
+	handle("/v1.0/me", EndpointGraphMe, graph(needUserRead, (*Server).handleMe))
+	handle("/v1.0/organization", EndpointGraphOrganization, graph(needOrganizationRead, (*Server).handleOrganization))
+	handle("/v1.0/devices", EndpointGraphDevices, graph(needDeviceRead, (*Server).handleDevices))
+	handle("/oidc/userinfo", EndpointGraphUserInfo, graph(needOpenID, (*Server).handleUserInfo))
 	backupRoutes(handle)
+	sessionRoutes(handle)
 
 	handle("/_oobe/tenants", "oobe", oobeMethods(http.MethodGet, http.MethodHead)((*Server).handleListTenants))
 	handle("/_oobe/tenants/{tid}/keys/rotate", "oobe", oobeMethods(http.MethodPost)((*Server).handleRotate))

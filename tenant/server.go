@@ -383,6 +383,9 @@ func (s *Server) addTenant(t *Tenant) (*tenantState, error) {
 		if !IsGUID(cid) {
 			return nil, fmt.Errorf("%s: app %q clientId %q is not a GUID", where, a.Name, a.ClientID)
 		}
+		if _, err := newConsentSet(a.Permissions); err != nil {
+			return nil, fmt.Errorf("%s: app %q: %w", where, a.Name, err)
+		}
 		if prev, dup := s.apps[cid]; dup {
 			return nil, fmt.Errorf("%s: app clientId %s is already registered in tenant %s", where, cid, prev.ts.id)
 		}
