@@ -72,16 +72,21 @@ main{width:100%;max-width:440px;background:#fff;padding:44px;box-shadow:0 2px 6p
 h1{font-size:24px;font-weight:600;margin:0 0 12px}
 p{font-size:15px;line-height:1.4;margin:0 0 16px}
 label{display:block;font-size:13px;color:#505050;margin-top:12px}
-input[type=text],input[type=email],input[type=password]{width:100%;font-size:15px;padding:6px 0;border:0;border-bottom:1px solid #666;outline:none;background:transparent}
+input[type=text],input[type=email],input[type=password]{width:100%;font-size:16px;padding:6px 0;border:0;border-bottom:1px solid #666;outline:none;background:transparent}
 input:focus{border-bottom-color:#0067b8}
 .actions{display:flex;flex-direction:row-reverse;gap:8px;margin-top:28px}
-button{min-width:108px;font-size:15px;padding:6px 12px;border:0;cursor:pointer}
+button{min-width:108px;font-size:16px;padding:6px 12px;border:0;cursor:pointer}
 .primary{background:#0067b8;color:#fff}
 .primary:hover{background:#005da6}
 .secondary{background:#ccc;color:#1b1b1b}
 .error{color:#e81123;font-size:15px;margin:8px 0 12px}
 .error .meta{color:#6b6b6b;font-size:12px}
 code{font-size:15px}
+@media (max-width:480px){
+body{align-items:flex-start;background:#fff}
+main{padding:24px;box-shadow:none}
+button{flex:1;min-width:0;min-height:44px}
+}
 </style>
 </head>
 <body>
