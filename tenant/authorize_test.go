@@ -68,7 +68,7 @@ func TestAuthCodeFlowIssuesVerifiableTokens(t *testing.T) {
 					t.Errorf("id token %s = %v, want %v", k, id[k], v)
 				}
 			}
-			at := h.verifyWithJWKS(contosoID, tok.AccessToken)
+			at := h.graphToken(contosoID, tok.AccessToken)
 			if at["aud"] != graphAppID || at["scp"] != "User.Read openid profile" || at["appid"] != contosoClient || at["upn"] != adeleUPN {
 				t.Errorf("access token claims %v", at)
 			}

@@ -35,11 +35,21 @@ func demoKeys(t testing.TB, names ...string) []*rsa.PrivateKey {
 
 // codeTenant is a tenant built in Go, as a scenario's inline tenant is: no keys, no fixture
 // file. n tells tenants apart (ids, client id, domain).
+// demoPermissions is the demo app registration's consent, for tenants built in Go.
+var demoPermissions = func() map[string][]string {
+	ts, err := LoadFixtures(fixtures.Demo())
+	if err != nil {
+		panic(err)
+	}
+	return ts[0].Apps[0].Permissions
+}()
+
 func codeTenant(n int) *Tenant {
 	domain := fmt.Sprintf("inline%d.example", n)
 	return &Tenant{
 		ID: fmt.Sprintf("%08x-2222-4333-8444-555555555555", n), Name: "Inline " + domain, Domains: []string{domain}, RestorePage: RestoreEnabled,
-		Apps: []App{{Name: "oobe", ClientID: fmt.Sprintf("%08x-2222-4333-8444-666666666666", n), Public: true, RedirectURIs: []string{"http://127.0.0.1"}}},
+		Apps: []App{{Name: "oobe", ClientID: fmt.Sprintf("%08x-2222-4333-8444-666666666666", n), Public: true, RedirectURIs: []string{"http://127.0.0.1"},
+			Permissions: demoPermissions}},
 		Users: []User{{UPN: "pat@" + domain, DisplayName: "Pat", Password: "Inline-2026!", ObjectID: fmt.Sprintf("%08x-2222-4333-8444-777777777777", n),
 			ConditionalAccess: &UserConditionalAccess{BlockRestoreApp: boolp(true)}}},
 	}
@@ -52,7 +62,7 @@ func TestAccessTokensLiveAsLongAsConfigured(t *testing.T) {
 	if tok.ExpiresIn != 300 || tok.ExtExpiresIn != 300 {
 		t.Fatalf("expires_in %d, ext_expires_in %d, want 300", tok.ExpiresIn, tok.ExtExpiresIn)
 	}
-	at := h.verifyWithJWKS(contosoID, tok.AccessToken)
+	at := h.graphToken(contosoID, tok.AccessToken)
 	if at["exp"].(float64)-at["iat"].(float64) != 300 {
 		t.Fatalf("access token lives %v s", at["exp"].(float64)-at["iat"].(float64))
 	}

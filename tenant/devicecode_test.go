@@ -57,11 +57,13 @@ func TestDeviceCodeRequestFailures(t *testing.T) {
 	}
 }
 
-func TestDeviceCodePollingIsPendingThenSlowedThenIssuedOnce(t *testing.T) {
+func TestDeviceCodePollingIsPendingUntilApprovedThenIssuedOnce(t *testing.T) {
 	h := newHarness(t)
 	dc := h.deviceCode(contosoID, contosoClient, "openid offline_access User.Read")
 	poll := func() (*http.Response, []byte) { return h.poll(contosoID, contosoClient, dc.DeviceCode) }
 
+	// Entra sends no slow_down: polls sooner than the interval, as MSAL Go's backoff makes
+	// them, are pending like any other (domain.md §7.5).
 	steps := []struct {
 		name    string
 		advance time.Duration
@@ -69,13 +71,12 @@ func TestDeviceCodePollingIsPendingThenSlowedThenIssuedOnce(t *testing.T) {
 		err     string
 		code    int
 	}{
-		{"the first poll is pending", 5 * time.Second, false, "authorization_pending", 70016},
-		{"a poll one second later must slow down (interval 10 s)", time.Second, false, "slow_down", 70016},
-		{"a poll 5 s later is still too fast for 10 s (interval 15 s)", 5 * time.Second, false, "slow_down", 70016},
-		{"a poll 10 s later is too fast for 15 s (interval 20 s)", 10 * time.Second, false, "slow_down", 70016},
-		{"a poll 20 s later is pending again", 20 * time.Second, false, "authorization_pending", 70016},
-		{"after approval, a poll 15 s later is still too fast (interval 25 s)", 15 * time.Second, true, "slow_down", 70016},
-		{"a poll at the grown interval gets the tokens", 25 * time.Second, false, "", 0},
+		{"the first poll is pending", 0, false, "authorization_pending", 70016},
+		{"a poll 50 ms later is pending, not slowed down", 50 * time.Millisecond, false, "authorization_pending", 70016},
+		{"a poll 150 ms later is pending", 150 * time.Millisecond, false, "authorization_pending", 70016},
+		{"a poll 450 ms later is pending", 450 * time.Millisecond, false, "authorization_pending", 70016},
+		{"a poll at the interval is pending", 5 * time.Second, false, "authorization_pending", 70016},
+		{"after approval, a poll a second later gets the tokens", time.Second, true, "", 0},
 		{"a poll after the tokens were issued is refused", 30 * time.Second, false, "invalid_grant", 54005},
 	}
 	for _, st := range steps {
@@ -96,10 +97,25 @@ func TestDeviceCodePollingIsPendingThenSlowedThenIssuedOnce(t *testing.T) {
 			}
 			continue
 		}
-		e := wantEntraError(t, resp, body, http.StatusBadRequest, st.err, st.code)
-		if st.err == "slow_down" && !strings.Contains(e.ErrorDescription, "seconds") {
-			t.Errorf("%s: slow_down does not say the new interval: %s", st.name, e.ErrorDescription)
-		}
+		wantEntraError(t, resp, body, http.StatusBadRequest, st.err, st.code)
+	}
+}
+
+func TestASlowDownFaultAnswersOnePollThenPollingGoesOn(t *testing.T) {
+	h := newHarness(t)
+	dc := h.deviceCode(contosoID, contosoClient, "openid offline_access User.Read")
+	if err := h.srv.Faults().Add(Fault{Endpoint: EndpointToken, Kind: FaultSlowDown, Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := h.poll(contosoID, contosoClient, dc.DeviceCode)
+	e := wantEntraError(t, resp, body, http.StatusBadRequest, "slow_down", 70016)
+	if !strings.Contains(e.ErrorDescription, "10 seconds") {
+		t.Errorf("slow_down does not say the new interval: %s", e.ErrorDescription)
+	}
+	resp, body = h.poll(contosoID, contosoClient, dc.DeviceCode)
+	wantEntraError(t, resp, body, http.StatusBadRequest, "authorization_pending", 70016)
+	if err := h.srv.Faults().Add(Fault{Endpoint: EndpointGraphMe, Kind: FaultSlowDown}); err == nil {
+		t.Error("a slow_down fault at Graph was accepted; it is a token endpoint answer")
 	}
 }
 

@@ -88,7 +88,7 @@ func TestOnlyAnAdminChangesTheRestorePageFlag(t *testing.T) {
 		status                         int
 		code                           string
 	}{
-		{"a user who is not an admin", adele, id, `{"state":"enabled"}`, "application/json", 403, "Forbidden"},
+		{"a user who is not an Intune administrator", adele, id, `{"state":"enabled"}`, "application/json", 403, "Authorization_RequestDenied"},
 		{"a state that is not in the enum", admin, id, `{"state":"on"}`, "application/json", 400, "BadRequest"},
 		{"a state that is not a string", admin, id, `{"state":true}`, "application/json", 400, "BadRequest"},
 		{"a property the type does not have", admin, id, `{"state":"enabled","showRestorePage":true}`, "application/json", 400, "BadRequest"},

@@ -119,12 +119,10 @@ func TestGraphRefusesTokensItMustNotTrust(t *testing.T) {
 	contosoKey := h.signer(contosoID)
 	fabrikamKey := h.signer(fabrikamID)
 	now := h.clock.Now().Unix()
-	header := map[string]any{"alg": "RS256", "kid": contosoKey.kid, "typ": "JWT"}
-
 	withClaims := func(change func(map[string]any)) string {
 		c := h.graphClaims()
 		change(c)
-		return forgeRS256(t, contosoKey.priv, header, c)
+		return forgeGraphRS256(t, contosoKey.priv, contosoKey.kid, c)
 	}
 	pubDER, _ := x509.MarshalPKIXPublicKey(&contosoKey.priv.PublicKey)
 	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
@@ -155,19 +153,24 @@ func TestGraphRefusesTokensItMustNotTrust(t *testing.T) {
 		{"alg none", "Bearer " + b64json(map[string]any{"alg": "none", "typ": "JWT"}) + "." + b64json(h.graphClaims()) + ".", "not a well-formed RS256"},
 		{"HS256 keyed with the public key's PEM", "Bearer " + hs256(pubPEM), "not a well-formed RS256"},
 		{"HS256 keyed with the public key's DER", "Bearer " + hs256(pubDER), "not a well-formed RS256"},
-		{"no kid", "Bearer " + forgeRS256(t, contosoKey.priv, map[string]any{"alg": "RS256", "typ": "JWT"}, h.graphClaims()), "names no signing key"},
-		{"an unknown kid", "Bearer " + forgeRS256(t, contosoKey.priv, map[string]any{"alg": "RS256", "kid": "unknown-kid", "typ": "JWT"}, h.graphClaims()), "signing key not found"},
-		{"another tenant's key claiming this tenant", "Bearer " + forgeRS256(t, fabrikamKey.priv, map[string]any{"alg": "RS256", "kid": fabrikamKey.kid, "typ": "JWT"}, h.graphClaims()), "signing key not found"},
-		{"this tenant's kid over another key's signature", "Bearer " + forgeRS256(t, fabrikamKey.priv, header, h.graphClaims()), "invalid signature"},
+		{"no kid", "Bearer " + forgeGraphRS256(t, contosoKey.priv, "", h.graphClaims()), "names no signing key"},
+		{"an unknown kid", "Bearer " + forgeGraphRS256(t, contosoKey.priv, "unknown-kid", h.graphClaims()), "signing key not found"},
+		{"another tenant's key claiming this tenant", "Bearer " + forgeGraphRS256(t, fabrikamKey.priv, fabrikamKey.kid, h.graphClaims()), "signing key not found"},
+		{"this tenant's kid over another key's signature", "Bearer " + forgeGraphRS256(t, fabrikamKey.priv, contosoKey.kid, h.graphClaims()), "invalid signature"},
+		{"a token signed over the nonce as sent, as an ordinary JWT library signs", "Bearer " + forgeRS256(t, contosoKey.priv,
+			map[string]any{"typ": "JWT", "nonce": "n", "alg": "RS256", "x5t": contosoKey.kid, "kid": contosoKey.kid}, h.graphClaims()), "invalid signature"},
+		{"a token with no nonce in its header", "Bearer " + forgeRS256(t, contosoKey.priv, map[string]any{"alg": "RS256", "kid": contosoKey.kid, "typ": "JWT"}, h.graphClaims()), "not a Microsoft Graph access token"},
 		{"a tampered payload", "Bearer " + tamper(real.AccessToken), "invalid signature"},
 		{"an expired token, exp equal to now", "Bearer " + withClaims(func(c map[string]any) { c["exp"] = now }), "token is expired"},
 		{"a token without exp", "Bearer " + withClaims(func(c map[string]any) { delete(c, "exp") }), "no expiry"},
 		{"a token not valid yet", "Bearer " + withClaims(func(c map[string]any) { c["nbf"] = now + 1 }), "not yet valid"},
 		{"the wrong audience", "Bearer " + withClaims(func(c map[string]any) { c["aud"] = contosoClient }), "Invalid audience."},
 		{"two audiences", "Bearer " + withClaims(func(c map[string]any) { c["aud"] = []string{graphAppID, contosoClient} }), "Invalid audience."},
-		{"the ID token instead of the access token", "Bearer " + real.IDToken, "Invalid audience."},
-		{"the real Entra issuer", "Bearer " + withClaims(func(c map[string]any) { c["iss"] = "https://login.microsoftonline.com/" + contosoID + "/v2.0" }), "Invalid issuer."},
-		{"another tenant's issuer", "Bearer " + withClaims(func(c map[string]any) { c["iss"] = h.url("/" + fabrikamID + "/v2.0") }), "Invalid issuer."},
+		{"the ID token instead of the access token", "Bearer " + real.IDToken, "not a Microsoft Graph access token"},
+		{"the tenant's v2.0 issuer", "Bearer " + withClaims(func(c map[string]any) { c["iss"] = h.url("/" + contosoID + "/v2.0") }), "Invalid issuer."},
+		{"the real Entra v2.0 issuer", "Bearer " + withClaims(func(c map[string]any) { c["iss"] = "https://login.microsoftonline.com/" + contosoID + "/v2.0" }), "Invalid issuer."},
+		{"another tenant's issuer", "Bearer " + withClaims(func(c map[string]any) { c["iss"] = graphTokenIssuer(fabrikamID) }), "Invalid issuer."},
+		{"a v2.0 token", "Bearer " + withClaims(func(c map[string]any) { c["ver"] = "2.0" }), "not a v1.0 token"},
 		{"a tenant not served here", "Bearer " + withClaims(func(c map[string]any) { c["tid"] = "00000000-0000-0000-0000-000000000000" }), "not served here"},
 		{"no delegated scopes", "Bearer " + withClaims(func(c map[string]any) { delete(c, "scp") }), "no delegated permissions"},
 		{"a user not in the tenant", "Bearer " + withClaims(func(c map[string]any) { c["oid"] = alexOID }), "does not exist in the tenant"},

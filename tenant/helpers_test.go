@@ -241,10 +241,15 @@ func (h *harness) poll(tenantSeg, clientID, deviceCode string) (*http.Response, 
 		"grant_type": {deviceCodeGrantType}, "client_id": {clientID}, "device_code": {deviceCode}})
 }
 
+// harnessScope is what the harness's sign-ins ask for: every Graph permission the demo app
+// registration has consented, so that only the user's roles limit what a test's token may do.
+const harnessScope = "openid profile offline_access User.Read Device.Read.All UserWindowsSettings.Read " +
+	"UserWindowsSettings.ReadWrite.All DeviceManagementServiceConfig.Read.All DeviceManagementServiceConfig.ReadWrite.All"
+
 // signInWithDeviceCode runs a whole device code sign-in and returns the tokens.
 func (h *harness) signInWithDeviceCode(tenantID, clientID, upn, password string) tokenResponse {
 	h.t.Helper()
-	dc := h.deviceCode(tenantID, clientID, "openid profile offline_access User.Read UserWindowsSettings.Read")
+	dc := h.deviceCode(tenantID, clientID, harnessScope)
 	if resp, body := h.deviceLogin(dc.UserCode, upn, password, "approve"); resp.StatusCode != http.StatusOK {
 		h.t.Fatalf("approving: %d %s", resp.StatusCode, body)
 	}
@@ -363,6 +368,34 @@ func (h *harness) verifyWithJWKS(tenantID, token string) map[string]any {
 	return nil
 }
 
+// graphToken checks a Graph access token the way the simulated Graph does (the header's nonce
+// hashed, graphtoken.go) against the key the tenant publishes, and returns its claims.
+func (h *harness) graphToken(tenantID, token string) map[string]any {
+	h.t.Helper()
+	pt, msg := parseGraphToken(token)
+	if pt == nil {
+		h.t.Fatalf("not a Graph access token: %s", msg)
+	}
+	k := h.srv.tenantByID(tenantID).keys.byKid(pt.header.Kid)
+	if k == nil {
+		h.t.Fatalf("Graph token kid %q is not published", pt.header.Kid)
+	}
+	if !pt.verify(&k.priv.PublicKey) {
+		h.t.Fatal("Graph token does not verify with its published key")
+	}
+	return decodeJSON[map[string]any](h.t, pt.payload)
+}
+
+// forgeGraph signs claims as a Graph access token with the tenant's current key.
+func (h *harness) forgeGraph(tenantID string, c graphTokenClaims) string {
+	h.t.Helper()
+	tok, err := h.signer(tenantID).signGraph(c, "nonce-"+c.Uti)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tok
+}
+
 func b64json(v any) string {
 	b, _ := json.Marshal(v)
 	return base64.RawURLEncoding.EncodeToString(b)
@@ -381,14 +414,31 @@ func forgeRS256(t *testing.T, priv *rsa.PrivateKey, header, claims map[string]an
 	return signing + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
-// graphClaims are valid Graph access token claims for Adele at the virtual clock's time.
+// graphClaims are valid Graph (v1.0) access token claims for Adele at the virtual clock's time.
 func (h *harness) graphClaims() map[string]any {
 	now := h.clock.Now().Unix()
 	return map[string]any{
-		"aud": graphAppID, "iss": h.url("/" + contosoID + "/v2.0"), "iat": now, "nbf": now, "exp": now + 3600,
+		"aud": graphAppID, "iss": graphTokenIssuer(contosoID), "iat": now, "nbf": now, "exp": now + 3600,
 		"appid": contosoClient, "name": "Adele Vance", "oid": adeleOID, "scp": "User.Read", "sub": "x",
-		"tid": contosoID, "upn": adeleUPN, "ver": "2.0",
+		"tid": contosoID, "upn": adeleUPN, "ver": "1.0", "wids": []string{roleDefaultUser},
 	}
+}
+
+// forgeGraphRS256 hand-builds a Graph-shaped token (a nonce in its header, the signature over
+// the hashed nonce, as signGraph makes them) with any kid, key and claims.
+func forgeGraphRS256(t *testing.T, priv *rsa.PrivateKey, kid string, claims map[string]any) string {
+	t.Helper()
+	hd := graphTokenHeader{Typ: "JWT", Nonce: "forged-nonce", Alg: "RS256", X5t: kid, Kid: kid}
+	sent, _ := hd.encode()
+	hd.Nonce = hashedNonce(hd.Nonce)
+	covered, _ := hd.encode()
+	body := b64json(claims)
+	sum := sha256.Sum256([]byte(covered + "." + body))
+	sig, err := rsa.SignPKCS1v15(nil, priv, crypto.SHA256, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sent + "." + body + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
 // signer returns a tenant's current signing key, for forging tokens the tenant would accept.

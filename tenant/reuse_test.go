@@ -190,9 +190,6 @@ func TestAVerifiedBearerTokenIsCheckedAgainOnEveryUse(t *testing.T) {
 				}
 			}
 		}, "signing key not found"},
-		{"another base URL makes its issuer wrong", func(h *harness) {
-			h.srv.SetBaseURL(strings.Replace(h.http.URL, "127.0.0.1", "localhost", 1))
-		}, "Invalid issuer."},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -245,8 +245,8 @@ func TestRestoreResultsKeepTheLatestPerDevice(t *testing.T) {
 		status            int
 		code              string
 	}{
-		{"a user who is not an admin", "/_oobe/tenants/" + contosoID + "/restore-results", adele, 403, "Forbidden"},
-		{"another tenant's user", "/_oobe/tenants/" + contosoID + "/restore-results", h.tokenFor(alexUPN, alexPassword), 403, "Forbidden"},
+		{"a user who is not an Intune administrator", "/_oobe/tenants/" + contosoID + "/restore-results", adele, 403, "Authorization_RequestDenied"},
+		{"another tenant's user", "/_oobe/tenants/" + contosoID + "/restore-results", h.tokenFor(alexUPN, alexPassword), 403, "Authorization_RequestDenied"},
 		{"an admin asking about another tenant", "/_oobe/tenants/" + fabrikamID + "/restore-results", admin, 403, "Forbidden"},
 		{"an unknown tenant", "/_oobe/tenants/00000000-0000-0000-0000-000000000000/restore-results", admin, 404, "ResourceNotFound"},
 	} {
