@@ -24,6 +24,9 @@ type authority struct {
 	origin string // scheme://host[:port], lower case
 	tenant string // a lower-case tenant GUID, "common" or "organizations"
 	https  bool
+	// loopback is set for the simulator on this machine, over http or https; only an https
+	// authority on a DNS name is held to the rule that no endpoint may be loopback.
+	loopback bool
 }
 
 // String returns the canonical authority URL.
@@ -34,8 +37,9 @@ func (a authority) multiTenant() bool {
 	return a.tenant == tenantCommon || a.tenant == tenantOrganizations
 }
 
-// parseAuthority accepts https://host/<tenant> for real Entra and http://127.0.0.1:PORT/<tenant>
-// for the simulator, so that a plain-http or loopback issuer can never stand in for a real one.
+// parseAuthority accepts https://host/<tenant> for real Entra and http(s)://127.0.0.1:PORT/<tenant>
+// for the simulator, so that a plain-http or loopback issuer can never stand in for a real one:
+// an https authority on a loopback host is the simulator's, and is checked as such.
 func parseAuthority(raw string) (authority, error) {
 	bad := func(format string, args ...any) (authority, error) {
 		return authority{}, fmt.Errorf("authority %q: %s: %w", raw, fmt.Sprintf(format, args...), ErrBadAuthority)
@@ -58,16 +62,16 @@ func parseAuthority(raw string) (authority, error) {
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 		a.https = true
-		if isLoopbackHost(host) {
-			return bad("an https authority must be a real Entra host, not loopback; the simulator is served over http")
-		}
-		if numericHost(host) {
-			return bad("an https authority must be a host name, not an IP address")
+		// The simulator over TLS (oobe serve --tls); its endpoints must then be its own origin.
+		a.loopback = isLoopbackHost(host)
+		if !a.loopback && numericHost(host) {
+			return bad("an https authority must be a host name (or the simulator on 127.0.0.1), not an IP address")
 		}
 	case "http":
 		if !isLoopbackHost(host) {
 			return bad("plain http is only allowed for the simulator on 127.0.0.1; real Entra needs https")
 		}
+		a.loopback = true
 	default:
 		return bad("scheme must be https (or http for the simulator on 127.0.0.1)")
 	}

@@ -11,8 +11,9 @@ import (
 	"strings"
 )
 
-// ErrInsecureEndpoint is wrapped when an https authority's discovery document points at plain
-// http or at a loopback host: a simulated issuer must never pass for a real one.
+// ErrInsecureEndpoint is wrapped when the discovery document of an https authority on a DNS
+// name points at plain http or at a loopback host: a simulated issuer must never pass for a
+// real one.
 var ErrInsecureEndpoint = errors.New("insecure endpoint for an https authority")
 
 // ErrForeignEndpoint is wrapped when a discovery document points away from the authority's host.
@@ -132,7 +133,7 @@ func checkEndpoint(a authority, raw string) error {
 	}
 	scheme := strings.ToLower(u.Scheme)
 	host := strings.ToLower(u.Hostname())
-	if a.https {
+	if a.https && !a.loopback { // a loopback authority is the simulator: same origin is the rule
 		if scheme != "https" {
 			return fmt.Errorf("uses %s: %w", scheme, ErrInsecureEndpoint)
 		}

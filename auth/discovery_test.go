@@ -21,8 +21,9 @@ func TestParseAuthority(t *testing.T) {
 		{"the simulator on 127.0.0.1 over http is accepted", "http://127.0.0.1:8080/" + testTenant, "http://127.0.0.1:8080/" + testTenant},
 		{"the simulator on localhost over http is accepted", "http://localhost:8080/" + testTenant, "http://localhost:8080/" + testTenant},
 		{"plain http to a real host is refused", "http://login.microsoftonline.com/" + testTenant, ""},
-		{"https on loopback is refused", "https://127.0.0.1:8443/" + testTenant, ""},
-		{"https on localhost is refused", "https://localhost/" + testTenant, ""},
+		{"the simulator on 127.0.0.1 over https is accepted", "https://127.0.0.1:8443/" + testTenant, "https://127.0.0.1:8443/" + testTenant},
+		{"the simulator on localhost over https is accepted", "https://localhost:8443/" + testTenant, "https://localhost:8443/" + testTenant},
+		{"https on a loopback spelling no resolver agrees on is refused", "https://127.1:8443/" + testTenant, ""},
 		{"https on an IP address is refused", "https://20.190.128.1/" + testTenant, ""},
 		{"https on a numeric loopback spelling is refused", "https://2130706433/" + testTenant, ""},
 		{"a domain-name tenant is refused", "https://login.microsoftonline.com/contoso.onmicrosoft.com", ""},
@@ -196,5 +197,54 @@ func TestNewWhenDiscoveryIsUnreachableExplains(t *testing.T) {
 	_, err := New(context.Background(), Config{Authority: authority, ClientID: testClient})
 	if err == nil || !strings.Contains(err.Error(), "discovery document") {
 		t.Fatalf("New = %v, want an error about the discovery document", err)
+	}
+}
+
+func TestNewWithAnHTTPSSimulatorAuthorityWantsItsOwnOrigin(t *testing.T) {
+	var edit func(base string, doc map[string]any)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		base := "https://" + r.Host + "/" + testTenant
+		doc := map[string]any{
+			"issuer":                        base + "/v2.0",
+			"authorization_endpoint":        base + "/oauth2/v2.0/authorize",
+			"token_endpoint":                base + "/oauth2/v2.0/token",
+			"device_authorization_endpoint": base + "/oauth2/v2.0/devicecode",
+			"jwks_uri":                      base + "/discovery/v2.0/keys",
+		}
+		edit(base, doc)
+		writeJSON(w, http.StatusOK, doc)
+	}))
+	defer srv.Close()
+	cases := []struct {
+		name  string
+		edit  func(base string, doc map[string]any)
+		field string // "" means accepted
+	}{
+		{"its own https origin is accepted", func(string, map[string]any) {}, ""},
+		{"plain-http keys beside it are refused", func(base string, doc map[string]any) {
+			doc["jwks_uri"] = strings.Replace(base, "https://", "http://", 1) + "/discovery/v2.0/keys"
+		}, "jwks_uri"},
+		{"a token endpoint on another loopback port is refused", func(_ string, doc map[string]any) {
+			doc["token_endpoint"] = "https://127.0.0.1:1/" + testTenant + "/oauth2/v2.0/token"
+		}, "token_endpoint"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			edit = tc.edit
+			c, err := New(context.Background(), Config{Authority: srv.URL + "/" + testTenant, ClientID: testClient, HTTPClient: srv.Client()})
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				if c.Issuer() != srv.URL+"/"+testTenant+"/v2.0" {
+					t.Fatalf("issuer = %q", c.Issuer())
+				}
+				return
+			}
+			var de *DiscoveryError
+			if !errors.As(err, &de) || de.Field != tc.field || !errors.Is(err, ErrForeignEndpoint) {
+				t.Fatalf("New = %v, want a DiscoveryError on %s wrapping ErrForeignEndpoint", err, tc.field)
+			}
+		})
 	}
 }

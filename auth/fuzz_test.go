@@ -158,10 +158,13 @@ func FuzzParseAuthority(f *testing.F) {
 		if err != nil {
 			t.Fatalf("canonical authority %q does not parse", a)
 		}
-		if a.https && (isLoopbackHost(u.Hostname()) || numericHost(u.Hostname())) {
-			t.Fatalf("https authority %q on loopback", a)
+		if a.loopback != isLoopbackHost(u.Hostname()) {
+			t.Fatalf("authority %q: loopback %v", a, a.loopback)
 		}
-		if !a.https && !isLoopbackHost(u.Hostname()) {
+		if a.https && !a.loopback && numericHost(u.Hostname()) {
+			t.Fatalf("https authority %q on an IP address", a)
+		}
+		if !a.https && !a.loopback {
 			t.Fatalf("http authority %q off loopback", a)
 		}
 		if !a.multiTenant() && !isGUID(a.tenant) {
