@@ -42,7 +42,7 @@ func adminToken(t *testing.T, info serveInfo) string {
 		_ = json.Unmarshal(body, &out)
 		return out
 	}
-	dc := post(ten.Authority+"/oauth2/v2.0/devicecode", url.Values{"client_id": {ten.ClientID}, "scope": {"openid offline_access"}})
+	dc := post(ten.Authority+"/oauth2/v2.0/devicecode", url.Values{"client_id": {ten.ClientID}, "scope": {"openid offline_access https://graph.microsoft.com/.default"}})
 	post(info.URL+"/devicelogin", url.Values{"user_code": {dc["user_code"].(string)}, "username": {"admin@contoso.com"},
 		"password": {"Admin-2026!"}, "action": {"approve"}})
 	tok := post(ten.Authority+"/oauth2/v2.0/token", url.Values{"client_id": {ten.ClientID},
