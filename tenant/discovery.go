@@ -99,3 +99,56 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "max-age=86400, private")
 	writeJSON(w, http.StatusOK, doc)
 }
+
+// instanceDiscovery is Entra's answer at /common/discovery/instance, which MSAL asks before
+// it trusts an authority host: where the tenant's OpenID configuration is, and the host's
+// aliases. The simulator is its own cloud, so its host is the only alias.
+type instanceDiscovery struct {
+	TenantDiscoveryEndpoint string             `json:"tenant_discovery_endpoint"`
+	APIVersion              string             `json:"api-version"`
+	Metadata                []instanceMetadata `json:"metadata"`
+}
+
+type instanceMetadata struct {
+	PreferredNetwork string   `json:"preferred_network"`
+	PreferredCache   string   `json:"preferred_cache"`
+	Aliases          []string `json:"aliases"`
+}
+
+// handleInstanceDiscovery answers instance discovery for an authorization_endpoint on this
+// simulator's host; any other host is Entra's invalid_instance (AADSTS50049).
+func (s *Server) handleInstanceDiscovery(w http.ResponseWriter, r *http.Request) {
+	q, e := parseParams(r.URL.RawQuery)
+	if e != nil {
+		s.writeEntraError(w, r, e)
+		return
+	}
+	base := s.baseURL(r)
+	bu, err := url.Parse(base)
+	if err != nil {
+		s.writeEntraError(w, r, errServer(http.StatusInternalServerError))
+		return
+	}
+	raw := q.Get("authorization_endpoint")
+	if raw == "" {
+		s.writeEntraError(w, r, errMissingParam("authorization_endpoint"))
+		return
+	}
+	seg, rest, host := "", "", ""
+	if u, err := url.Parse(raw); err == nil {
+		host = u.Host
+		seg, rest, _ = strings.Cut(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
+	}
+	if !strings.EqualFold(host, bu.Host) || rest != "oauth2/v2.0/authorize" || seg == "" ||
+		(!isMultiTenantSegment(seg) && s.tenantBySegment(seg) == nil) {
+		s.writeEntraError(w, r, &entraError{Err: "invalid_instance", Code: 50049, Desc: "Unknown or invalid instance. " +
+			"The authorization_endpoint must be this simulator's: " + base + "/{tenant}/oauth2/v2.0/authorize."})
+		return
+	}
+	w.Header().Set("Cache-Control", "max-age=86400, private")
+	writeJSON(w, http.StatusOK, instanceDiscovery{
+		TenantDiscoveryEndpoint: base + "/" + seg + "/v2.0/.well-known/openid-configuration",
+		APIVersion:              "1.1",
+		Metadata:                []instanceMetadata{{PreferredNetwork: bu.Host, PreferredCache: bu.Host, Aliases: []string{bu.Host}}},
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -144,4 +145,38 @@ func TestUnknownTenantGetsAADSTS90002(t *testing.T) {
 			t.Fatalf("status %d, body %s", resp.StatusCode, body)
 		}
 	})
+}
+
+func TestInstanceDiscoveryAnswersForThisHostOnly(t *testing.T) {
+	h := newHarness(t)
+	host := strings.TrimPrefix(h.http.URL, "http://")
+	ask := func(authz string) (*http.Response, []byte) {
+		return h.get("/common/discovery/instance?" + url.Values{"api-version": {"1.1"}, "authorization_endpoint": {authz}}.Encode())
+	}
+	for _, seg := range []string{contosoID, "contoso.com", "organizations"} {
+		resp, body := ask(h.url("/" + seg + "/oauth2/v2.0/authorize"))
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", seg, resp.StatusCode, body)
+		}
+		got := decodeJSON[instanceDiscovery](t, body)
+		if got.TenantDiscoveryEndpoint != h.url("/"+seg+"/v2.0/.well-known/openid-configuration") || got.APIVersion != "1.1" ||
+			len(got.Metadata) != 1 || got.Metadata[0].PreferredNetwork != host || !slices.Equal(got.Metadata[0].Aliases, []string{host}) {
+			t.Fatalf("%s: %+v", seg, got)
+		}
+		// The endpoint it names serves the tenant's configuration.
+		if resp, _ := h.get(strings.TrimPrefix(got.TenantDiscoveryEndpoint, h.http.URL)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: the tenant discovery endpoint answers %d", seg, resp.StatusCode)
+		}
+	}
+	for _, bad := range []string{
+		"https://login.microsoftonline.com/" + contosoID + "/oauth2/v2.0/authorize",
+		h.url("/00000000-0000-0000-0000-000000000000/oauth2/v2.0/authorize"),
+		h.url("/" + contosoID + "/oauth2/v2.0/token"),
+		"::not a url",
+	} {
+		resp, body := ask(bad)
+		wantEntraError(t, resp, body, http.StatusBadRequest, "invalid_instance", 50049)
+	}
+	resp, body := h.get("/common/discovery/instance?api-version=1.1")
+	wantEntraError(t, resp, body, http.StatusBadRequest, "invalid_request", 900144)
 }
