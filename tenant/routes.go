@@ -73,6 +73,7 @@ var sharedRoutes = sync.OnceValue(func() *http.ServeMux {
 
 	handle("/{tenant}/v2.0/.well-known/openid-configuration", EndpointDiscovery, get((*Server).handleDiscovery))
 	handle("/{tenant}/discovery/v2.0/keys", EndpointKeys, get((*Server).handleKeys))
+	handle("/common/discovery/instance", EndpointDiscovery, get((*Server).handleInstanceDiscovery))
 	handle("/{tenant}/oauth2/v2.0/authorize", EndpointAuthorize, getPost((*Server).handleAuthorize))
 	handle("/{tenant}/oauth2/v2.0/token", EndpointToken, (*Server).handleToken)
 	handle("/{tenant}/oauth2/v2.0/devicecode", EndpointDeviceCode, (*Server).handleDeviceCode)
