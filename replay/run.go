@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 	"github.com/oobe-dev/oobe/device"
 	"github.com/oobe-dev/oobe/fixtures"
 	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/localca"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/oobe/live"
 	"github.com/oobe-dev/oobe/restore"
@@ -51,8 +53,30 @@ type Options struct {
 	// see Live.
 	Live *Live
 
+	// TLS, when set, serves every scenario's tenant over https with its one certificate, and
+	// the device's clients trust its CA alone, as Microsoft's libraries need an https authority.
+	TLS *TLS
+
 	// wrap, in tests and benchmarks, wraps the HTTP transport the device's clients use.
 	wrap func(http.RoundTripper) http.RoundTripper
+}
+
+// TLS is what a run over https shares between its scenarios: one server certificate for
+// 127.0.0.1 and the CA that issued it. Make it once per run: a certificate costs a key and a
+// signature, a handshake only a signature.
+type TLS struct {
+	server *tls.Config
+	client *tls.Config
+}
+
+// NewTLS issues a certificate for 127.0.0.1 from ca (for a replay, one made by localca.New,
+// which never touches the disk).
+func NewTLS(ca *localca.CA) (*TLS, error) {
+	server, err := ca.ServerTLS()
+	if err != nil {
+		return nil, fmt.Errorf("the replay's server certificate: %w", err)
+	}
+	return &TLS{server: server, client: ca.ClientTLS()}, nil
 }
 
 // Driver runs a scenario's flow in place of oobe.Run and returns what oobe.Run would.
@@ -231,7 +255,11 @@ func dialNoLinger(ctx context.Context, network, addr string) (net.Conn, error) {
 // reads themselves. Nothing holds a response open while it sends another request, so a turn
 // always comes.
 func (r *run) transport() http.RoundTripper {
-	var t http.RoundTripper = &http.Transport{DialContext: dialNoLinger, MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}
+	tr := &http.Transport{DialContext: dialNoLinger, MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}
+	if r.opts.TLS != nil {
+		tr.TLSClientConfig = r.opts.TLS.client
+	}
+	var t http.RoundTripper = tr
 	if r.opts.wrap != nil {
 		t = r.opts.wrap(t)
 	}
@@ -282,6 +310,10 @@ func (r *run) play(ctx context.Context) *Report {
 	}
 	r.hs = &http.Server{Handler: r.srv.Handler()}
 	r.url = "http://" + ln.Addr().String()
+	if t := r.opts.TLS; t != nil {
+		ln = tls.NewListener(ln, t.server)
+		r.url = "https://" + ln.Addr().String()
+	}
 	go func() { _ = r.hs.Serve(ln) }()
 	r.srv.SetBaseURL(r.url)
 	tr := r.transport()
