@@ -177,7 +177,7 @@ func (s *Server) authorizeSubmit(w http.ResponseWriter, r *http.Request) {
 				&entraError{Code: 900144, Desc: "Enter your username and your password."})
 			return
 		}
-		u, e := checkCredentials(fl.ts, username, form.Get("password"))
+		u, e := s.checkCredentials(fl.ts, username, form.Get("password"))
 		if e != nil {
 			s.log.Info("sign-in refused", "tenant", fl.ts.id, "aadsts", e.Code, "trace_id", info(r).traceID)
 			s.renderSignIn(w, r, http.StatusBadRequest, id, fl, clip(username, 256), e)

@@ -145,16 +145,27 @@ func (s *Server) settleDevice(d *deviceGrant, state deviceState, oid string) *en
 	return nil
 }
 
-// checkCredentials finds the user in the tenant and checks the password in constant time.
-func checkCredentials(ts *tenantState, username, password string) (*User, *entraError) {
+// checkCredentials finds the user in the tenant and checks the password (the fixture's, or the
+// one a changePassword set) in constant time.
+func (s *Server) checkCredentials(ts *tenantState, username, password string) (*User, *entraError) {
 	u := ts.userByUPN(strings.TrimSpace(username))
 	if u == nil {
 		return nil, errUnknownUser(username, ts.t.Name)
 	}
-	if subtle.ConstantTimeCompare([]byte(password), []byte(u.Password)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(password), []byte(s.passwordOf(ts, u))) != 1 {
 		return nil, errBadPassword()
 	}
 	return u, nil
+}
+
+// passwordOf is the user's current password.
+func (s *Server) passwordOf(ts *tenantState, u *User) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.passwords[ts.id+"/"+strings.ToLower(u.ObjectID)]; ok {
+		return p
+	}
+	return u.Password
 }
 
 // handleDeviceLogin serves the device login page: enter the code, then sign in and approve or deny.
@@ -207,7 +218,7 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 		signin(http.StatusBadRequest, &entraError{Code: 900144, Desc: "Enter your username and your password."})
 		return
 	}
-	u, e := checkCredentials(d.ts, username, password)
+	u, e := s.checkCredentials(d.ts, username, password)
 	if e != nil {
 		s.log.Info("device code sign-in refused", "tenant", d.ts.id, "aadsts", e.Code, "trace_id", info(r).traceID)
 		signin(http.StatusBadRequest, e)

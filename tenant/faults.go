@@ -33,6 +33,8 @@ const (
 	EndpointGraphEnrollmentConfigurations = "graph.deviceEnrollmentConfigurations"
 	// EndpointGraphRevokeSessions is POST /{v1.0,beta}/{me,users/{id}}/revokeSignInSessions.
 	EndpointGraphRevokeSessions = "graph.revokeSignInSessions"
+	// EndpointGraphChangePassword is POST /{v1.0,beta}/me/changePassword.
+	EndpointGraphChangePassword = "graph.changePassword"
 	// EndpointSimBackups is the simulator's upload endpoint, backup.UploadPath.
 	EndpointSimBackups = "sim.backups"
 	// EndpointSimRestoreResults is backup.RestoreResultPath and /_oobe/tenants/{tid}/restore-results.
@@ -45,7 +47,7 @@ func FaultEndpoints() []string {
 		EndpointDeviceLogin, EndpointLogout, EndpointGraphMe, EndpointGraphOrganization, EndpointGraphDevices,
 		EndpointGraphUserInfo, EndpointGraphWindowsSettings, EndpointGraphWindowsSettingInstances,
 		EndpointGraphUserSettings, EndpointGraphEnrollmentConfigurations, EndpointGraphRevokeSessions,
-		EndpointSimBackups, EndpointSimRestoreResults}
+		EndpointGraphChangePassword, EndpointSimBackups, EndpointSimRestoreResults}
 }
 
 // FaultKind is what goes wrong at an endpoint.

@@ -172,6 +172,7 @@ type Server struct {
 	devices   map[string]*deviceGrant // by device_code
 	userCodes map[string]*deviceGrant // by user_code
 	refresh   map[string]*refreshGrant
+	passwords map[string]string // by "tid/oid": passwords changed since the fixture (changePassword)
 	lastSweep time.Time
 
 	srvMu   sync.Mutex
@@ -204,6 +205,7 @@ func New(cfg Config) (*Server, error) {
 		devices:   map[string]*deviceGrant{},
 		userCodes: map[string]*deviceGrant{},
 		refresh:   map[string]*refreshGrant{},
+		passwords: map[string]string{},
 	}
 	if s.clock == nil {
 		s.clock = clock.Real{}
