@@ -90,7 +90,7 @@ func runBackup(ctx context.Context, s streams, o signinOptions, dir string, days
 	if !sess.simulated {
 		return badInput("oobe backup uploads to the simulator's own /_oobe/backups endpoint, and %s is not a simulated tenant: real Graph has no API to make a backup", sess.authority)
 	}
-	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token})
+	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token, HTTPClient: sess.http})
 	if err != nil {
 		return err
 	}

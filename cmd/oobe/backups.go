@@ -66,7 +66,7 @@ func runBackups(ctx context.Context, s streams, o signinOptions) error {
 		return err
 	}
 	defer sess.close()
-	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token, OnSkip: warnSkipped(s)})
+	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token, HTTPClient: sess.http, OnSkip: warnSkipped(s)})
 	if err != nil {
 		return err
 	}

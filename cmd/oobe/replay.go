@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oobe-dev/oobe/localca"
 	"github.com/oobe-dev/oobe/replay"
 )
 
@@ -25,6 +26,7 @@ type replayOptions struct {
 	size     string
 	record   string
 	screens  string
+	tls      bool
 }
 
 func newReplayCmd(s streams) *cobra.Command {
@@ -56,12 +58,17 @@ snapshot of every screen to DIR/NAME/ with an index.txt. The password, the
 Wi-Fi passphrase and the device code are masked in both. --size, --record
 and --screens imply --tui.
 
+--tls serves every scenario's tenant over https, with one certificate from a
+CA made in memory for the run (nothing is written to disk) that the device's
+clients trust alone.
+
 Exit status: 0 when every scenario passes, 1 when one fails, 2 for bad input
 (a broken scenario file is named with its line).`,
 		Example: `oobe replay fixtures/scenarios
 oobe replay fixtures/scenarios --run 'throttl' --parallel 2
 oobe replay fixtures/scenarios --json > reports.jsonl --junit replay.xml
 oobe replay fixtures/scenarios --shard 0/4
+oobe replay --tls fixtures/scenarios
 oobe replay fixtures/scenarios --tui --record casts --screens screens`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -77,6 +84,7 @@ oobe replay fixtures/scenarios --tui --record casts --screens screens`,
 	cmd.Flags().BoolVar(&o.tui, "tui", false, "drive the terminal UI, headless, with each scenario's steps as key presses")
 	cmd.Flags().StringVar(&o.size, "size", "100x30", "the terminal UI's size under --tui, WIDTHxHEIGHT (implies --tui)")
 	cmd.Flags().StringVar(&o.record, "record", "", "write an asciicast v2 recording of each scenario to this directory (implies --tui)")
+	cmd.Flags().BoolVar(&o.tls, "tls", false, "serve each scenario's tenant over https, with a CA made in memory for the run")
 	cmd.Flags().StringVar(&o.screens, "screens", "", "write a plain-text snapshot of every screen of each scenario to this directory (implies --tui)")
 	_ = cmd.MarkFlagFilename("junit", "xml")
 	_ = cmd.MarkFlagDirname("record")
@@ -127,6 +135,11 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 	}
 	selected, skipped := replay.Select(all, run, shard)
 	opts := replay.Options{Parallel: o.parallel}
+	if o.tls {
+		if opts.TLS, err = replayTLS(); err != nil {
+			return err
+		}
+	}
 	var tuiRun *tuiReplay
 	if o.tui {
 		if tuiRun, err = newTUIReplay(o, selected); err != nil {
@@ -220,4 +233,14 @@ func (p *inOrder) done(i int, r *replay.Report) {
 		p.write(p.ready[p.next])
 		p.next++
 	}
+}
+
+// replayTLS is one certificate for the whole run, from a CA that lives in memory only: the
+// run's own clients are all that must trust it.
+func replayTLS() (*replay.TLS, error) {
+	ca, err := localca.New()
+	if err != nil {
+		return nil, err
+	}
+	return replay.NewTLS(ca)
 }

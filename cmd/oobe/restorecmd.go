@@ -78,7 +78,7 @@ func runRestore(ctx context.Context, s streams, o signinOptions, dir, from strin
 		return err
 	}
 	defer sess.close()
-	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token, OnSkip: warnSkipped(s)})
+	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token, HTTPClient: sess.http, OnSkip: warnSkipped(s)})
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ type runOptions struct {
 	clientID   string
 	accessible bool
 	noColor    bool
+	simTLS     bool
 }
 
 // demoScenario is what `oobe` runs with no flags: the embedded Contoso tenant, Adele, and a
@@ -84,6 +85,7 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 	f.StringVar(&o.clientID, "client-id", "", "the public client app to sign in with, on a real tenant")
 	f.BoolVar(&o.accessible, "accessible", false, "plain line prompts for screen readers instead of the full-screen UI (also ACCESSIBLE=1)")
 	f.BoolVar(&o.noColor, "no-color", false, "draw without colours (also NO_COLOR=1)")
+	f.BoolVar(&o.simTLS, "sim-tls", false, "serve the simulated tenant over https with the local CA (in the user's config directory)")
 	_ = cmd.MarkFlagFilename("scenario", "yaml", "yml")
 	_ = cmd.MarkFlagFilename("device", "yaml", "yml", "json")
 }
@@ -116,6 +118,8 @@ func runTUI(ctx context.Context, s streams, o runOptions) error {
 		return badInput("--scenario runs on the simulated tenant; drop it with --authority")
 	case o.authority != "" && o.demo:
 		return badInput("--demo runs on the simulated tenant, where it can sign in by itself; drop it with --authority")
+	case o.authority != "" && o.simTLS:
+		return badInput("--sim-tls is for the simulated tenant; drop it with --authority")
 	}
 	o.accessible = o.accessible || truthy(os.Getenv("ACCESSIBLE"))
 	o.noColor = o.noColor || os.Getenv("NO_COLOR") != ""
@@ -223,7 +227,18 @@ func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Log
 		logger.Info("setup ended", "finalStage", outcomeStage(out), "error", errString(runErr))
 		return out, runErr
 	}
-	rep := replay.Run(ctx, sc, replay.Options{Parallel: 1, Drive: drive, Live: &replay.Live{Speed: o.speed}})
+	opts := replay.Options{Parallel: 1, Drive: drive, Live: &replay.Live{Speed: o.speed}}
+	if o.simTLS {
+		// On disk, not in memory: the person may open the sign-in page in a browser that trusts it.
+		ca, err := openLocalCA("--sim-tls", "")
+		if err != nil {
+			return nil, err
+		}
+		if opts.TLS, err = replay.NewTLS(ca); err != nil {
+			return nil, err
+		}
+	}
+	rep := replay.Run(ctx, sc, opts)
 	if out == nil && runErr == nil && len(rep.Failures) > 0 {
 		// The harness failed before the flow started: say why.
 		return nil, errors.New(rep.Failures[0].Got)

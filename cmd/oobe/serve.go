@@ -2,27 +2,36 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
+	neturl "net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/oobe-dev/oobe/fixtures"
+	"github.com/oobe-dev/oobe/localca"
 	"github.com/oobe-dev/oobe/tenant"
 )
 
 // serveInfo is what `oobe serve --json` prints: enough for a script to sign in.
 type serveInfo struct {
-	URL     string       `json:"url"`
+	URL string `json:"url"`
+	// Listen is where it listens, when --public-url makes URL another address.
+	Listen  string       `json:"listen,omitempty"`
 	Tenants []tenantInfo `json:"tenants"`
+	// CACert is the local CA's certificate (--tls), for clients to trust.
+	CACert string `json:"caCert,omitempty"`
 }
 
 type tenantInfo struct {
@@ -40,6 +49,10 @@ func newServeCmd(s streams) *cobra.Command {
 		interval time.Duration
 		verbose  bool
 		dataDir  string
+		useTLS   bool
+		tlsCert  string
+		tlsKey   string
+		pubURL   string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -51,7 +64,17 @@ It runs until interrupted (Ctrl+C, SIGTERM).
 
 State that changes while it runs (the restore page setting, backups, restore
 results) lives in memory unless --data names a directory: then it is kept in
-DIR/oobe.db across restarts. Delete that file to start again from the fixtures.`,
+DIR/oobe.db across restarts. Delete that file to start again from the fixtures.
+
+Microsoft's libraries (MSAL, azidentity, msal-node) refuse an http authority:
+--tls serves https with a certificate from a local CA that oobe creates on first
+use, in DIR/tls with --data, else in the user's config directory
+(~/.config/oobe/tls on Linux); trust its ca.pem once (the output says how).
+--tls-cert and --tls-key serve a certificate of your own instead.
+
+Behind a reverse proxy, --public-url gives the URL clients use: issuers,
+discovery and every link are built from it, and requests naming its host are
+accepted. X-Forwarded-* headers are ignored.`,
 		Example: `# Serve the demo tenants on a free port:
 oobe serve
 
@@ -59,7 +82,13 @@ oobe serve
 oobe serve --addr 127.0.0.1:8400 --fixtures ./my-tenants --json
 
 # Keep uploaded backups and admin changes across restarts:
-oobe serve --data ./oobe-state`,
+oobe serve --data ./oobe-state
+
+# https for MSAL and azidentity, from the local CA:
+oobe serve --tls --addr 127.0.0.1:8443
+
+# Behind nginx at https://login.oobe.test:
+oobe serve --tls --addr 127.0.0.1:8443 --public-url https://login.oobe.test`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if interval < time.Second || interval%time.Second != 0 {
@@ -82,7 +111,15 @@ oobe serve --data ./oobe-state`,
 					return badInput("--data %s: not a directory", dataDir)
 				}
 			}
-			srv, err := tenant.New(tenant.Config{Tenants: tenants, DeviceCodeInterval: interval, Logger: logger, DataDir: dataDir})
+			tc, err := serveTLS(useTLS, tlsCert, tlsKey, pubURL, dataDir)
+			if err != nil {
+				return err
+			}
+			if tc.warning != "" {
+				fmt.Fprintln(s.errOut, tc.warning)
+			}
+			srv, err := tenant.New(tenant.Config{Tenants: tenants, DeviceCodeInterval: interval, Logger: logger, DataDir: dataDir,
+				TLS: tc.config, PublicURL: pubURL})
 			if err != nil {
 				return err
 			}
@@ -93,6 +130,9 @@ oobe serve --data ./oobe-state`,
 			}
 			warnIfExposed(s, addr)
 			info := describe(srv, url)
+			if tc.ca != nil {
+				info.CACert = tc.ca.CertPath()
+			}
 			if asJSON {
 				if err := json.NewEncoder(s.out).Encode(info); err != nil {
 					return err
@@ -119,9 +159,65 @@ oobe serve --data ./oobe-state`,
 	f.DurationVar(&interval, "device-code-interval", 5*time.Second, "polling interval the device code flow asks clients to keep")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every request to stderr (never tokens, codes or passwords)")
 	f.StringVar(&dataDir, "data", "", "keep the tenants' state (restore page setting, backups, restore results) in `DIR`/oobe.db across restarts; created if missing")
+	f.BoolVar(&useTLS, "tls", false, "serve https with a certificate from the local CA (kept in --data DIR/tls, or the user's config directory)")
+	f.StringVar(&tlsCert, "tls-cert", "", "serve https with this PEM certificate (leaf first), with --tls-key")
+	f.StringVar(&tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
+	f.StringVar(&pubURL, "public-url", "", "the URL clients reach the simulator at behind a reverse proxy, like https://login.oobe.test; issuers and links use it")
 	_ = cmd.MarkFlagDirname("fixtures")
 	_ = cmd.MarkFlagDirname("data")
+	_ = cmd.MarkFlagFilename("tls-cert", "pem", "crt")
+	_ = cmd.MarkFlagFilename("tls-key", "pem", "key")
 	return cmd
+}
+
+// servedTLS is how oobe serve serves https: the configuration, and the local CA when it made it.
+type servedTLS struct {
+	config *tls.Config
+	ca     *localca.CA
+	// warning says a certificate the user brought names none of the hosts clients use.
+	warning string
+}
+
+// serveTLS checks the TLS flags and --public-url and makes the server's TLS configuration;
+// a zero servedTLS serves plain http.
+func serveTLS(useTLS bool, certFile, keyFile, publicURL, dataDir string) (servedTLS, error) {
+	var extra []string // the public URL's host, which a certificate must name too
+	if publicURL != "" {
+		pub, err := tenant.CheckPublicURL(publicURL)
+		if err != nil {
+			return servedTLS{}, badInput("--public-url: %v", err)
+		}
+		u, _ := neturl.Parse(pub)
+		extra = append(extra, u.Hostname())
+	}
+	switch {
+	case (certFile == "") != (keyFile == ""):
+		return servedTLS{}, badInput("--tls-cert and --tls-key go together: the certificate and its private key")
+	case useTLS && certFile != "":
+		return servedTLS{}, badInput("--tls makes a certificate from the local CA and --tls-cert brings your own: give one or the other")
+	case certFile != "":
+		pair, err := loadKeyPair(certFile, keyFile)
+		if err != nil {
+			return servedTLS{}, err
+		}
+		st := servedTLS{config: &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}}
+		hosts := append(extra, "127.0.0.1", "localhost")
+		if !slices.ContainsFunc(hosts, func(h string) bool { return pair.Leaf.VerifyHostname(h) == nil }) {
+			st.warning = fmt.Sprintf("warning: --tls-cert %s names none of %s; clients will refuse it unless they connect by a name it has", certFile, strings.Join(hosts, ", "))
+		}
+		return st, nil
+	case useTLS:
+		ca, err := openLocalCA("--tls", dataDir)
+		if err != nil {
+			return servedTLS{}, err
+		}
+		cfg, err := ca.ServerTLS(extra...)
+		if err != nil {
+			return servedTLS{}, badInput("--public-url %s: %v", publicURL, err)
+		}
+		return servedTLS{config: cfg, ca: ca}, nil
+	}
+	return servedTLS{}, nil
 }
 
 // loadTenants reads the fixture directory, or the embedded demo tenants when dir is empty.
@@ -153,6 +249,9 @@ func loadTenants(dir string) ([]*tenant.Tenant, error) {
 
 func describe(srv *tenant.Server, url string) serveInfo {
 	info := serveInfo{URL: url, Tenants: []tenantInfo{}}
+	if l := srv.ListenURL(); l != url {
+		info.Listen = l
+	}
 	for _, t := range srv.Tenants() {
 		info.Tenants = append(info.Tenants, tenantInfo{ID: t.ID, Name: t.Name, Authority: srv.Authority(t.ID), ClientID: publicClientID(t)})
 	}
@@ -160,13 +259,20 @@ func describe(srv *tenant.Server, url string) serveInfo {
 }
 
 func printServeInfo(s streams, info serveInfo) {
-	fmt.Fprintf(s.out, "Simulated Microsoft cloud at %s\n\n", info.URL)
+	fmt.Fprintf(s.out, "Simulated Microsoft cloud at %s\n", info.URL)
+	if info.Listen != "" {
+		fmt.Fprintf(s.out, "Listening on %s; point the reverse proxy there\n", info.Listen)
+	}
+	fmt.Fprintln(s.out)
 	tw := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TENANT\tID\tAUTHORITY\tPUBLIC CLIENT ID")
 	for _, t := range info.Tenants {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.ID, t.Authority, t.ClientID)
 	}
 	tw.Flush()
+	if info.CACert != "" {
+		printTrustHelp(s.out, info.CACert)
+	}
 	fmt.Fprintf(s.out, "\nDevice sign-in page: %s/devicelogin\nPress Ctrl+C to stop.\n", info.URL)
 }
 

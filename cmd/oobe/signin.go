@@ -17,6 +17,7 @@ import (
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/localca"
 	"github.com/oobe-dev/oobe/tenant"
 )
 
@@ -46,6 +47,7 @@ type signinOptions struct {
 	noBrowser    bool
 	simApprove   bool
 	simData      string
+	simTLS       bool
 	scopes       []string
 }
 
@@ -91,7 +93,10 @@ type session struct {
 	// a running oobe serve), whose Graph-shaped API shares its base URL.
 	simulated bool
 	// sim is the in-process simulated tenant, when no --authority was given.
-	sim   *tenant.Server
+	sim *tenant.Server
+	// http talks to the tenant and Graph; nil means Go's default client. Under --sim-tls it
+	// trusts the local CA alone.
+	http  *http.Client
 	close func()
 }
 
@@ -133,7 +138,18 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 				return nil, badInput("--sim-approve works with --flow device")
 			}
 		}
-		srv, err := tenant.New(tenant.Config{Tenants: tenants, Logger: logger, DeviceCodeInterval: o.simInterval, DataDir: o.simData})
+		cfg := tenant.Config{Tenants: tenants, Logger: logger, DeviceCodeInterval: o.simInterval, DataDir: o.simData}
+		var ca *localca.CA
+		if o.simTLS {
+			if ca, err = openLocalCA("--sim-tls", o.simData); err != nil {
+				return nil, err
+			}
+			if cfg.TLS, err = ca.ServerTLS(); err != nil {
+				return nil, err
+			}
+			sess.http = caClient(ca)
+		}
+		srv, err := tenant.New(cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -155,10 +171,13 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 			return nil, badInput("simulated tenant %s (%s) has no public client app to sign in with; add one with public: true to its fixture", t.Name, t.Source)
 		}
 		fmt.Fprintf(s.errOut, "Simulated tenant %s (%s) at %s\n", t.Name, t.ID, srv.URL())
+		if ca != nil {
+			fmt.Fprintf(s.errOut, "Served over https by the local CA %s (trust it in a browser to open the sign-in page without a warning)\n", ca.CertPath())
+		}
 		warnIfExposed(s, o.simAddr)
 	} else {
-		if o.tenant != "" || o.fixtures != "" || o.simApprove || o.simData != "" {
-			return nil, badInput("--tenant, --fixtures, --sim-approve and --sim-data are for the simulated tenant; drop them with --authority")
+		if o.tenant != "" || o.fixtures != "" || o.simApprove || o.simData != "" || o.simTLS {
+			return nil, badInput("--tenant, --fixtures, --sim-approve, --sim-data and --sim-tls are for the simulated tenant; drop them with --authority")
 		}
 		if clientID == "" {
 			return nil, badInput("--authority needs --client-id (the app registration's application ID)")
@@ -194,7 +213,7 @@ func (sess *session) token(ctx context.Context) (string, error) {
 }
 
 func signIn(ctx context.Context, s streams, o signinOptions, sess *session, clientID string, simUser *tenant.User, logger *slog.Logger) (*auth.Client, *auth.Result, error) {
-	client, err := auth.New(ctx, auth.Config{Authority: sess.authority, ClientID: clientID, Scopes: o.scopes, Logger: logger})
+	client, err := auth.New(ctx, auth.Config{Authority: sess.authority, ClientID: clientID, Scopes: o.scopes, Logger: logger, HTTPClient: sess.http})
 	if err != nil {
 		if errors.Is(err, auth.ErrBadAuthority) {
 			return nil, nil, badInput("--authority: %v", err)
@@ -218,7 +237,7 @@ func signIn(ctx context.Context, s streams, o signinOptions, sess *session, clie
 			fmt.Fprintln(s.errOut, p.Message)
 			if simUser != nil {
 				fmt.Fprintf(s.errOut, "Approving as %s on the simulated tenant's page (--sim-approve)…\n", simUser.UPN)
-				approveErr = approveOnDevicePage(ctx, p.VerificationURI, p.UserCode, simUser)
+				approveErr = approveOnDevicePage(ctx, sess.http, p.VerificationURI, p.UserCode, simUser)
 				return
 			}
 			fmt.Fprintf(s.errOut, "Waiting for you to sign in (the code expires at %s)…\n", p.ExpiresAt.Local().Format("15:04:05"))
@@ -249,14 +268,17 @@ func signIn(ctx context.Context, s streams, o signinOptions, sess *session, clie
 }
 
 // approveOnDevicePage does what the person would do on the simulator's device sign-in page.
-func approveOnDevicePage(ctx context.Context, pageURL, userCode string, u *tenant.User) error {
+func approveOnDevicePage(ctx context.Context, hc *http.Client, pageURL, userCode string, u *tenant.User) error {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
 	form := url.Values{"user_code": {userCode}, "username": {u.UPN}, "password": {u.Password}, "action": {"approve"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, pageURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("approving on the simulated device page: %w", err)
 	}
@@ -286,10 +308,11 @@ func runSignin(ctx context.Context, s streams, o signinOptions) error {
 	return err
 }
 
-// graphFor says where Graph is for an authority: a simulated tenant on loopback serves its
-// Graph-shaped API on the same base URL; each Microsoft cloud has its own Graph host.
+// graphFor says where Graph is for an authority: a simulated tenant on loopback (over http, or
+// https with --tls) serves its Graph-shaped API on the same base URL; each Microsoft cloud has
+// its own Graph host.
 func graphFor(authority *url.URL) (base string, simulated bool) {
-	if authority.Scheme == "http" && isLoopbackHost(authority.Hostname()) {
+	if (authority.Scheme == "http" || authority.Scheme == "https") && isLoopbackHost(authority.Hostname()) {
 		return authority.Scheme + "://" + authority.Host, true
 	}
 	switch strings.ToLower(authority.Hostname()) {
@@ -324,6 +347,7 @@ func addSigninFlags(cmd *cobra.Command, o *signinOptions) {
 	f.DurationVar(&o.simInterval, "sim-interval", 5*time.Second, "simulated tenant: device code polling interval it asks for (whole seconds)")
 	f.BoolVar(&o.simApprove, "sim-approve", false, "simulated tenant: approve the device code as --user with its fixture password (for scripts)")
 	f.StringVar(&o.simData, "sim-data", "", "simulated tenant: keep its state (backups, restore flag, results) in this directory across runs")
+	f.BoolVar(&o.simTLS, "sim-tls", false, "simulated tenant: serve https with the local CA (in --sim-data DIR/tls, or the user's config directory)")
 	f.BoolVar(&o.noCache, "no-cache", false, "neither read nor write the token cache")
 	f.StringVar(&o.responseMode, "response-mode", "query", "browser flow: how the code comes back, query or form_post")
 	f.BoolVar(&o.noBrowser, "no-browser", false, "browser flow: print the sign-in URL instead of opening a browser")
