@@ -51,7 +51,7 @@ type accessTokenClaims struct {
 // tokenResponse is the token endpoint's success body.
 type tokenResponse struct {
 	TokenType    string `json:"token_type"`
-	Scope        string `json:"scope"`
+	Scope        string `json:"scope,omitempty"` // none for client credentials, as Entra's
 	ExpiresIn    int    `json:"expires_in"`
 	ExtExpiresIn int    `json:"ext_expires_in"`
 	AccessToken  string `json:"access_token"`
@@ -193,7 +193,7 @@ func (s *Server) signAccessToken(g grantContext, key *signingKey, iss, uti strin
 	c := graphTokenClaims{
 		Aud: aud, Iss: graphTokenIssuer(g.ts.id),
 		Iat: now.Unix(), Nbf: now.Unix(), Exp: exp,
-		Acct: 0, Acr: "1", Amr: []string{"pwd"}, AppDisplayName: g.app.Name, Appid: clientID, Appidacr: "0",
+		Acct: new(int), Acr: "1", Amr: []string{"pwd"}, AppDisplayName: g.app.Name, Appid: clientID, Appidacr: "0",
 		Idtyp: "user", Name: g.user.DisplayName, Oid: oid, Scp: g.scope.scp(),
 		Sub: pairwiseSub(g.ts.id, oid, graphAppID), TenantRegionScope: g.ts.cloud.regionScope, Tid: g.ts.id,
 		UniqueName: g.user.UPN, Upn: g.user.UPN, Uti: uti, Ver: "1.0", Wids: roleIDs(g.user),
@@ -202,4 +202,32 @@ func (s *Server) signAccessToken(g grantContext, key *signingKey, iss, uti strin
 		c.GivenName, c.FamilyName = *given, *surname
 	}
 	return key.signGraph(c, nonce)
+}
+
+// issueAppToken signs an app's own Graph token for a client credentials grant: roles are the
+// application permissions consented for it; no refresh token, no ID token, no scope, as Entra
+// answers.
+func (s *Server) issueAppToken(ts *tenantState, app *App, roles []string) (*tokenResponse, error) {
+	now := s.clock.Now()
+	uti, err := s.rand.token(16)
+	if err != nil {
+		return nil, err
+	}
+	nonce, err := s.rand.token(32)
+	if err != nil {
+		return nil, err
+	}
+	clientID := strings.ToLower(app.ClientID)
+	sp := servicePrincipalID(ts.id, clientID)
+	at, err := ts.keys.signer().signGraph(graphTokenClaims{
+		Aud: graphResourceURI, Iss: graphTokenIssuer(ts.id),
+		Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(s.accessTokenLifetime).Unix(),
+		AppDisplayName: app.Name, Appid: clientID, Appidacr: "1", Idp: graphTokenIssuer(ts.id), Idtyp: "app",
+		Oid: sp, Roles: roles, Sub: sp, TenantRegionScope: ts.cloud.regionScope, Tid: ts.id, Uti: uti, Ver: "1.0",
+	}, nonce)
+	if err != nil {
+		return nil, err
+	}
+	secs := int(s.accessTokenLifetime / time.Second)
+	return &tokenResponse{TokenType: "Bearer", ExpiresIn: secs, ExtExpiresIn: secs, AccessToken: at}, nil
 }

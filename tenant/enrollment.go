@@ -158,7 +158,7 @@ func (s *Server) handleEnrollmentConfiguration(w http.ResponseWriter, r *http.Re
 			return
 		}
 		s.log.Info("restore page setting changed", "tenant", p.ts.id, "state", state,
-			"by", strings.ToLower(p.user.ObjectID), "trace_id", info(r).traceID)
+			"by", p.by(), "trace_id", info(r).traceID)
 	}
 	out := s.enrollmentConfigurations(rc, p.ts.id)[1]
 	out.Context = s.enrollmentContext(r) + "/$entity"

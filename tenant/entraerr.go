@@ -163,7 +163,7 @@ func errBadSecret(clientID string) *entraError {
 }
 
 func errUnsupportedGrant() *entraError {
-	return &entraError{Err: "unsupported_grant_type", Code: 70003, Desc: "The app requested an unsupported grant type: use authorization_code, refresh_token or urn:ietf:params:oauth:grant-type:device_code."}
+	return &entraError{Err: "unsupported_grant_type", Code: 70003, Desc: "The app requested an unsupported grant type: use authorization_code, refresh_token, urn:ietf:params:oauth:grant-type:device_code (or device_code) or client_credentials."}
 }
 
 func errInvalidScope(why string) *entraError {

@@ -62,6 +62,9 @@ type App struct {
 	// anything else is refused with AADSTS65001, and "{resource}/.default" grants all of them.
 	// nil means Entra's default for a new registration: Graph's User.Read.
 	Permissions map[string][]string `yaml:"permissions"`
+	// ApplicationPermissions are the app roles an admin consented for a confidential client, by
+	// resource as Permissions: its client_credentials tokens carry them in roles.
+	ApplicationPermissions map[string][]string `yaml:"applicationPermissions"`
 }
 
 // User is a work account in the tenant.
@@ -304,15 +307,22 @@ func buildTenant(file string, root *yaml.Node, ff *fixtureFile, readKey func(str
 			return nil, v.errAt(v.node("apps", i), fmt.Sprintf("apps[%d] is a confidential client (public: false) and needs a secret", i))
 		}
 		t.appLines = append(t.appLines, lineOf(at("clientId")))
-		for _, key := range slices.Sorted(maps.Keys(a.Permissions)) {
-			names := a.Permissions[key]
-			res, ok := resourceOf(key)
-			if !ok {
-				return nil, v.errAt(v.node("apps", i, "permissions"), fmt.Sprintf("apps[%d].permissions: resource %q is not graph or one of the restore apps (%s, %s)", i, key, RestoreAppID, RestoreBackupsAppID))
-			}
-			for j, n := range names {
-				if err := checkPermissionName(res, n); err != nil {
-					return nil, v.errAt(v.node("apps", i, "permissions", key, j), fmt.Sprintf("apps[%d].permissions.%s[%d]: %v", i, key, j, err))
+		if a.Public && len(a.ApplicationPermissions) > 0 {
+			return nil, v.errAt(at("applicationPermissions"), fmt.Sprintf("apps[%d] is a public client: only a confidential client (with a secret) can have applicationPermissions", i))
+		}
+		for _, field := range []struct {
+			name  string
+			perms map[string][]string
+		}{{"permissions", a.Permissions}, {"applicationPermissions", a.ApplicationPermissions}} {
+			for _, key := range slices.Sorted(maps.Keys(field.perms)) {
+				res, ok := resourceOf(key)
+				if !ok {
+					return nil, v.errAt(v.node("apps", i, field.name), fmt.Sprintf("apps[%d].%s: resource %q is not graph or one of the restore apps (%s, %s)", i, field.name, key, RestoreAppID, RestoreBackupsAppID))
+				}
+				for j, n := range field.perms[key] {
+					if err := checkPermissionName(res, n); err != nil {
+						return nil, v.errAt(v.node("apps", i, field.name, key, j), fmt.Sprintf("apps[%d].%s.%s[%d]: %v", i, field.name, key, j, err))
+					}
 				}
 			}
 		}

@@ -19,11 +19,20 @@ const graphResourceURI = "https://graph.microsoft.com"
 // maxBearerBytes bounds the token a request may carry; real Entra tokens are a few KiB.
 const maxBearerBytes = 16 << 10
 
-// principal is the signed-in user a valid Graph access token speaks for.
+// principal is who a valid Graph access token speaks for: a signed-in user, or (user nil) an
+// app on its own, with a client credentials token.
 type principal struct {
 	ts     *tenantState
 	user   *User
 	claims accessTokenIn
+}
+
+// by is the caller's object id for the logs: the user's, or the app's service principal's.
+func (p *principal) by() string {
+	if p.user != nil {
+		return strings.ToLower(p.user.ObjectID)
+	}
+	return strings.ToLower(p.claims.Oid)
 }
 
 // accessTokenIn is how the Graph side reads a token: loosely typed, so a forged token fails with a
@@ -40,6 +49,8 @@ type accessTokenIn struct {
 	Appid string          `json:"appid"`
 	Ver   string          `json:"ver"`
 	Wids  []string        `json:"wids"`
+	Idtyp string          `json:"idtyp"`
+	Roles []string        `json:"roles"`
 }
 
 // graphFunc is a Graph handler, given the server and the signed-in user.
@@ -152,6 +163,13 @@ func (s *Server) verifyBearer(r *http.Request, tok string) (*principal, *signing
 	}
 	if msg := checkLifetime(c, s.clock.Now().Unix()); msg != "" {
 		return nil, nil, msg
+	}
+	if c.Idtyp == "app" {
+		// An app's own token: its application permissions are in roles, checked per route.
+		if _, ok := s.appByID(c.Appid); !ok || c.Scp != "" || c.Oid != servicePrincipalID(ts.id, c.Appid) {
+			return nil, nil, "Access token validation failure: the token's app is not registered in the tenant."
+		}
+		return &principal{ts: ts, claims: c}, key, ""
 	}
 	if strings.TrimSpace(c.Scp) == "" {
 		return nil, nil, "Access token validation failure: the token carries no delegated permissions (scp)."

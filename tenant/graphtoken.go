@@ -29,33 +29,36 @@ type graphTokenHeader struct {
 	Kid   string `json:"kid"`
 }
 
-// graphTokenClaims are the claims of a v1.0 Graph access token, in Entra's order.
+// graphTokenClaims are the claims of a v1.0 Graph access token, in Entra's order. A user's token
+// has the user's claims and scp; an app's own token (client credentials) has idp and roles instead.
 type graphTokenClaims struct {
 	Aud               string   `json:"aud"`
 	Iss               string   `json:"iss"`
 	Iat               int64    `json:"iat"`
 	Nbf               int64    `json:"nbf"`
 	Exp               int64    `json:"exp"`
-	Acct              int      `json:"acct"`
-	Acr               string   `json:"acr"`
-	Amr               []string `json:"amr"`
+	Acct              *int     `json:"acct,omitempty"`
+	Acr               string   `json:"acr,omitempty"`
+	Amr               []string `json:"amr,omitempty"`
 	AppDisplayName    string   `json:"app_displayname"`
 	Appid             string   `json:"appid"`
 	Appidacr          string   `json:"appidacr"`
 	FamilyName        string   `json:"family_name,omitempty"`
 	GivenName         string   `json:"given_name,omitempty"`
+	Idp               string   `json:"idp,omitempty"`
 	Idtyp             string   `json:"idtyp"`
-	Name              string   `json:"name"`
+	Name              string   `json:"name,omitempty"`
 	Oid               string   `json:"oid"`
-	Scp               string   `json:"scp"`
+	Roles             []string `json:"roles,omitempty"`
+	Scp               string   `json:"scp,omitempty"`
 	Sub               string   `json:"sub"`
 	TenantRegionScope string   `json:"tenant_region_scope"`
 	Tid               string   `json:"tid"`
-	UniqueName        string   `json:"unique_name"`
-	Upn               string   `json:"upn"`
+	UniqueName        string   `json:"unique_name,omitempty"`
+	Upn               string   `json:"upn,omitempty"`
 	Uti               string   `json:"uti"`
 	Ver               string   `json:"ver"`
-	Wids              []string `json:"wids"`
+	Wids              []string `json:"wids,omitempty"`
 }
 
 // hashedNonce is what the signature covers in the nonce's place.

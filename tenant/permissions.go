@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"slices"
@@ -39,18 +40,27 @@ func newConsentSet(perms map[string][]string) (consentSet, error) {
 	if perms == nil {
 		perms = defaultConsent
 	}
+	return readConsent("permissions", perms)
+}
+
+// newAppConsentSet reads App.ApplicationPermissions (nil: none).
+func newAppConsentSet(perms map[string][]string) (consentSet, error) {
+	return readConsent("applicationPermissions", perms)
+}
+
+func readConsent(field string, perms map[string][]string) (consentSet, error) {
 	cs := consentSet{}
 	for key, names := range perms {
 		res, ok := resourceOf(key)
 		if !ok {
-			return nil, fmt.Errorf("permissions: resource %q is not graph or one of the restore apps (%s, %s)", key, RestoreAppID, RestoreBackupsAppID)
+			return nil, fmt.Errorf("%s: resource %q is not graph or one of the restore apps (%s, %s)", field, key, RestoreAppID, RestoreBackupsAppID)
 		}
 		if cs[res] == nil {
 			cs[res] = map[string]string{}
 		}
 		for _, n := range names {
 			if err := checkPermissionName(res, n); err != nil {
-				return nil, fmt.Errorf("permissions.%s: %w", key, err)
+				return nil, fmt.Errorf("%s.%s: %w", field, key, err)
 			}
 			cs[res][strings.ToLower(n)] = n
 		}
@@ -164,11 +174,14 @@ func roleIDs(u *User) []string {
 	return append([]string{roleDefaultUser}, ids...)
 }
 
-// graphNeed is what a Graph route asks of a token: one of the delegated permissions (scp), and
-// when roles is not empty, one of those directory roles (wids).
+// graphNeed is what a Graph route asks of a token: for a user's token, one of the delegated
+// permissions (scp) and, when roles is not empty, one of those directory roles (wids); for an
+// app's own token (client credentials), one of the application permissions (roles claim). A
+// route with no application permissions takes users' tokens only.
 type graphNeed struct {
-	scopes []string
-	roles  []string
+	scopes   []string
+	roles    []string
+	appRoles []string
 }
 
 // Graph's permission tables, least privileged first (Microsoft Graph reference: user-get,
@@ -179,17 +192,19 @@ var (
 	needUserRead = graphNeed{scopes: []string{"User.Read", "User.ReadWrite", "User.ReadBasic.All", "User.Read.All",
 		"User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}}
 	needOrganizationRead = graphNeed{scopes: []string{"User.Read", "Organization.Read.All", "Directory.Read.All",
-		"Organization.ReadWrite.All", "Directory.ReadWrite.All"}}
-	needDeviceRead = graphNeed{scopes: []string{"Device.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"}}
+		"Organization.ReadWrite.All", "Directory.ReadWrite.All"},
+		appRoles: []string{"Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}}
+	needDeviceRead = graphNeed{scopes: []string{"Device.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"},
+		appRoles: []string{"Device.Read.All", "Directory.Read.All", "Device.ReadWrite.All", "Directory.ReadWrite.All"}}
 	// The userinfo endpoint is OIDC's: it answers any token that was asked for with openid.
 	needOpenID              = graphNeed{scopes: []string{"openid"}}
 	needOwnWindowsSettings  = graphNeed{scopes: []string{"UserWindowsSettings.Read", "UserWindowsSettings.Read.All", "UserWindowsSettings.ReadWrite.All"}}
 	needUsersSettingsRead   = graphNeed{scopes: []string{"UserWindowsSettings.Read.All", "UserWindowsSettings.ReadWrite.All"}, roles: []string{roleBackupAdministrator}}
 	needUsersSettingsDelete = graphNeed{scopes: []string{"UserWindowsSettings.ReadWrite.All"}, roles: []string{roleBackupAdministrator}}
-	needEnrollmentRead      = graphNeed{scopes: []string{"DeviceManagementServiceConfig.Read.All", "DeviceManagementServiceConfig.ReadWrite.All"}}
-	needEnrollmentWrite     = graphNeed{scopes: []string{"DeviceManagementServiceConfig.ReadWrite.All"}, roles: []string{roleIntuneAdministrator, roleGlobalAdministrator}}
-	needRevokeOwnSessions   = graphNeed{scopes: []string{"User.RevokeSessions.All", "User.ReadWrite.All", "Directory.ReadWrite.All"}}
-	needRevokeSessions      = graphNeed{scopes: []string{"User.RevokeSessions.All", "User.ReadWrite.All", "Directory.ReadWrite.All"}, roles: []string{roleGlobalAdministrator}}
+	needEnrollmentRead      = graphNeed{scopes: enrollmentRead, appRoles: enrollmentRead}
+	needEnrollmentWrite     = graphNeed{scopes: enrollmentWrite, roles: []string{roleIntuneAdministrator, roleGlobalAdministrator}, appRoles: enrollmentWrite}
+	needRevokeOwnSessions   = graphNeed{scopes: revokeSessions}
+	needRevokeSessions      = graphNeed{scopes: revokeSessions, roles: []string{roleGlobalAdministrator}, appRoles: revokeSessions}
 	needChangePassword      = graphNeed{scopes: []string{"Directory.AccessAsUser.All"}}
 	// The simulator's own endpoints: the device's backups and restore results take any token of
 	// the user; Intune's restore report is for an Intune administrator.
@@ -197,21 +212,50 @@ var (
 	needRestoreReport = graphNeed{roles: []string{roleIntuneAdministrator, roleGlobalAdministrator}}
 )
 
-// allows reports whether the token's scp holds one of the needed permissions (any, when none
-// is named) and its wids one of the needed roles.
+var (
+	enrollmentRead  = []string{"DeviceManagementServiceConfig.Read.All", "DeviceManagementServiceConfig.ReadWrite.All"}
+	enrollmentWrite = []string{"DeviceManagementServiceConfig.ReadWrite.All"}
+	revokeSessions  = []string{"User.RevokeSessions.All", "User.ReadWrite.All", "Directory.ReadWrite.All"}
+)
+
+// allows reports whether the token may use a route that needs n: a user's token when its scp
+// holds one of the permissions (any, when none is named) and its wids one of the roles; an
+// app's token when its roles hold one of the application permissions.
 func (p *principal) allows(n graphNeed) bool {
-	if len(n.scopes) > 0 && !slices.ContainsFunc(strings.Fields(p.claims.Scp), func(s string) bool {
-		return slices.ContainsFunc(n.scopes, func(want string) bool { return strings.EqualFold(s, want) })
-	}) {
+	if p.user == nil {
+		return len(n.appRoles) > 0 && holdsAny(p.claims.Roles, n.appRoles)
+	}
+	if len(n.scopes) > 0 && !holdsAny(strings.Fields(p.claims.Scp), n.scopes) {
 		return false
 	}
 	return len(n.roles) == 0 || slices.ContainsFunc(p.claims.Wids, func(id string) bool { return slices.Contains(n.roles, id) })
 }
 
+// holdsAny reports whether have has one of want, compared as Entra compares permission names.
+func holdsAny(have, want []string) bool {
+	return slices.ContainsFunc(have, func(s string) bool {
+		return slices.ContainsFunc(want, func(w string) bool { return strings.EqualFold(s, w) })
+	})
+}
+
 // refuse answers Graph's 403 for a token that lacks the route's permission or role, naming what
 // would do.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, p *principal, n graphNeed) {
-	if len(n.scopes) > 0 && !p.allows(graphNeed{scopes: n.scopes}) {
+	if p.user == nil {
+		if strings.HasSuffix(r.URL.Path, "/me") || strings.Contains(r.URL.Path, "/me/") {
+			s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest", "/me request is only valid with delegated authentication flow.")
+			return
+		}
+		if len(n.appRoles) == 0 {
+			s.writeGraphError(w, r, http.StatusForbidden, "Authorization_RequestDenied",
+				"Insufficient privileges to complete the operation. This API takes delegated (user) tokens only; an app's own token has no application permission for it.")
+			return
+		}
+		s.writeGraphError(w, r, http.StatusForbidden, "Authorization_RequestDenied",
+			"Insufficient privileges to complete the operation. The app's token has none of the application permissions "+strings.Join(n.appRoles, ", ")+" in its roles.")
+		return
+	}
+	if len(n.scopes) > 0 && !holdsAny(strings.Fields(p.claims.Scp), n.scopes) {
 		s.writeGraphError(w, r, http.StatusForbidden, "Authorization_RequestDenied",
 			"Insufficient privileges to complete the operation. The token's scp ("+clip(p.claims.Scp, 200)+") has none of "+strings.Join(n.scopes, ", ")+".")
 		return
@@ -225,4 +269,11 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, p *principal, n 
 	slices.Sort(names)
 	s.writeGraphError(w, r, http.StatusForbidden, "Authorization_RequestDenied",
 		"Insufficient privileges to complete the operation. The signed-in user needs the "+strings.Join(names, " or ")+" role.")
+}
+
+// servicePrincipalID is the object id of an app's service principal in a tenant: the oid and
+// sub of the app's own tokens, stable per tenant and app.
+func servicePrincipalID(tid, clientID string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(tid) + "/servicePrincipal/" + strings.ToLower(clientID)))
+	return formatGUID(sum[:16])
 }

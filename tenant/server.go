@@ -388,6 +388,9 @@ func (s *Server) addTenant(t *Tenant) (*tenantState, error) {
 		if _, err := newConsentSet(a.Permissions); err != nil {
 			return nil, fmt.Errorf("%s: app %q: %w", where, a.Name, err)
 		}
+		if _, err := newAppConsentSet(a.ApplicationPermissions); err != nil {
+			return nil, fmt.Errorf("%s: app %q: %w", where, a.Name, err)
+		}
 		if prev, dup := s.apps[cid]; dup {
 			return nil, fmt.Errorf("%s: app clientId %s is already registered in tenant %s", where, cid, prev.ts.id)
 		}

@@ -51,7 +51,7 @@ func (s *Server) handleRevokeSessions(w http.ResponseWriter, r *http.Request, p 
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request, p *principal, u *User) {
 	s.revokeSessions(p.ts.id, u.ObjectID)
 	s.log.Info("sign-in sessions revoked", "tenant", p.ts.id, "user", strings.ToLower(u.ObjectID),
-		"by", strings.ToLower(p.user.ObjectID), "trace_id", info(r).traceID)
+		"by", p.by(), "trace_id", info(r).traceID)
 	graphJSON(w, revokeAnswer{Context: s.baseURL(r) + "/v1.0/$metadata#Edm.Boolean", Value: true})
 }
 

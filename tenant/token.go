@@ -36,6 +36,8 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		resp, e = s.redeemRefreshToken(r, form, ts, app)
 	case deviceCodeGrantType, deviceCodeGrantShort:
 		resp, e = s.redeemDeviceCode(r, form, ts, app)
+	case "client_credentials":
+		resp, e = s.clientCredentials(r, form, ts, app)
 	default:
 		e = errUnsupportedGrant()
 	}
@@ -232,6 +234,36 @@ func (s *Server) redeemRefreshToken(r *http.Request, form url.Values, ts *tenant
 		return nil, e
 	}
 	resp, err := s.issueTokens(r, gc)
+	if err != nil {
+		return nil, s.internalError(r, err)
+	}
+	return resp, nil
+}
+
+// clientCredentials answers a confidential client's own token request (client_credentials):
+// the scope must be one resource's .default, and the token carries the app's application
+// permissions for Microsoft Graph. The restore apps take no app-only tokens in the simulator.
+func (s *Server) clientCredentials(r *http.Request, form url.Values, ts *tenantState, app *App) (*tokenResponse, *entraError) {
+	if app.Public {
+		return nil, errMissingSecret() // a public client has no credential to prove itself with
+	}
+	raw := strings.TrimSpace(form.Get("scope"))
+	if raw == "" {
+		return nil, errMissingParam("scope")
+	}
+	resource, prefix, name, ok := splitScope(raw)
+	if strings.ContainsAny(raw, " \t") || ok && (name != ".default" || prefix == "") {
+		return nil, &entraError{Err: "invalid_scope", Code: 1002012, Desc: "The provided value for scope " + clip(raw, 200) +
+			" is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."}
+	}
+	if !ok || resource != "" {
+		return nil, errUnknownResource(ts.t.Name)
+	}
+	cs, err := newAppConsentSet(app.ApplicationPermissions)
+	if err != nil {
+		return nil, errServer(http.StatusInternalServerError)
+	}
+	resp, err := s.issueAppToken(ts, app, cs.names(graphAppID))
 	if err != nil {
 		return nil, s.internalError(r, err)
 	}
