@@ -111,7 +111,7 @@ oobe serve --tls --addr 127.0.0.1:8443 --public-url https://login.oobe.test`,
 					return badInput("--data %s: not a directory", dataDir)
 				}
 			}
-			tc, err := serveTLS(useTLS, tlsCert, tlsKey, pubURL, dataDir)
+			tc, err := serveTLS(useTLS, tlsCert, tlsKey, pubURL, dataDir, addr)
 			if err != nil {
 				return err
 			}
@@ -180,8 +180,11 @@ type servedTLS struct {
 
 // serveTLS checks the TLS flags and --public-url and makes the server's TLS configuration;
 // a zero servedTLS serves plain http.
-func serveTLS(useTLS bool, certFile, keyFile, publicURL, dataDir string) (servedTLS, error) {
-	var extra []string // the public URL's host, which a certificate must name too
+func serveTLS(useTLS bool, certFile, keyFile, publicURL, dataDir, addr string) (servedTLS, error) {
+	var extra []string // the public URL's host, and an address bound beyond loopback: a certificate must name them too
+	if host, _, _ := net.SplitHostPort(addr); net.ParseIP(host) != nil && !net.ParseIP(host).IsUnspecified() && !isLoopbackHost(host) {
+		extra = append(extra, host)
+	}
 	if publicURL != "" {
 		pub, err := tenant.CheckPublicURL(publicURL)
 		if err != nil {
