@@ -275,3 +275,53 @@ func expireAccessTokens(t *testing.T, data []byte) []byte {
 	}
 	return out
 }
+
+// TestMSALRefusals: when the person declines, MSAL ends the flow with Entra's error rather than
+// waiting on, and nothing is cached.
+func TestMSALRefusals(t *testing.T) {
+	tests := []struct {
+		name    string
+		acquire func(ctx context.Context, app public.Client) error
+		want    string // in MSAL's error
+	}{
+		{
+			name: "device code declined",
+			acquire: func(ctx context.Context, app public.Client) error {
+				dc, err := app.AcquireTokenByDeviceCode(ctx, msalScopes)
+				if err != nil {
+					return err
+				}
+				if p, err := person().DenyDeviceCode(ctx, dc.Result.VerificationURL, dc.Result.UserCode); err != nil {
+					t.Errorf("declining the code: %v\n%s", err, p.Body)
+				}
+				_, err = dc.AuthenticationResult(ctx)
+				return err
+			},
+			want: "authorization_declined",
+		},
+		{
+			name: "sign-in cancelled",
+			acquire: func(ctx context.Context, app public.Client) error {
+				_, err := app.AcquireTokenInteractive(ctx, msalScopes, public.WithOpenURL(func(u string) error {
+					_, err := person().CancelSignIn(ctx, u)
+					return err
+				}))
+				return err
+			},
+			want: "AADSTS65004",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := testContext(t)
+			app := newMSAL(t, srv.Transport(), &msalCache{})
+			err := tt.acquire(ctx, app)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("MSAL's error = %v, want one naming %s", err, tt.want)
+			}
+			if accounts, err := app.Accounts(ctx); err != nil || len(accounts) != 0 {
+				t.Errorf("Accounts() after a refusal = %+v, %v; want none", accounts, err)
+			}
+		})
+	}
+}

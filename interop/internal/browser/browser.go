@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -92,6 +93,11 @@ func (b *Browser) Open(ctx context.Context, u string) (*Page, error) {
 // Submit fills in the form's fields from values (every name must be a field of the form),
 // presses the first submit button, as Enter in a field does, and loads the answer.
 func (b *Browser) Submit(ctx context.Context, f Form, values map[string]string) (*Page, error) {
+	return b.Press(ctx, f, values, "")
+}
+
+// Press is Submit with the button of that value pressed ("" is the first button).
+func (b *Browser) Press(ctx context.Context, f Form, values map[string]string, button string) (*Page, error) {
 	form := url.Values{}
 	used := map[string]bool{}
 	for _, fd := range f.Fields {
@@ -106,7 +112,14 @@ func (b *Browser) Submit(ctx context.Context, f Form, values map[string]string) 
 			return nil, fmt.Errorf("the form posting to %s has no field %q", f.Action, name)
 		}
 	}
-	if len(f.Buttons) > 0 && f.Buttons[0].Name != "" {
+	switch {
+	case button != "":
+		i := slices.IndexFunc(f.Buttons, func(fd Field) bool { return fd.Value == button })
+		if i < 0 {
+			return nil, fmt.Errorf("the form posting to %s has no button %q", f.Action, button)
+		}
+		form.Add(f.Buttons[i].Name, f.Buttons[i].Value)
+	case len(f.Buttons) > 0 && f.Buttons[0].Name != "":
 		form.Add(f.Buttons[0].Name, f.Buttons[0].Value)
 	}
 	if f.Method != http.MethodPost {
@@ -145,6 +158,16 @@ func (b *Browser) load(req *http.Request) (*Page, error) {
 // SignIn opens the authorization URL an app gives the browser, signs in on the sign-in page and
 // follows the answer back to the app's redirect URI. It returns the app's last page.
 func (b *Browser) SignIn(ctx context.Context, authorizeURL string) (*Page, error) {
+	return b.authorize(ctx, authorizeURL, "")
+}
+
+// CancelSignIn opens the authorization URL and presses Cancel on the sign-in page, following the
+// answer (an error for the app) back to the app's redirect URI.
+func (b *Browser) CancelSignIn(ctx context.Context, authorizeURL string) (*Page, error) {
+	return b.authorize(ctx, authorizeURL, "cancel")
+}
+
+func (b *Browser) authorize(ctx context.Context, authorizeURL, button string) (*Page, error) {
 	p, err := b.Open(ctx, authorizeURL)
 	if err != nil {
 		return nil, err
@@ -157,7 +180,7 @@ func (b *Browser) SignIn(ctx context.Context, authorizeURL string) (*Page, error
 				return p, fmt.Errorf("the sign-in page came back after signing in (%d): %s", p.Status, p.Text())
 			}
 			signedIn = true
-			if p, err = b.Submit(ctx, f, map[string]string{"username": b.Username, "password": b.Password}); err != nil {
+			if p, err = b.Press(ctx, f, map[string]string{"username": b.Username, "password": b.Password}, button); err != nil {
 				return nil, err
 			}
 		case autoSubmitForm:
@@ -181,6 +204,15 @@ func (b *Browser) SignIn(ctx context.Context, authorizeURL string) (*Page, error
 // ApproveDeviceCode opens the verification page a device code flow names, enters the code,
 // signs in and approves. It returns the page that says the sign-in is done.
 func (b *Browser) ApproveDeviceCode(ctx context.Context, verificationURL, userCode string) (*Page, error) {
+	return b.answerDeviceCode(ctx, verificationURL, userCode, "")
+}
+
+// DenyDeviceCode is ApproveDeviceCode pressing Cancel instead: the person signs in and declines.
+func (b *Browser) DenyDeviceCode(ctx context.Context, verificationURL, userCode string) (*Page, error) {
+	return b.answerDeviceCode(ctx, verificationURL, userCode, "deny")
+}
+
+func (b *Browser) answerDeviceCode(ctx context.Context, verificationURL, userCode, button string) (*Page, error) {
 	p, err := b.Open(ctx, verificationURL)
 	if err != nil {
 		return nil, err
@@ -196,11 +228,11 @@ func (b *Browser) ApproveDeviceCode(ctx context.Context, verificationURL, userCo
 	if kind != signInForm || p.Status != http.StatusOK {
 		return p, fmt.Errorf("entering the code shows no sign-in form (%d): %s", p.Status, p.Text())
 	}
-	if p, err = b.Submit(ctx, f, map[string]string{"username": b.Username, "password": b.Password}); err != nil {
+	if p, err = b.Press(ctx, f, map[string]string{"username": b.Username, "password": b.Password}, button); err != nil {
 		return nil, err
 	}
 	if _, kind := p.form(); kind == signInForm || p.Status != http.StatusOK {
-		return p, fmt.Errorf("approving the code was refused (%d): %s", p.Status, p.Text())
+		return p, fmt.Errorf("answering the code was refused (%d): %s", p.Status, p.Text())
 	}
 	return p, nil
 }
