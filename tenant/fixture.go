@@ -317,7 +317,7 @@ func buildTenant(file string, root *yaml.Node, ff *fixtureFile, readKey func(str
 			for _, key := range slices.Sorted(maps.Keys(field.perms)) {
 				res, ok := resourceOf(key)
 				if !ok {
-					return nil, v.errAt(v.node("apps", i, field.name), fmt.Sprintf("apps[%d].%s: resource %q is not graph or one of the restore apps (%s, %s)", i, field.name, key, RestoreAppID, RestoreBackupsAppID))
+					return nil, v.errAt(v.key(v.node("apps", i, field.name), key), fmt.Sprintf("apps[%d].%s: resource %q is not graph or one of the restore apps (%s, %s)", i, field.name, key, RestoreAppID, RestoreBackupsAppID))
 				}
 				for j, n := range field.perms[key] {
 					if err := checkPermissionName(res, n); err != nil {
@@ -505,6 +505,19 @@ func (v validator) node(steps ...any) *yaml.Node {
 				return nil
 			}
 			n = n.Content[s]
+		}
+	}
+	return n
+}
+
+// key finds the key node of name in the mapping n, for errors about the key itself; n when
+// there is none.
+func (v validator) key(n *yaml.Node, name string) *yaml.Node {
+	if n != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				return n.Content[i]
+			}
 		}
 	}
 	return n

@@ -114,13 +114,16 @@ const maxScopes = 50
 type scopeSet struct {
 	// resource is "" for Microsoft Graph, or the app id of one of the restore service's apps.
 	resource string
-	// prefix is how the request qualified the resource's permissions ("https://graph.microsoft.com/",
-	// "{appId}/", or "" for Graph's bare names): Entra echoes scopes in the form they were asked
-	// for, and MSAL counts a requested scope missing from the answer as declined.
+	// prefix is how the request first qualified the resource ("https://graph.microsoft.com/",
+	// "{appId}/", or "" for Graph's bare names); a .default is echoed with it.
 	prefix string
 	// graph holds the resource's delegated permissions (Graph's, or a restore app's): as asked for
 	// until the app's consent resolves them, then as granted.
 	graph []string
+	// spelt is each permission's prefix as the request wrote it, by index of graph: Entra echoes
+	// scopes in the form they were asked for, and MSAL counts a requested scope missing from
+	// the answer as declined. A permission granted by .default takes prefix.
+	spelt []string
 	// wantDefault is a request for "{resource}/.default": every permission consented for the app.
 	wantDefault bool
 	// oidcOnly is a scope that names no resource: Graph's defaultGraphScopes, as far as consented.
@@ -134,8 +137,12 @@ type scopeSet struct {
 // with another resource's). offline_access is never echoed: it shows as a refresh token.
 func (sc scopeSet) String() string {
 	parts := make([]string, 0, len(sc.graph)+4)
-	for _, p := range sc.graph {
-		parts = append(parts, sc.prefix+p)
+	for i, p := range sc.graph {
+		prefix := sc.prefix
+		if i < len(sc.spelt) {
+			prefix = sc.spelt[i]
+		}
+		parts = append(parts, prefix+p)
 	}
 	if sc.wantDefault {
 		parts = append(parts, sc.prefix+".default")
@@ -252,6 +259,7 @@ func parseScope(raw, tenantName string) (scopeSet, *entraError) {
 		if !seen[strings.ToLower(name)] {
 			seen[strings.ToLower(name)] = true
 			sc.graph = append(sc.graph, name)
+			sc.spelt = append(sc.spelt, prefix)
 		}
 	}
 	if sc.wantDefault && len(sc.graph) > 0 {

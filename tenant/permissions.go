@@ -96,7 +96,7 @@ func (cs consentSet) names(resource string) []string {
 func (cs consentSet) resolve(sc scopeSet, app *App) (scopeSet, *entraError) {
 	granted := cs[sc.audience()]
 	out := sc
-	out.graph = nil
+	out.graph, out.spelt = nil, nil
 	if sc.wantDefault {
 		out.graph = cs.names(sc.audience())
 		if len(out.graph) == 0 {
@@ -104,7 +104,7 @@ func (cs consentSet) resolve(sc scopeSet, app *App) (scopeSet, *entraError) {
 		}
 		return out, nil
 	}
-	for _, p := range sc.graph {
+	for i, p := range sc.graph {
 		name, ok := granted[strings.ToLower(p)]
 		if !ok && sc.oidcOnly {
 			continue // a sign-in alone asks for nothing that needs consent
@@ -113,6 +113,9 @@ func (cs consentSet) resolve(sc scopeSet, app *App) (scopeSet, *entraError) {
 			return sc, errConsentRequired(app, sc.audience())
 		}
 		out.graph = append(out.graph, name)
+		if i < len(sc.spelt) {
+			out.spelt = append(out.spelt, sc.spelt[i])
+		}
 	}
 	return out, nil
 }
