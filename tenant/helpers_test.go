@@ -100,7 +100,9 @@ func newHarness(t testing.TB, tweak ...func(*Config)) *harness {
 	t.Cleanup(h.http.Close)
 	srv.SetBaseURL(h.http.URL)
 	h.client = &http.Client{
-		Timeout:       10 * time.Second,
+		// Only a safety net against a hung server, never a speed limit: a 40 MiB upload under
+		// the race detector on a loaded 2-core machine took longer than 10 s.
+		Timeout:       2 * time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return h
