@@ -97,5 +97,11 @@ func (c *Client) ClientID() string { return c.clientID }
 // Issuer returns the issuer from discovery; for common and organizations it holds {tenantid}.
 func (c *Client) Issuer() string { return c.disc.Issuer }
 
+// GraphURL is Microsoft Graph's base URL for this authority's cloud, from the discovery
+// document's msgraph_host (https://graph.microsoft.com for Entra's global cloud, the simulator's
+// own URL for the simulator, also behind a public URL), or "" when it names none this client
+// may use.
+func (c *Client) GraphURL() string { return c.disc.graphURL(c.authority) }
+
 // scope is the space-separated scope parameter.
 func (c *Client) scope() string { return strings.Join(c.scopes, " ") }

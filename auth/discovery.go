@@ -43,6 +43,33 @@ type discovery struct {
 	JWKSURI                     string   `json:"jwks_uri"`
 	SigningAlgs                 []string `json:"id_token_signing_alg_values_supported"`
 	ResponseModes               []string `json:"response_modes_supported"`
+	// MSGraphHost is where Microsoft Graph is for this authority's cloud (Entra: graph.microsoft.com,
+	// graph.microsoft.us, …; the simulator: its own host).
+	MSGraphHost string `json:"msgraph_host"`
+}
+
+// graphURL is Microsoft Graph's base URL from msgraph_host, or "" when the document names none
+// that this authority may use: a bare host[:port]; https and a DNS name for an https authority on
+// a DNS name; the authority's own origin for the simulator on loopback, which serves Graph there.
+func (d *discovery) graphURL(a authority) string {
+	h := strings.ToLower(d.MSGraphHost)
+	if h == "" || strings.ContainsAny(h, "/?#@ \\") {
+		return ""
+	}
+	u, err := url.Parse("https://" + h)
+	if err != nil || u.Host != h || u.Hostname() == "" {
+		return ""
+	}
+	if a.loopback {
+		if scheme, _, _ := strings.Cut(a.origin, "://"); scheme+"://"+h == a.origin {
+			return a.origin
+		}
+		return ""
+	}
+	if isLoopbackHost(u.Hostname()) || numericHost(u.Hostname()) {
+		return ""
+	}
+	return "https://" + h
 }
 
 // discoveryURL is where Entra serves the v2.0 document for an authority.

@@ -359,3 +359,10 @@ func TestAnIDTokenFromOneSimulatorIsRefusedByAnother(t *testing.T) {
 		t.Fatalf("GET /v1.0/me after its signing key was rotated out: %d %v, want 401", code, body)
 	}
 }
+
+func TestTheSimulatorsDiscoveryNamesItsOwnGraph(t *testing.T) {
+	s := newSim(t)
+	if got := s.client(t, nil).GraphURL(); got != s.url {
+		t.Fatalf("GraphURL = %q, want the simulator's own %q (msgraph_host)", got, s.url)
+	}
+}

@@ -280,6 +280,9 @@ func runReal(ctx context.Context, s streams, o runOptions, logger *slog.Logger, 
 		return nil, err
 	}
 	graphURL, _ := graphFor(u)
+	if g := client.GraphURL(); g != "" {
+		graphURL = g // msgraph_host: the simulator behind --public-url serves Graph on its own host
+	}
 	signIn := live.NewSignIn(client, clk)
 	tenantName := strings.Trim(u.Path, "/")
 	if tenantName == "" {

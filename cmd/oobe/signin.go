@@ -193,6 +193,11 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 		sess.close()
 		return nil, err
 	}
+	// Graph is where the authority's discovery document says (msgraph_host): a simulator behind
+	// --public-url on a lab's DNS name serves it there, not at graph.microsoft.com.
+	if g := client.GraphURL(); g != "" {
+		sess.graphURL = g
+	}
 	sess.client, sess.result = client, res
 	return sess, nil
 }
