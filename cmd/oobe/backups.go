@@ -18,8 +18,8 @@ import (
 	"github.com/oobe-dev/oobe/restore"
 )
 
-// backupScopes are the delegated Graph permissions the backup commands need: setup's own.
-var backupScopes = live.GraphScopes()
+// backupScopes are what listing and making backups need.
+var backupScopes = live.BackupScopes()
 
 // backupsReport is what `oobe backups --json` prints.
 type backupsReport struct {

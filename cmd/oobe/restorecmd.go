@@ -14,6 +14,7 @@ import (
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/device"
 	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/oobe/live"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
 )
@@ -56,7 +57,7 @@ oobe restore --device new-pc --from ADELE-LAPTOP --json --user adele.vance@conto
 			if asNew && from != "" {
 				return badInput("--new and --from exclude each other")
 			}
-			o.scopes = backupScopes
+			o.scopes = live.GraphScopes() // the backups, and the restore flag when consented
 			return runRestore(cmd.Context(), s, o, dir, from, asNew)
 		},
 	}

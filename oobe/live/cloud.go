@@ -18,9 +18,12 @@ import (
 // GraphScopes are the delegated Graph permissions setup's device signs in with, beside the OIDC
 // scopes: the user's backups (UserWindowsSettings.Read) and the tenant's restore flag
 // (DeviceManagementServiceConfig.Read.All). The app registration needs them consented.
-func GraphScopes() []string {
-	return append(auth.DefaultScopes(), "UserWindowsSettings.Read", "DeviceManagementServiceConfig.Read.All")
-}
+func GraphScopes() []string { return append(BackupScopes(), "DeviceManagementServiceConfig.Read.All") }
+
+// BackupScopes are what listing the user's own backups needs: UserWindowsSettings.Read, which
+// the user can consent to, beside the OIDC scopes. Reading the restore flag as well
+// (GraphScopes) needs an admin's consent on a real tenant.
+func BackupScopes() []string { return append(auth.DefaultScopes(), "UserWindowsSettings.Read") }
 
 // RestoreScopes are the scopes of the tokens the restore page needs besides Graph's, in the
 // order they are asked for: the restore app, which Conditional Access can block, then the
