@@ -87,7 +87,7 @@ func resourceOf(scopes []string) string {
 // []string{"d32c68ad-72d2-4acb-a0c7-46bb2cf93873/.default"}: Entra issues one resource's token per
 // request, and a refresh token works for every resource the app may use. It verifies an ID token
 // only when one comes back (when scopes include openid); the Result's Identity is otherwise
-// empty. Entra rotates refresh tokens: the Result holds the new one, or refreshToken if none came
+// empty. Entra answers with a new refresh token: the Result holds it, or refreshToken if none came
 // back. A refusal is a *SignInError whose Reason says what it means; Conditional Access blocks
 // match ErrAccessBlocked and MFA demands ErrMFARequired (errors.Is).
 func (c *Client) TokenFor(ctx context.Context, refreshToken string, scopes []string) (*Result, error) {

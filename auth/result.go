@@ -84,8 +84,8 @@ func (c *Client) finish(ctx context.Context, tok *tokenResponse, nonce string, f
 	return r, nil
 }
 
-// Refresh redeems a refresh token for new tokens and re-verifies the new ID token. Entra rotates
-// refresh tokens: the Result holds the new one, or the old one if none came back.
+// Refresh redeems a refresh token for new tokens and re-verifies the new ID token. Entra answers
+// with a new refresh token: the Result holds it, or the old one if none came back.
 func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Result, error) {
 	if refreshToken == "" {
 		return nil, newSignInError(CodeInvalidGrant, 0, errors.New("no refresh token to redeem"))

@@ -9,10 +9,10 @@ import (
 
 // Tokens holds one signed-in user's tokens for as long as a program works for them. It hands out
 // an access token that is still valid, refreshing it ahead of expiry, and gets tokens for other
-// resources (TokenFor) with the same refresh token. Entra rotates refresh tokens, and the
-// simulator accepts each one once, so every redemption must go through the one holder that keeps
-// the newest: two copies of a refresh token used side by side would each spend it for the other.
-// Safe for concurrent use; time is the Client's clock.
+// resources (TokenFor) with the same refresh token. Each redemption returns a new refresh token,
+// which the holder keeps (the old one stays valid, with Entra and the simulator alike); one holder
+// also means one refresh where copies side by side would each refresh. Safe for concurrent use;
+// time is the Client's clock.
 type Tokens struct {
 	c *Client
 	// lock is held while tokens are read or redeemed; a channel, so that a caller waiting behind

@@ -101,7 +101,7 @@ func (s *SignIn) Token(ctx context.Context) (string, error) {
 }
 
 // TokenFor asks for an access token for another resource (scopes like "{appId}/.default")
-// with the signed-in user's refresh token, keeping the rotated one; the Graph token is
+// with the signed-in user's refresh token, keeping the new one it brings; the Graph token is
 // untouched. Only whether it was issued matters to the flow: the token itself is dropped.
 func (s *SignIn) TokenFor(ctx context.Context, scopes ...string) error {
 	t, _, err := s.held()
