@@ -2,6 +2,9 @@ package interop
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,4 +158,63 @@ func fakeXDGOpen(t *testing.T) string {
 	t.Setenv("OOBE_INTEROP_PASSWORD", demoPassword)
 	t.Setenv("OOBE_INTEROP_OPENED", opened)
 	return opened
+}
+
+// The demo tenant's confidential client for admin tooling (docs/fixtures.md); the secret is the
+// simulator's only.
+const (
+	toolsClientID = "2f1a6b8e-6c1d-4f0e-9a57-3c2b1d4e5f60"
+	toolsSecret   = "Contoso-Tools-Secret-2026"
+)
+
+// TestAzidentityClientSecretCredential gets an app's own Graph token (client credentials) and
+// reads the restore flag with it, as an admin's tool would; Graph refuses /me, which is for a
+// user's token only.
+func TestAzidentityClientSecretCredential(t *testing.T) {
+	ctx := testContext(t)
+	tn := contoso(t)
+	cred, err := azidentity.NewClientSecretCredential(tn.ID, toolsClientID, toolsSecret, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions: azClientOptions(), DisableInstanceDiscovery: true,
+	})
+	if err != nil {
+		t.Fatalf("new credential: %v", err)
+	}
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: graphDefault})
+	if err != nil {
+		t.Fatalf("GetToken: %v", err)
+	}
+	get := func(path string) (int, []byte) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok.Token)
+		resp, err := srv.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return resp.StatusCode, body
+	}
+	code, body := get("/beta/deviceManagement/deviceEnrollmentConfigurations")
+	var page struct {
+		Value []struct {
+			Type  string `json:"@odata.type"`
+			State string `json:"state"`
+		} `json:"value"`
+	}
+	if code != http.StatusOK || json.Unmarshal(body, &page) != nil {
+		t.Fatalf("the restore flag with the app's token: %d %s", code, body)
+	}
+	found := false
+	for _, v := range page.Value {
+		found = found || v.Type == "#microsoft.graph.windowsRestoreDeviceEnrollmentConfiguration" && v.State == "enabled"
+	}
+	if !found {
+		t.Errorf("no enabled windowsRestoreDeviceEnrollmentConfiguration in %s", body)
+	}
+	if code, body := get("/v1.0/me"); code != http.StatusBadRequest {
+		t.Errorf("GET /v1.0/me with an app's token: %d %s, want 400", code, body)
+	}
 }

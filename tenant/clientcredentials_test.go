@@ -20,7 +20,8 @@ func (h *harness) appToken(scope string) (*http.Response, []byte) {
 
 func TestAConfidentialClientGetsAnAppTokenWithItsApplicationPermissions(t *testing.T) {
 	h := newHarness(t)
-	resp, body := h.appToken("https://graph.microsoft.com/.default")
+	// MSAL sends the OIDC scopes with a confidential client's .default too.
+	resp, body := h.appToken("https://graph.microsoft.com/.default openid offline_access profile")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("client credentials: %d %s", resp.StatusCode, body)
 	}
@@ -70,7 +71,8 @@ func TestClientCredentialsRefusals(t *testing.T) {
 	}{
 		{"a scope that is not .default", "https://graph.microsoft.com/Device.Read.All", "invalid_scope", 1002012},
 		{"a bare .default names no resource", ".default", "invalid_scope", 1002012},
-		{"two scopes", "https://graph.microsoft.com/.default openid", "invalid_scope", 1002012},
+		{"a .default with a permission beside it", "https://graph.microsoft.com/.default https://graph.microsoft.com/User.Read", "invalid_scope", 70011},
+		{"the OIDC scopes alone", "openid profile offline_access", "invalid_scope", 1002012},
 		{"an unknown resource", "api://other/.default", "invalid_resource", 500011},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -241,23 +241,26 @@ func (s *Server) redeemRefreshToken(r *http.Request, form url.Values, ts *tenant
 }
 
 // clientCredentials answers a confidential client's own token request (client_credentials):
-// the scope must be one resource's .default, and the token carries the app's application
-// permissions for Microsoft Graph. The restore apps take no app-only tokens in the simulator.
+// the scope must be one resource's .default (OIDC scopes beside it are ignored), and the token
+// carries the app's application permissions for Microsoft Graph. The restore apps take no
+// app-only tokens in the simulator.
 func (s *Server) clientCredentials(r *http.Request, form url.Values, ts *tenantState, app *App) (*tokenResponse, *entraError) {
 	if app.Public {
 		return nil, errMissingSecret() // a public client has no credential to prove itself with
 	}
-	raw := strings.TrimSpace(form.Get("scope"))
-	if raw == "" {
-		return nil, errMissingParam("scope")
+	raw := form.Get("scope")
+	// MSAL adds openid, profile and offline_access to every request, a confidential client's
+	// too; Entra ignores them here. What is left must be one resource's .default.
+	sc, e := parseScope(raw, ts.t.Name)
+	if e != nil {
+		return nil, e
 	}
-	resource, prefix, name, ok := splitScope(raw)
-	if strings.ContainsAny(raw, " \t") || ok && (name != ".default" || prefix == "") {
+	if !sc.wantDefault || sc.prefix == "" {
 		return nil, &entraError{Err: "invalid_scope", Code: 1002012, Desc: "The provided value for scope " + clip(raw, 200) +
 			" is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."}
 	}
-	if !ok || resource != "" {
-		return nil, errUnknownResource(ts.t.Name)
+	if sc.resource != "" {
+		return nil, errUnknownResource(ts.t.Name) // the restore apps take users' tokens only
 	}
 	cs, err := newAppConsentSet(app.ApplicationPermissions)
 	if err != nil {
