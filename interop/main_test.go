@@ -30,8 +30,12 @@ const (
 	demoOID      = "6f162abf-414f-4b42-bd2a-7ff532bb3859"
 )
 
-// srv is the `oobe serve --tls` that TestMain starts for every test.
-var srv *sim.Server
+// srv is the `oobe serve --tls` that TestMain starts for every test; oobeBin is the binary it
+// runs, for tests that start a server of their own.
+var (
+	srv     *sim.Server
+	oobeBin string
+)
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 
@@ -42,7 +46,9 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	srv, err = sim.Start("..", dir)
+	if oobeBin, err = sim.Build("..", dir); err == nil {
+		srv, err = sim.Serve(oobeBin, dir)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "interop:", err)
 		return 1

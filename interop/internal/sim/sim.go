@@ -10,7 +10,9 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +31,10 @@ type Tenant struct {
 
 // Info is the line `oobe serve --json` prints once it listens.
 type Info struct {
-	URL     string   `json:"url"`
+	URL string `json:"url"`
+	// Listen is where the server listens when URL is a --public-url: a DNS name that only the
+	// tests' transport resolves, as a QA lab's DNS or a reverse proxy would.
+	Listen  string   `json:"listen"`
 	CACert  string   `json:"caCert"`
 	Tenants []Tenant `json:"tenants"`
 }
@@ -52,19 +57,34 @@ const startTimeout = 5 * time.Minute
 // Start builds ./cmd/oobe of the module in productDir into dir and serves the demo tenants
 // from it, keeping their state in dir/data and the user's config in dir/config.
 func Start(productDir, dir string) (*Server, error) {
+	bin, err := Build(productDir, dir)
+	if err != nil {
+		return nil, err
+	}
+	return Serve(bin, dir)
+}
+
+// Build builds ./cmd/oobe of the module in productDir into dir and returns the binary's path.
+func Build(productDir, dir string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-
 	bin := filepath.Join(dir, "oobe")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/oobe")
 	build.Dir = productDir
 	build.Env = append(os.Environ(), "GOWORK=off")
 	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("building oobe: %v\n%s", err, out)
+		return "", fmt.Errorf("building oobe: %v\n%s", err, out)
 	}
+	return bin, nil
+}
 
-	cmd := exec.Command(bin, "serve", "--tls", "--data", filepath.Join(dir, "data"), "--json",
-		"--device-code-interval", "1s")
+// Serve runs `bin serve --tls` with its state in dir and extra flags (such as --public-url).
+func Serve(bin, dir string, extra ...string) (*Server, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	args := append([]string{"serve", "--tls", "--data", filepath.Join(dir, "data"), "--json",
+		"--device-code-interval", "1s"}, extra...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
 		"XDG_STATE_HOME="+filepath.Join(dir, "state"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
 	stdout, err := cmd.StdoutPipe()
@@ -97,9 +117,9 @@ func Start(productDir, dir string) (*Server, error) {
 		s.Stop()
 		return nil, fmt.Errorf("oobe serve --json printed %q: %v; stderr:\n%s", strings.TrimSpace(line), err, s.Stderr())
 	}
-	if !strings.HasPrefix(s.URL, "https://127.0.0.1:") {
+	if !strings.HasPrefix(s.URL, "https://127.0.0.1:") && !strings.HasPrefix(s.Listen, "https://127.0.0.1:") {
 		s.Stop()
-		return nil, fmt.Errorf("oobe serve --tls serves at %q, want https://127.0.0.1:PORT", s.URL)
+		return nil, fmt.Errorf("oobe serve --tls serves at %q (listening at %q), want https://127.0.0.1:PORT", s.URL, s.Listen)
 	}
 	if s.CACert == "" {
 		s.Stop()
@@ -145,14 +165,41 @@ func (s *Server) Tenant(name string) (Tenant, error) {
 	return Tenant{}, fmt.Errorf("oobe serve lists no tenant %q", name)
 }
 
-// Transport trusts the simulator's CA and no other.
+// Transport trusts the simulator's CA and no other. Behind a public URL it resolves the public
+// host to the listening address, and only that host: everything else goes nowhere.
 func (s *Server) Transport() *http.Transport {
-	return &http.Transport{
+	t := &http.Transport{
 		TLSClientConfig:     &tls.Config{RootCAs: s.Roots, MinVersion: tls.VersionTLS12},
 		ForceAttemptHTTP2:   true,
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     30 * time.Second,
 	}
+	if s.Listen != "" {
+		pub, lis := hostPort(s.URL), hostPort(s.Listen)
+		var d net.Dialer
+		t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if addr == pub || addr == lis {
+				return d.DialContext(ctx, network, lis)
+			}
+			return nil, fmt.Errorf("the interop tests reach only the simulator, not %s", addr)
+		}
+	}
+	return t
+}
+
+// hostPort is a URL's host:port, with the scheme's default port when none is written.
+func hostPort(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	if u.Port() != "" {
+		return u.Host
+	}
+	if u.Scheme == "http" {
+		return net.JoinHostPort(u.Hostname(), "80")
+	}
+	return net.JoinHostPort(u.Hostname(), "443")
 }
 
 // HTTPClient is an *http.Client over Transport.
