@@ -67,7 +67,7 @@ func (s *Server) newDeviceGrant(ts *tenantState, app *App, scope scopeSet) (*dev
 			continue
 		}
 		d := &deviceGrant{ts: ts, app: app, scope: scope, deviceCode: dc, userCode: uc,
-			expires: now.Add(s.expiry), interval: s.interval}
+			expires: now.Add(s.expiry)}
 		s.devices[dc] = d
 		s.userCodes[uc] = d
 		s.mu.Unlock()

@@ -51,7 +51,6 @@ type deviceGrant struct {
 	deviceCode string
 	userCode   string
 	expires    time.Time
-	interval   time.Duration
 	state      deviceState
 	oid        string
 	issued     bool
