@@ -32,6 +32,12 @@ func TestValuesThatMeanTheSameHaveOneCanonicalForm(t *testing.T) {
 		{`"caf\u00e9"`, `"café"`},
 		{`"a\/b <c>"`, `"a/b <c>"`},
 		{`[{"b":[{"d":1,"c":2}],"a":null}]`, `[{"a":null,"b":[{"c":2,"d":1}]}]`},
+		{`{"a":1,"a":2}`, `{"a":2}`},
+		{`{"a b":{"y":[1,{}],"x":"ü"},"a":[]}`, `{"a":[],"a b":{"x":"ü","y":[1,{}]}}`},
+		{"\"\u2028\"", `"\u2028"`},
+		{"\"line\u2028sep\"", `"line\u2028sep"`},
+		{"\"\xff\"", "\"\uFFFD\""}, // invalid UTF-8 becomes the replacement character
+		{`"tab\tin"`, `"tab\tin"`},
 	} {
 		got, err := CanonicalValue(json.RawMessage(tc.in))
 		if err != nil || string(got) != tc.want {
@@ -41,6 +47,19 @@ func TestValuesThatMeanTheSameHaveOneCanonicalForm(t *testing.T) {
 	for _, bad := range []string{``, `{`, `1 2`, `[1,]`, `'x'`} {
 		if got, err := CanonicalValue(json.RawMessage(bad)); err == nil {
 			t.Errorf("CanonicalValue(%q) = %s, want an error", bad, got)
+		}
+	}
+}
+
+func TestACanonicalValueIsReturnedAsItIsWithoutADecode(t *testing.T) {
+	for _, in := range []string{`125`, `"dark"`, `["en-US","fr-FR"]`, `{"enabled":true,"level":3}`, `[{"a":null,"b":[{"c":2,"d":1}]}]`, `"café"`} {
+		v := json.RawMessage(in)
+		got, err := CanonicalValue(v)
+		if err != nil || string(got) != in {
+			t.Fatalf("CanonicalValue(%s) = %s, %v", in, got, err)
+		}
+		if &got[0] != &v[0] {
+			t.Errorf("CanonicalValue(%s) copied a value that was canonical already", in)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/restore"
@@ -126,15 +127,24 @@ func IsEnterpriseWiFi(security string) bool {
 // CanonicalValue returns a JSON value in one canonical form (no spaces, object keys sorted,
 // numbers as written), so two values compare equal exactly when they mean the same.
 func CanonicalValue(v json.RawMessage) (json.RawMessage, error) {
-	// Most settings are numbers, strings, booleans or lists of them: without objects (key
-	// order), escapes or non-ASCII (which the encoder may re-escape), compacting is enough.
+	// Most values are canonical already (they were written canonical): valid JSON that the
+	// encoder would write byte for byte the same is returned as it is, without a decode.
+	if json.Valid(v) && canonical(v) {
+		return v, nil
+	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, v); err != nil {
 		return nil, err
 	}
-	if simple(compact.Bytes()) {
+	if canonical(compact.Bytes()) {
 		return json.RawMessage(compact.Bytes()), nil
 	}
+	return canonicalByDecoding(v)
+}
+
+// canonicalByDecoding is the canonical form by its definition: decode, numbers kept as written,
+// and encode without HTML escaping.
+func canonicalByDecoding(v json.RawMessage) (json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(v))
 	dec.UseNumber()
 	var x any
@@ -153,15 +163,66 @@ func CanonicalValue(v json.RawMessage) (json.RawMessage, error) {
 	return json.RawMessage(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
 }
 
-// simple reports whether compact JSON is already in canonical form for sure.
-func simple(b []byte) bool {
-	for _, c := range b {
-		if c == '{' || c == '\\' || c >= 0x80 {
+// canonical reports whether valid JSON b is already what canonicalByDecoding would write: no
+// white space between tokens, strings without escapes, control characters, invalid UTF-8 or
+// U+2028/U+2029 (all of which the encoder rewrites), and every object's keys in strictly
+// increasing byte order (the encoder sorts them, and a repeated key would collapse). Numbers
+// pass through as written.
+func canonical(b []byte) bool {
+	type level struct {
+		object, wantKey bool
+		last            []byte
+		haveLast        bool
+	}
+	var stack []level
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case ' ', '\t', '\n', '\r':
 			return false
+		case '{', '[':
+			stack = append(stack, level{object: c == '{', wantKey: c == '{'})
+		case '}', ']':
+			if len(stack) == 0 {
+				return false
+			}
+			stack = stack[:len(stack)-1]
+		case ',':
+			if n := len(stack); n > 0 && stack[n-1].object {
+				stack[n-1].wantKey = true
+			}
+		case '"':
+			j := i + 1
+			for j < len(b) && b[j] != '"' {
+				if b[j] == '\\' || b[j] < 0x20 {
+					return false
+				}
+				j++
+			}
+			if j == len(b) {
+				return false
+			}
+			str := b[i+1 : j]
+			if !utf8.Valid(str) || bytes.Contains(str, lineSeparator) || bytes.Contains(str, paragraphSeparator) {
+				return false
+			}
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+				top := &stack[n-1]
+				if top.haveLast && bytes.Compare(top.last, str) >= 0 {
+					return false
+				}
+				top.last, top.haveLast, top.wantKey = str, true, false
+			}
+			i = j
 		}
 	}
 	return true
 }
+
+// The two characters encoding/json escapes in strings although they are valid UTF-8.
+var (
+	lineSeparator      = []byte("\u2028")
+	paragraphSeparator = []byte("\u2029")
+)
 
 // Clone returns a deep copy of the state, so a plan can build the next state without
 // touching the one it read.
