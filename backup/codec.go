@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/oobe-dev/oobe/internal/guid"
 )
 
 // MaxPayloadBytes is the largest decoded payload accepted (32 MiB): enough for a backup of
@@ -37,7 +39,6 @@ func (e *PayloadError) Unwrap() error { return e.Err }
 var ErrChecksum = errors.New("checksum mismatch")
 
 var (
-	guidRE    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	versionRE = regexp.MustCompile(`^10\.0\.\d{4,6}\.\d{1,6}$`)
 )
 
@@ -102,7 +103,7 @@ func DecodeDeviceProfile(payload string) (*DeviceProfile, error) {
 // Validate checks the fields Windows always writes.
 func (p *DeviceProfile) Validate() error {
 	switch {
-	case !strings.HasPrefix(p.ProfileID, "{") || !strings.HasSuffix(p.ProfileID, "}") || !guidRE.MatchString(DeviceIDOf(p.ProfileID)):
+	case !strings.HasPrefix(p.ProfileID, "{") || !strings.HasSuffix(p.ProfileID, "}") || !guid.Valid(DeviceIDOf(p.ProfileID)):
 		return fmt.Errorf("profileId %q is not a GUID in braces", p.ProfileID)
 	case strings.TrimSpace(p.DeviceDisplayName) == "":
 		return errors.New("deviceDisplayName is empty")
@@ -160,7 +161,7 @@ func DecodeContent(payload string) (*Content, error) {
 
 // Validate checks every item of the content, naming the first bad one.
 func (c *Content) Validate() error {
-	if !guidRE.MatchString(c.Owner.TenantID) || !guidRE.MatchString(c.Owner.ObjectID) {
+	if !guid.Valid(c.Owner.TenantID) || !guid.Valid(c.Owner.ObjectID) {
 		return fmt.Errorf("owner %s/%s is not a tenant and object GUID pair", c.Owner.TenantID, c.Owner.ObjectID)
 	}
 	if !versionRE.MatchString(c.SourceOSVersion) {

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/oobe-dev/oobe/internal/guid"
 )
 
 // FieldError says which field of a device profile or dsregcmd capture is wrong, and why.
@@ -36,14 +38,13 @@ func (e *FieldError) Error() string {
 func (e *FieldError) Unwrap() error { return e.Err }
 
 var (
-	guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	// A Windows device name: 1–15 letters, digits and hyphens, not only digits (NetBIOS limit;
 	// Autopilot's name template has the same 15-character cap).
 	deviceNameRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,15}$`)
 	digitsRE     = regexp.MustCompile(`^[0-9]+$`)
 )
 
-func isGUID(s string) bool { return guidRE.MatchString(s) }
+func isGUID(s string) bool { return guid.Valid(s) }
 
 func validDeviceName(s string) bool { return deviceNameRE.MatchString(s) && !digitsRE.MatchString(s) }
 

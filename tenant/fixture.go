@@ -21,6 +21,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/oobe-dev/oobe/internal/guid"
 )
 
 // Tenant is one simulated Entra tenant as a fixture file describes it.
@@ -128,7 +130,6 @@ func (e *FixtureError) Error() string {
 }
 
 var (
-	guidPattern  = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	domainRE     = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$`)
 	yamlLineRE   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 	unmarshalRE  = regexp.MustCompile(`^line (\d+): (.*)$`)
@@ -140,7 +141,7 @@ var (
 )
 
 // IsGUID reports whether s is a GUID in its 8-4-4-4-12 hex form.
-func IsGUID(s string) bool { return guidPattern.MatchString(s) }
+func IsGUID(s string) bool { return guid.Valid(s) }
 
 // LoadFixtures reads every *.yaml and *.yml tenant file at the top of fsys, in name order.
 // It refuses the whole set on the first broken file, with the file, line and problem.

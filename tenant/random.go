@@ -2,10 +2,11 @@ package tenant
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/oobe-dev/oobe/internal/guid"
 )
 
 // userCodeAlphabet leaves out letters and digits people confuse (0/O, 1/I/L) so a code read aloud survives.
@@ -67,20 +68,4 @@ func (s *randSource) userCode() (string, error) {
 }
 
 // formatGUID shapes 16 bytes as a version-4 GUID string.
-func formatGUID(b []byte) string {
-	var u [16]byte
-	copy(u[:], b)
-	u[6] = (u[6] & 0x0f) | 0x40
-	u[8] = (u[8] & 0x3f) | 0x80
-	var out [36]byte // 8-4-4-4-12 hex digits, built in place: every request gets two
-	hex.Encode(out[0:8], u[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], u[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], u[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], u[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:36], u[10:16])
-	return string(out[:])
-}
+func formatGUID(b []byte) string { return guid.V4(b) }

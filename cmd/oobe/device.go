@@ -15,6 +15,8 @@ import (
 
 	"github.com/oobe-dev/oobe/device"
 	"github.com/oobe-dev/oobe/restore"
+
+	"github.com/oobe-dev/oobe/internal/guid"
 )
 
 // defaultDevice is the device `oobe device init` makes without a profile: one the restore
@@ -243,7 +245,5 @@ func randomName(n int) string {
 func randomGUID() string {
 	b := make([]byte, 16)
 	_, _ = io.ReadFull(rand.Reader, b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+	return guid.V4(b)
 }
