@@ -141,3 +141,26 @@ type StartTile struct {
 	Group string `json:"group,omitempty"`
 	Size  string `json:"size,omitempty"` // small, medium, wide, large
 }
+
+// MaxDeviceName is the longest device name Windows takes: a NetBIOS name, 15 characters, the
+// cap Autopilot's name template has too.
+const MaxDeviceName = 15
+
+// ValidDeviceName reports whether name can be a Windows device name: 1 to MaxDeviceName
+// letters, digits and hyphens, not all digits.
+func ValidDeviceName(name string) bool {
+	if name == "" || len(name) > MaxDeviceName {
+		return false
+	}
+	digits := true
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= '0' && c <= '9':
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '-':
+			digits = false
+		default:
+			return false
+		}
+	}
+	return !digits
+}

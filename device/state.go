@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -104,20 +103,9 @@ type RestoreRecord struct {
 }
 
 var (
-	deviceNameRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,15}$`)
-	digitsRE     = regexp.MustCompile(`^[0-9]+$`)
-)
-
-var (
 	archs        = []string{ArchX64, ArchARM64, ArchX86}
 	wifiSecurity = []string{backup.WiFiOpen, backup.WiFiWPA2Personal, backup.WiFiWPA3Personal, backup.WiFiWPA2Enterprise, backup.WiFiWPA3Enterprise}
 )
-
-// ValidDeviceName reports whether name can be a Windows device name: 1 to 15 letters, digits
-// and hyphens, not all digits (the NetBIOS limit the Autopilot name template also enforces).
-func ValidDeviceName(name string) bool {
-	return deviceNameRE.MatchString(name) && !digitsRE.MatchString(name)
-}
 
 // IsEnterpriseWiFi reports whether a security type is 802.1X, which backups carry by name only.
 func IsEnterpriseWiFi(security string) bool {
@@ -382,7 +370,7 @@ func (s *State) validateProfile() error {
 			return wrap(fmt.Errorf("%s: missing", f.field))
 		}
 	}
-	if !ValidDeviceName(p.Name) {
+	if !backup.ValidDeviceName(p.Name) {
 		return wrap(fmt.Errorf("name: %q is not a Windows device name (1 to 15 letters, digits and hyphens, not all digits)", p.Name))
 	}
 	return nil

@@ -5,10 +5,12 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
+
+	"github.com/oobe-dev/oobe/backup"
 )
 
 // MaxDeviceName is the longest device name Windows takes (a NetBIOS name).
-const MaxDeviceName = 15
+const MaxDeviceName = backup.MaxDeviceName
 
 // A device name template's parts: literal text, %SERIAL% or %RAND:x%.
 type namePart struct {

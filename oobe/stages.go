@@ -149,7 +149,7 @@ func (f *flow) autopilotProfile() (Stage, error) {
 	if len(f.nameParts) > 0 {
 		name, truncated := applyNameTemplate(f.nameParts, serialOf(f.cfg.Device), f.profile.DeviceID)
 		switch {
-		case !validDeviceName(name):
+		case !backup.ValidDeviceName(name):
 			f.event(EventWarning, fmt.Sprintf("The device name template %s gives %q, which is not a valid device name; the device keeps its name", b.DeviceNameTemplate, name), nil)
 		case truncated:
 			f.event(EventWarning, fmt.Sprintf("The device name from %s is longer than %d characters; Windows cuts it to %s", b.DeviceNameTemplate, MaxDeviceName, name), nil)
@@ -166,23 +166,6 @@ func (f *flow) autopilotProfile() (Stage, error) {
 	}
 	f.event(EventInfo, text, b)
 	return StageSignIn, nil
-}
-
-func validDeviceName(name string) bool {
-	if name == "" || len(name) > MaxDeviceName {
-		return false
-	}
-	digits := true
-	for _, r := range name {
-		switch {
-		case r >= '0' && r <= '9':
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '-':
-			digits = false
-		default:
-			return false
-		}
-	}
-	return !digits
 }
 
 // signIn signs the person in with the method they pick, then connects to the tenant.

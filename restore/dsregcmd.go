@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/oobe-dev/oobe/backup"
 )
 
 // DsregStatus is what a `dsregcmd /status` capture says about a device: its join state,
@@ -175,7 +177,7 @@ func (s *DsregStatus) Join() string {
 func (s *DsregStatus) Device() Device {
 	d := Device{Join: s.Join(), Cloud: s.Cloud}
 	// Domain-joined devices print their DNS name; the device name is its first label.
-	if name, _, _ := strings.Cut(s.DeviceName, "."); validDeviceName(name) {
+	if name, _, _ := strings.Cut(s.DeviceName, "."); backup.ValidDeviceName(name) {
 		d.Name = name
 	}
 	if isGUID(s.DeviceID) {

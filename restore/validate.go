@@ -2,10 +2,10 @@ package restore
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/internal/guid"
 )
 
@@ -37,16 +37,7 @@ func (e *FieldError) Error() string {
 
 func (e *FieldError) Unwrap() error { return e.Err }
 
-var (
-	// A Windows device name: 1–15 letters, digits and hyphens, not only digits (NetBIOS limit;
-	// Autopilot's name template has the same 15-character cap).
-	deviceNameRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,15}$`)
-	digitsRE     = regexp.MustCompile(`^[0-9]+$`)
-)
-
 func isGUID(s string) bool { return guid.Valid(s) }
-
-func validDeviceName(s string) bool { return deviceNameRE.MatchString(s) && !digitsRE.MatchString(s) }
 
 // Validate reports the first field of d that is not a known value, naming the field.
 // OS is required; an empty edition, join, provisioning or cloud means "not known" and the
@@ -88,7 +79,7 @@ func (d Device) Validate() error {
 	if v, err := ParseVersion(d.OS); err == nil && d.Architecture == "x86" && v.IsWindows11() {
 		return &FieldError{Field: "architecture", Msg: fmt.Sprintf("x86 with %s (%s): Windows 11 has no 32-bit edition (x64 and arm64 only)", v.Release(), v)}
 	}
-	if d.Name != "" && !validDeviceName(d.Name) {
+	if d.Name != "" && !backup.ValidDeviceName(d.Name) {
 		return &FieldError{Field: "name", Msg: fmt.Sprintf("%q is not a Windows device name: 1 to 15 letters, digits and hyphens, not only digits", d.Name)}
 	}
 	if d.DeviceID != "" && !isGUID(d.DeviceID) {

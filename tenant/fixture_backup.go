@@ -38,7 +38,7 @@ const DefaultBackupRetention = 3650 * 24 * time.Hour
 const MaxGeneratedBackups = 10000
 
 // maxDeviceNameLen is Windows' limit on a computer name (its NetBIOS name).
-const maxDeviceNameLen = 15
+const maxDeviceNameLen = backup.MaxDeviceName
 
 // contentItemRE finds the list item a content validation error names, to report its line.
 var contentItemRE = regexp.MustCompile(`^(wifi|storeApps|startPins|startTiles|taskbarPins)\[(\d+)\]`)

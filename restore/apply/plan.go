@@ -182,7 +182,7 @@ func (b *builder) deviceName(name string) {
 		b.add(KindDeviceName, cat, name, KeptByPolicy, fmt.Sprintf("the device name comes from %q; the device keeps the name %s", pol.Source, b.next.Profile.Name))
 	case strings.EqualFold(name, b.next.Profile.Name):
 		b.add(KindDeviceName, cat, name, AlreadySet, "the device already has this name")
-	case !device.ValidDeviceName(name):
+	case !backup.ValidDeviceName(name):
 		b.add(KindDeviceName, cat, name, Failed, "not a valid device name (1 to 15 letters, digits and hyphens, not all digits)")
 	default:
 		b.add(KindDeviceName, cat, name, Applied, fmt.Sprintf("renamed from %s", b.next.Profile.Name))
