@@ -14,6 +14,8 @@ import (
 	"charm.land/fang/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
+
+	"github.com/oobe-dev/oobe/clock"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -41,6 +43,29 @@ type streams struct {
 	in     io.Reader
 	out    io.Writer
 	errOut io.Writer
+
+	// getenv and clock are the process's environment and the wall clock when nil, as main
+	// leaves them. Tests running the CLI in-process give each run its own, so runs can go in
+	// parallel (no process-wide environment) and a sign-in's polls need not wait real seconds.
+	getenv func(string) string
+	clock  clock.Clock
+}
+
+// env is the environment variable key as this run sees it.
+func (s streams) env(key string) string {
+	if s.getenv == nil {
+		return os.Getenv(key)
+	}
+	return s.getenv(key)
+}
+
+// userConfigDir is os.UserConfigDir; a run given its own environment (a test's) has it at
+// that environment's XDG_CONFIG_HOME instead, on every platform.
+func (s streams) userConfigDir() (string, error) {
+	if dir := s.env("XDG_CONFIG_HOME"); s.getenv != nil && dir != "" {
+		return dir, nil
+	}
+	return os.UserConfigDir()
 }
 
 func newRoot(s streams) *cobra.Command {

@@ -121,10 +121,10 @@ func runTUI(ctx context.Context, s streams, o runOptions) error {
 	case o.authority != "" && o.simTLS:
 		return badInput("--sim-tls is for the simulated tenant; drop it with --authority")
 	}
-	o.accessible = o.accessible || truthy(os.Getenv("ACCESSIBLE"))
-	o.noColor = o.noColor || os.Getenv("NO_COLOR") != ""
+	o.accessible = o.accessible || truthy(s.env("ACCESSIBLE"))
+	o.noColor = o.noColor || s.env("NO_COLOR") != ""
 
-	logger, logPath, closeLog, err := openRunLog()
+	logger, logPath, closeLog, err := openRunLog(s)
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Log
 	opts := replay.Options{Parallel: 1, Drive: drive, Live: &replay.Live{Speed: o.speed}}
 	if o.simTLS {
 		// On disk, not in memory: the person may open the sign-in page in a browser that trusts it.
-		ca, err := openLocalCA("--sim-tls", "")
+		ca, err := openLocalCA(s, "--sim-tls", "")
 		if err != nil {
 			return nil, err
 		}
@@ -341,8 +341,8 @@ func errString(err error) string {
 
 // stateDir is a directory under the user's state directory ($XDG_STATE_HOME/oobe, or
 // ~/.local/state/oobe), made 0700.
-func stateDir(sub string) (string, error) {
-	base := os.Getenv("XDG_STATE_HOME")
+func stateDir(s streams, sub string) (string, error) {
+	base := s.env("XDG_STATE_HOME")
 	if base == "" {
 		home, err := os.UserHomeDir()
 		if err != nil {
@@ -358,8 +358,8 @@ func stateDir(sub string) (string, error) {
 }
 
 // openRunLog opens this run's JSON log in the state directory.
-func openRunLog() (*slog.Logger, string, func(), error) {
-	dir, err := stateDir("logs")
+func openRunLog(s streams) (*slog.Logger, string, func(), error) {
+	dir, err := stateDir(s, "logs")
 	if err != nil {
 		return nil, "", nil, err
 	}

@@ -111,7 +111,7 @@ oobe serve --tls --addr 127.0.0.1:8443 --public-url https://login.oobe.test`,
 					return badInput("--data %s: not a directory", dataDir)
 				}
 			}
-			tc, err := serveTLS(useTLS, tlsCert, tlsKey, pubURL, dataDir, addr)
+			tc, err := serveTLS(s, useTLS, tlsCert, tlsKey, pubURL, dataDir, addr)
 			if err != nil {
 				return err
 			}
@@ -180,7 +180,7 @@ type servedTLS struct {
 
 // serveTLS checks the TLS flags and --public-url and makes the server's TLS configuration;
 // a zero servedTLS serves plain http.
-func serveTLS(useTLS bool, certFile, keyFile, publicURL, dataDir, addr string) (servedTLS, error) {
+func serveTLS(s streams, useTLS bool, certFile, keyFile, publicURL, dataDir, addr string) (servedTLS, error) {
 	var extra []string // the public URL's host, and an address bound beyond loopback: a certificate must name them too
 	if host, _, _ := net.SplitHostPort(addr); net.ParseIP(host) != nil && !net.ParseIP(host).IsUnspecified() && !isLoopbackHost(host) {
 		extra = append(extra, host)
@@ -210,7 +210,7 @@ func serveTLS(useTLS bool, certFile, keyFile, publicURL, dataDir, addr string) (
 		}
 		return st, nil
 	case useTLS:
-		ca, err := openLocalCA("--tls", dataDir)
+		ca, err := openLocalCA(s, "--tls", dataDir)
 		if err != nil {
 			return servedTLS{}, err
 		}

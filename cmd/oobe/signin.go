@@ -96,7 +96,9 @@ type session struct {
 	sim *tenant.Server
 	// http talks to the tenant and Graph; nil means Go's default client. Under --sim-tls it
 	// trusts the local CA alone.
-	http  *http.Client
+	http *http.Client
+	// clock is the sign-in client's: the wall clock unless a test gave the run its own.
+	clock clock.Clock
 	close func()
 }
 
@@ -109,7 +111,10 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 		return nil, badInput("--response-mode %q: want query or form_post", o.responseMode)
 	}
 	logger := slog.New(slog.DiscardHandler)
-	sess := &session{authority: o.authority, graphURL: graph.DefaultBaseURL, close: func() {}}
+	sess := &session{authority: o.authority, graphURL: graph.DefaultBaseURL, clock: s.clock, close: func() {}}
+	if sess.clock == nil {
+		sess.clock = clock.Real{}
+	}
 	clientID := o.clientID
 	var simUser *tenant.User
 	if sess.authority == "" {
@@ -141,7 +146,7 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 		cfg := tenant.Config{Tenants: tenants, Logger: logger, DeviceCodeInterval: o.simInterval, DataDir: o.simData}
 		var ca *localca.CA
 		if o.simTLS {
-			if ca, err = openLocalCA("--sim-tls", o.simData); err != nil {
+			if ca, err = openLocalCA(s, "--sim-tls", o.simData); err != nil {
 				return nil, err
 			}
 			if cfg.TLS, err = ca.ServerTLS(); err != nil {
@@ -206,7 +211,7 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 func (sess *session) token(ctx context.Context) (string, error) {
 	sess.mu.Lock()
 	defer sess.mu.Unlock()
-	if (clock.Real{}).Now().Add(2*time.Minute).Before(sess.result.Expiry) || sess.result.RefreshToken == "" {
+	if sess.clock.Now().Add(2*time.Minute).Before(sess.result.Expiry) || sess.result.RefreshToken == "" {
 		return sess.result.AccessToken, nil
 	}
 	res, err := sess.client.Refresh(ctx, sess.result.RefreshToken)
@@ -218,7 +223,7 @@ func (sess *session) token(ctx context.Context) (string, error) {
 }
 
 func signIn(ctx context.Context, s streams, o signinOptions, sess *session, clientID string, simUser *tenant.User, logger *slog.Logger) (*auth.Client, *auth.Result, error) {
-	client, err := auth.New(ctx, auth.Config{Authority: sess.authority, ClientID: clientID, Scopes: o.scopes, Logger: logger, HTTPClient: sess.http})
+	client, err := auth.New(ctx, auth.Config{Authority: sess.authority, ClientID: clientID, Scopes: o.scopes, Logger: logger, HTTPClient: sess.http, Clock: sess.clock})
 	if err != nil {
 		if errors.Is(err, auth.ErrBadAuthority) {
 			return nil, nil, badInput("--authority: %v", err)

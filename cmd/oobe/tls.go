@@ -16,11 +16,11 @@ import (
 
 // localCADir is where the local CA lives: beside the tenant's state when there is a data
 // directory, else in the user's config directory, so every run trusts the same CA.
-func localCADir(dataDir string) (string, error) {
+func localCADir(s streams, dataDir string) (string, error) {
 	if dataDir != "" {
 		return filepath.Join(dataDir, "tls"), nil
 	}
-	dir, err := os.UserConfigDir()
+	dir, err := s.userConfigDir()
 	if err != nil {
 		return "", fmt.Errorf("finding a place for the local CA (%v); give --data DIR to keep it in DIR/tls", err)
 	}
@@ -28,8 +28,8 @@ func localCADir(dataDir string) (string, error) {
 }
 
 // openLocalCA opens (or creates) the local CA for flag; a broken CA is bad input naming its file.
-func openLocalCA(flag, dataDir string) (*localca.CA, error) {
-	dir, err := localCADir(dataDir)
+func openLocalCA(s streams, flag, dataDir string) (*localca.CA, error) {
+	dir, err := localCADir(s, dataDir)
 	if err != nil {
 		return nil, badInput("%s: %v", flag, err)
 	}
