@@ -20,11 +20,91 @@ import (
 // machines. The scenarios come sorted by File. Every broken file is reported (joined *Error
 // values); so is a name two files share.
 func Load(paths ...string) ([]*Scenario, error) {
+	var out []*Scenario
+	err := load(paths, func(sc *Scenario) { out = append(out, sc) })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Entry is a scenario file of a corpus as Scan found it: where it is and the scenario's name.
+// The scenario itself is parsed again when it runs (Entry.Scenario).
+type Entry struct {
+	File, Rel, Name string
+}
+
+// Scan reads and checks the scenarios at paths as Load does, with the same errors, but keeps
+// only an Entry of each: a corpus of any size costs a few hundred bytes a scenario, not the
+// parsed scenarios (a few KiB each), until it runs.
+func Scan(paths ...string) ([]Entry, error) {
+	var out []Entry
+	err := load(paths, func(sc *Scenario) { out = append(out, Entry{File: sc.File, Rel: sc.Rel, Name: sc.Name}) })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Scenario reads and parses the entry's file again. A file changed since Scan so that it no
+// longer parses, or names another scenario, is an error.
+func (e Entry) Scenario() (*Scenario, error) {
+	data, err := os.ReadFile(e.File)
+	if err != nil {
+		return nil, &Error{File: e.File, Msg: err.Error()}
+	}
+	sc, err := Parse(e.File, data)
+	if err != nil {
+		return nil, err
+	}
+	if sc.Name != e.Name {
+		return nil, &Error{File: e.File, Line: 1, Msg: fmt.Sprintf("the file changed during the run: it names %q, not %q", sc.Name, e.Name)}
+	}
+	sc.Rel = e.Rel
+	return sc, nil
+}
+
+// load finds the scenario files at paths, parses each in the order of their paths and hands
+// the good ones to keep; it reports every broken file and every name two files share.
+func load(paths []string, keep func(*Scenario)) error {
+	files, err := scenarioFiles(paths)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	names := map[string]string{}
+	for _, f := range files {
+		data, err := os.ReadFile(f.file)
+		if err != nil {
+			errs = append(errs, &Error{File: f.file, Msg: err.Error()})
+			continue
+		}
+		sc, err := Parse(f.file, data)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		sc.Rel = f.rel
+		if prev, dup := names[sc.Name]; dup {
+			errs = append(errs, &Error{File: f.file, Line: 1, Msg: fmt.Sprintf("name %q is already the name of %s: give each scenario its own name", sc.Name, prev)})
+			continue
+		}
+		names[sc.Name] = f.file
+		keep(sc)
+	}
+	return errors.Join(errs...)
+}
+
+// foundFile is a scenario file found under the paths given, with its Rel.
+type foundFile struct{ file, rel string }
+
+// scenarioFiles lists the *.yaml and *.yml files at paths (files, or directories searched
+// without their hidden subdirectories), each once, sorted by path.
+func scenarioFiles(paths []string) ([]foundFile, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no scenario files or directories given")
 	}
-	type found struct{ file, rel string }
-	var files []found
+	var files []foundFile
 	seen := map[string]bool{}
 	add := func(file, rel string) {
 		abs, err := filepath.Abs(file)
@@ -33,7 +113,7 @@ func Load(paths ...string) ([]*Scenario, error) {
 		}
 		if !seen[abs] {
 			seen[abs] = true
-			files = append(files, found{filepath.ToSlash(file), filepath.ToSlash(rel)})
+			files = append(files, foundFile{filepath.ToSlash(file), filepath.ToSlash(rel)})
 		}
 	}
 	for _, p := range paths {
@@ -71,35 +151,8 @@ func Load(paths ...string) ([]*Scenario, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no scenario files (*.yaml, *.yml) in %s", strings.Join(paths, ", "))
 	}
-	slices.SortFunc(files, func(a, b found) int { return strings.Compare(a.file, b.file) })
-	var (
-		out  []*Scenario
-		errs []error
-	)
-	names := map[string]string{}
-	for _, f := range files {
-		data, err := os.ReadFile(f.file)
-		if err != nil {
-			errs = append(errs, &Error{File: f.file, Msg: err.Error()})
-			continue
-		}
-		sc, err := Parse(f.file, data)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		sc.Rel = f.rel
-		if prev, dup := names[sc.Name]; dup {
-			errs = append(errs, &Error{File: f.file, Line: 1, Msg: fmt.Sprintf("name %q is already the name of %s: give each scenario its own name", sc.Name, prev)})
-			continue
-		}
-		names[sc.Name] = f.file
-		out = append(out, sc)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
+	slices.SortFunc(files, func(a, b foundFile) int { return strings.Compare(a.file, b.file) })
+	return files, nil
 }
 
 // Shard is one of Count disjoint parts of a corpus, numbered from 0 like a Kubernetes Indexed
@@ -143,12 +196,14 @@ func ShardFromEnv(getenv func(string) string) (s Shard, ok bool, err error) {
 }
 
 // Has reports whether sc belongs to the shard: a stable hash (FNV-1a) of its Rel, modulo Count.
-func (s Shard) Has(sc *Scenario) bool {
+func (s Shard) Has(sc *Scenario) bool { return s.hasRel(sc.Rel) }
+
+func (s Shard) hasRel(rel string) bool {
 	if s.Count <= 1 {
 		return true
 	}
 	h := fnv.New64a()
-	h.Write([]byte(sc.Rel))
+	h.Write([]byte(rel))
 	return h.Sum64()%uint64(s.Count) == uint64(s.Index)
 }
 
@@ -165,6 +220,18 @@ func Select(scenarios []*Scenario, run *regexp.Regexp, shard Shard) (selected []
 	for _, sc := range scenarios {
 		if (run == nil || run.MatchString(sc.Name)) && shard.Has(sc) {
 			selected = append(selected, sc)
+		} else {
+			skipped++
+		}
+	}
+	return selected, skipped
+}
+
+// SelectEntries is Select for a Scan's entries.
+func SelectEntries(entries []Entry, run *regexp.Regexp, shard Shard) (selected []Entry, skipped int) {
+	for _, e := range entries {
+		if (run == nil || run.MatchString(e.Name)) && shard.hasRel(e.Rel) {
+			selected = append(selected, e)
 		} else {
 			skipped++
 		}

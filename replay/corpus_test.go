@@ -114,6 +114,25 @@ func TestRunPicksScenariosByName(t *testing.T) {
 	}
 }
 
+// junitSuites is the JUnit document as a whole, the shape the writers' pieces must add up to.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
 func TestJUnitIsWellFormedAndCarriesTheDiff(t *testing.T) {
 	pass := mustParse(t, "pass.yaml", goodScenario)
 	fail := mustParse(t, "fail.yaml", mutate(t, goodScenario, "finalStage: desktop", "finalStage: failed"))

@@ -1,10 +1,12 @@
 package replay
 
 import (
+	"bufio"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -172,27 +174,12 @@ func offset(d time.Duration) string {
 	return fmt.Sprintf("%s%d:%02d:%02d", sign, int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
 }
 
-// JUnit XML, as CI systems read it (the Ant/Maven surefire shape).
-
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
+// JUnit XML, as CI systems read it (the Ant/Maven surefire shape): a <testsuites> around one
+// <testsuite> of a <testcase> per scenario. The suites' counts come first in the file, so the
+// header is written last: JUnitWriter keeps the cases in a spool file until then.
 
 type junitCase struct {
+	XMLName   xml.Name      `xml:"testcase"`
 	Name      string        `xml:"name,attr"`
 	ClassName string        `xml:"classname,attr"`
 	File      string        `xml:"file,attr,omitempty"`
@@ -207,39 +194,132 @@ type junitFailure struct {
 	Body    string `xml:",chardata"`
 }
 
-// WriteJUnit writes the reports as one JUnit test suite, a test case per scenario with its
-// failures and transcript excerpt in <failure>. Times are 0: a replay's duration is virtual,
-// and the report must not change from run to run.
-func WriteJUnit(w io.Writer, reports []*Report, skipped int) error {
-	s := junitSuite{Name: "oobe replay", Tests: len(reports), Skipped: skipped, Time: "0"}
-	for _, r := range reports {
-		c := junitCase{Name: r.Name, ClassName: "oobe.replay", File: r.File, Time: "0",
-			SystemOut: "virtual duration " + r.VirtualDuration + "; final stage " + string(r.Outcome.FinalStage)}
-		if !r.Passed {
-			s.Failures++
-			var b strings.Builder
-			_ = r.WriteFailure(&b)
-			msg := "scenario failed"
-			if len(r.Failures) > 0 {
-				f := r.Failures[0]
-				msg = fmt.Sprintf("%s: expected %s, got %s", f.Field, f.Expected, f.Got)
-				if len(r.Failures) > 1 {
-					msg += fmt.Sprintf(" (and %d more)", len(r.Failures)-1)
-				}
+// junitCaseOf is a report's test case. Times are 0: a replay's duration is virtual, and the
+// report must not change from run to run.
+func junitCaseOf(r *Report) junitCase {
+	c := junitCase{Name: r.Name, ClassName: "oobe.replay", File: r.File, Time: "0",
+		SystemOut: "virtual duration " + r.VirtualDuration + "; final stage " + string(r.Outcome.FinalStage)}
+	if !r.Passed {
+		var b strings.Builder
+		_ = r.WriteFailure(&b)
+		msg := "scenario failed"
+		if len(r.Failures) > 0 {
+			f := r.Failures[0]
+			msg = fmt.Sprintf("%s: expected %s, got %s", f.Field, f.Expected, f.Got)
+			if len(r.Failures) > 1 {
+				msg += fmt.Sprintf(" (and %d more)", len(r.Failures)-1)
 			}
-			c.Failure = &junitFailure{Message: msg, Type: "expectation", Body: b.String()}
 		}
-		s.Cases = append(s.Cases, c)
+		c.Failure = &junitFailure{Message: msg, Type: "expectation", Body: b.String()}
 	}
-	doc := junitSuites{Name: "oobe replay", Tests: s.Tests, Failures: s.Failures, Skipped: skipped, Suites: []junitSuite{s}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
+	return c
+}
+
+// junitCases is an encoder for test cases at their depth in the document, two levels in. Each
+// case after the first starts on a new line; the first one's newline is the header's.
+func junitCases(w io.Writer) *xml.Encoder {
 	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
+	enc.Indent("    ", "  ")
+	return enc
+}
+
+// writeJUnitHead writes the document up to the first test case.
+func writeJUnitHead(w io.Writer, tests, failures, skipped int) error {
+	_, err := fmt.Fprintf(w, "%s<testsuites name=\"oobe replay\" tests=\"%d\" failures=\"%d\" skipped=\"%d\">\n"+
+		"  <testsuite name=\"oobe replay\" tests=\"%d\" failures=\"%d\" skipped=\"%d\" time=\"0\">",
+		xml.Header, tests, failures, skipped, tests, failures, skipped)
+	if err == nil && tests > 0 {
+		_, err = io.WriteString(w, "\n")
+	}
+	return err
+}
+
+// writeJUnitTail closes the document after its test cases.
+func writeJUnitTail(w io.Writer, tests int) error {
+	tail := "</testsuite>\n</testsuites>\n"
+	if tests > 0 {
+		tail = "\n  " + tail
+	}
+	_, err := io.WriteString(w, tail)
+	return err
+}
+
+// WriteJUnit writes the reports as one JUnit test suite, a test case per scenario with its
+// failures and transcript excerpt in <failure>; skipped is the suite's count of skipped tests.
+// It is what a JUnitWriter given the same reports writes.
+func WriteJUnit(w io.Writer, reports []*Report, skipped int) error {
+	failures := 0
+	for _, r := range reports {
+		if !r.Passed {
+			failures++
+		}
+	}
+	if err := writeJUnitHead(w, len(reports), failures, skipped); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, "\n")
+	enc := junitCases(w)
+	for _, r := range reports {
+		if err := enc.Encode(junitCaseOf(r)); err != nil {
+			return err
+		}
+	}
+	return writeJUnitTail(w, len(reports))
+}
+
+// JUnitWriter writes a JUnit report of reports as they come, holding none of them: each test
+// case goes to a spool file at once, and Finish writes the header, whose counts are known only
+// then, and copies the cases after it. Keeping the cases in memory instead would cost a few
+// hundred bytes for each passing scenario and a few KiB for each failing one.
+type JUnitWriter struct {
+	spool           *os.File
+	buf             *bufio.Writer
+	enc             *xml.Encoder
+	tests, failures int
+}
+
+// NewJUnitWriter makes a JUnitWriter whose spool is a new hidden file in dir ("" for the
+// temporary directory); Close removes it.
+func NewJUnitWriter(dir string) (*JUnitWriter, error) {
+	f, err := os.CreateTemp(dir, ".oobe-junit-*.cases")
+	if err != nil {
+		return nil, err
+	}
+	buf := bufio.NewWriter(f)
+	return &JUnitWriter{spool: f, buf: buf, enc: junitCases(buf)}, nil
+}
+
+// Add writes r's test case to the spool.
+func (j *JUnitWriter) Add(r *Report) error {
+	j.tests++
+	if !r.Passed {
+		j.failures++
+	}
+	return j.enc.Encode(junitCaseOf(r))
+}
+
+// Finish writes the whole document to w: the header with the counts of the reports added and
+// skipped, then the cases.
+func (j *JUnitWriter) Finish(w io.Writer, skipped int) error {
+	if err := j.buf.Flush(); err != nil {
+		return err
+	}
+	if _, err := j.spool.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	if err := writeJUnitHead(w, j.tests, j.failures, skipped); err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, j.spool); err != nil {
+		return err
+	}
+	return writeJUnitTail(w, j.tests)
+}
+
+// Close removes the spool.
+func (j *JUnitWriter) Close() error {
+	err := j.spool.Close()
+	if rmErr := os.Remove(j.spool.Name()); err == nil {
+		err = rmErr
+	}
 	return err
 }

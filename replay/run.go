@@ -42,10 +42,6 @@ type Options struct {
 	// be written (memory: the device store's fsyncs cost nothing there, and a replayed device
 	// is thrown away anyway), else the system's temp directory.
 	WorkDir string
-	// Done, when set, is told each report as soon as its scenario ends (from several
-	// goroutines when Parallel > 1), with the scenario's index.
-	Done func(i int, r *Report)
-
 	// Drive, when set, runs the flow in place of oobe.Run: the terminal UI does, turning the
 	// scenario's steps into key presses or leaving them to a person at the keyboard.
 	Drive Driver
@@ -127,35 +123,6 @@ var sharedKeys = sync.OnceValues(func() ([]*rsa.PrivateKey, error) {
 	}
 	return keys, nil
 })
-
-// RunAll runs scenarios, opts.Parallel at a time, and returns their reports in the order of
-// scenarios. Each scenario has its own tenant, clock and device, so the reports do not depend
-// on the order or the parallelism.
-func RunAll(ctx context.Context, scenarios []*Scenario, opts Options) []*Report {
-	n := opts.Parallel
-	if n <= 0 {
-		n = runtime.NumCPU()
-	}
-	reports := make([]*Report, len(scenarios))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(n, max(len(scenarios), 1)) {
-		wg.Go(func() {
-			for i := range next {
-				reports[i] = Run(ctx, scenarios[i], opts)
-				if opts.Done != nil {
-					opts.Done(i, reports[i])
-				}
-			}
-		})
-	}
-	for i := range scenarios {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return reports
-}
 
 // Run plays one scenario against a fresh simulated tenant on 127.0.0.1 and checks its
 // expectations. Anything that stops the run from completing — the harness failing to start,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -8,7 +9,6 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -114,10 +114,12 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 		}
 	}
 	var junit *os.File
+	var cases *replay.JUnitWriter
 	if o.junit != "" {
 		// A temporary file beside the report, made before the run so a path that cannot be
 		// written fails at once, and renamed over it at the end: an earlier report is never
-		// left truncated by a run that stops on bad input or an interrupt.
+		// left truncated by a run that stops on bad input or an interrupt. The test cases wait
+		// in a spool file beside it until the counts for the header are known.
 		if junit, err = os.CreateTemp(filepath.Dir(o.junit), ".oobe-junit-*.xml"); err != nil {
 			return badInput("--junit: %v", err)
 		}
@@ -125,15 +127,19 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 			junit.Close()
 			os.Remove(junit.Name()) // a no-op once renamed
 		}()
+		if cases, err = replay.NewJUnitWriter(filepath.Dir(o.junit)); err != nil {
+			return badInput("--junit: %v", err)
+		}
+		defer cases.Close()
 	}
-	all, err := replay.Load(paths...)
+	corpus, err := replay.Scan(paths...)
 	if err != nil {
 		return badInput("%v", err)
 	}
-	if run != nil && !slices.ContainsFunc(all, func(sc *replay.Scenario) bool { return run.MatchString(sc.Name) }) {
-		return badInput("--run %q matches none of the %d scenarios' names", o.run, len(all))
+	if run != nil && !slices.ContainsFunc(corpus, func(e replay.Entry) bool { return run.MatchString(e.Name) }) {
+		return badInput("--run %q matches none of the %d scenarios' names", o.run, len(corpus))
 	}
-	selected, skipped := replay.Select(all, run, shard)
+	selected, skipped := replay.SelectEntries(corpus, run, shard)
 	opts := replay.Options{Parallel: o.parallel}
 	if o.tls {
 		if opts.TLS, err = replayTLS(); err != nil {
@@ -148,13 +154,23 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 		opts.Drive = tuiRun.drive
 	}
 
-	// Lines go out in corpus order as soon as every earlier scenario has ended, so the output
-	// is the same at any --parallel.
+	// Each report goes out as soon as it and every one before it in corpus order are done, so
+	// the output is the same at any --parallel, and nothing but the counts outlives it.
 	text := s.out
 	if o.asJSON {
 		text = s.errOut
 	}
-	pr := &inOrder{ready: make([]*replay.Report, len(selected)), write: func(r *replay.Report) {
+	passed, failed := 0, 0
+	var junitErr error
+	for r := range replay.Stream(ctx, selected, opts) {
+		if ctx.Err() != nil {
+			break // interrupted: this report may be one the interrupt cut short
+		}
+		if r.Passed {
+			passed++
+		} else {
+			failed++
+		}
 		fmt.Fprintln(text, r.Line())
 		if !r.Passed {
 			_ = r.WriteFailure(text)
@@ -162,19 +178,14 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 		if o.asJSON {
 			_ = replay.WriteJSON(s.out, []*replay.Report{r})
 		}
-	}}
-	opts.Done = pr.done
-	reports := replay.RunAll(ctx, selected, opts)
+		if cases != nil && junitErr == nil {
+			junitErr = cases.Add(r)
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	failed := 0
-	for _, r := range reports {
-		if !r.Passed {
-			failed++
-		}
-	}
-	summary := fmt.Sprintf("%d passed, %d failed", len(reports)-failed, failed)
+	summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
 	if skipped > 0 {
 		summary += fmt.Sprintf(", %d skipped", skipped)
 	}
@@ -182,14 +193,11 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 	if junit != nil {
 		// Scenarios filtered out by --run or another shard are not this suite's tests: counting
 		// them as skipped would inflate every shard's totals when a CI system merges them.
-		if err := replay.WriteJUnit(junit, reports, 0); err != nil {
-			return fmt.Errorf("writing %s: %w", o.junit, err)
+		if junitErr == nil {
+			junitErr = writeJUnit(junit, cases, o.junit)
 		}
-		if err := junit.Close(); err != nil {
-			return fmt.Errorf("writing %s: %w", o.junit, err)
-		}
-		if err := os.Rename(junit.Name(), o.junit); err != nil {
-			return fmt.Errorf("writing %s: %w", o.junit, err)
+		if junitErr != nil {
+			return fmt.Errorf("writing %s: %w", o.junit, junitErr)
 		}
 	}
 	if tuiRun != nil {
@@ -204,6 +212,21 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 	return nil
 }
 
+// writeJUnit finishes the JUnit report in its temporary file and renames it over path.
+func writeJUnit(tmp *os.File, cases *replay.JUnitWriter, path string) error {
+	w := bufio.NewWriter(tmp)
+	if err := cases.Finish(w, 0); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
 // pickShard takes --shard, or else the Indexed Job's environment; no shard is the whole corpus.
 func pickShard(flag string, getenv func(string) string) (replay.Shard, error) {
 	if flag != "" {
@@ -215,24 +238,6 @@ func pickShard(flag string, getenv func(string) string) (replay.Shard, error) {
 	}
 	sh, _, err := replay.ShardFromEnv(getenv)
 	return sh, err
-}
-
-// inOrder writes reports in corpus order while they finish in any order.
-type inOrder struct {
-	mu    sync.Mutex
-	ready []*replay.Report
-	next  int
-	write func(*replay.Report)
-}
-
-func (p *inOrder) done(i int, r *replay.Report) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.ready[i] = r
-	for p.next < len(p.ready) && p.ready[p.next] != nil {
-		p.write(p.ready[p.next])
-		p.next++
-	}
 }
 
 // replayTLS is one certificate for the whole run, from a CA that lives in memory only: the

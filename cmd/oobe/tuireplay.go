@@ -26,8 +26,8 @@ type tuiReplay struct {
 	width, height int
 	// record and screens are the directories for the recordings and the screens; "" for none.
 	record, screens string
-	// names are the scenarios' file names in those directories.
-	names map[*replay.Scenario]string
+	// names are the scenarios' file names in those directories, by scenario file.
+	names map[string]string
 
 	mu   sync.Mutex
 	errs []error // recordings that could not be written
@@ -56,7 +56,7 @@ func parseSize(s string) (int, int, error) {
 }
 
 // newTUIReplay makes the driver for scenarios, and the directories it writes to.
-func newTUIReplay(o replayOptions, scenarios []*replay.Scenario) (*tuiReplay, error) {
+func newTUIReplay(o replayOptions, scenarios []replay.Entry) (*tuiReplay, error) {
 	w, h, err := parseSize(o.size)
 	if err != nil {
 		return nil, badInput("%v", err)
@@ -77,8 +77,8 @@ func newTUIReplay(o replayOptions, scenarios []*replay.Scenario) (*tuiReplay, er
 // fileNames names each scenario's recording after its path under the directory it was found
 // in: "restore/adele.yaml" is restore_adele (.cast, or a directory of screens). Two scenarios
 // with one name (the same file name under two PATH arguments) get -2, -3… in the order given.
-func fileNames(scenarios []*replay.Scenario) map[*replay.Scenario]string {
-	names := make(map[*replay.Scenario]string, len(scenarios))
+func fileNames(scenarios []replay.Entry) map[string]string {
+	names := make(map[string]string, len(scenarios))
 	taken := map[string]bool{}
 	for _, sc := range scenarios {
 		rel := filepath.ToSlash(sc.Rel)
@@ -92,7 +92,7 @@ func fileNames(scenarios []*replay.Scenario) map[*replay.Scenario]string {
 			name = fmt.Sprintf("%s-%d", base, n)
 		}
 		taken[name] = true
-		names[sc] = name
+		names[sc.File] = name
 	}
 	return names
 }
@@ -127,9 +127,10 @@ func (t *tuiReplay) keep(d *replay.Drive, frames []recording.Frame, secrets []st
 	for i := range frames { // once for both the recording and the screens
 		frames[i].Screen = scrub(frames[i].Screen)
 	}
-	name := t.names[d.Scenario]
+	sc := d.Scenario
+	name := t.names[sc.File]
 	if name == "" {
-		name = fileNames([]*replay.Scenario{d.Scenario})[d.Scenario]
+		name = fileNames([]replay.Entry{{File: sc.File, Rel: sc.Rel}})[sc.File]
 	}
 	var errs []error
 	if t.record != "" {

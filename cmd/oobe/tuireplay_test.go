@@ -32,7 +32,7 @@ func TestTUIReplayReachesTheHeadlessOutcomes(t *testing.T) {
 	headless := replay.RunAll(ctx, scenarios, replay.Options{})
 	tookHeadless := time.Since(began)
 
-	tr, err := newTUIReplay(replayOptions{size: "100x30"}, scenarios)
+	tr, err := newTUIReplay(replayOptions{size: "100x30"}, nil) // nothing recorded: no file names
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,11 +202,11 @@ func TestReplayRefusesABadSize(t *testing.T) {
 }
 
 func TestRecordingsAreNamedAfterTheScenarioFiles(t *testing.T) {
-	a := &replay.Scenario{Rel: "restore/adele.yaml"}
-	b := &replay.Scenario{Rel: "x.yml"}
-	c := &replay.Scenario{Rel: "x.yaml"}
-	names := fileNames([]*replay.Scenario{a, b, c})
-	if names[a] != "restore_adele" || names[b] != "x" || names[c] != "x-2" {
+	a := replay.Entry{File: "corpus/restore/adele.yaml", Rel: "restore/adele.yaml"}
+	b := replay.Entry{File: "corpus/x.yml", Rel: "x.yml"}
+	c := replay.Entry{File: "other/x.yaml", Rel: "x.yaml"}
+	names := fileNames([]replay.Entry{a, b, c})
+	if names[a.File] != "restore_adele" || names[b.File] != "x" || names[c.File] != "x-2" {
 		t.Fatalf("names %v", names)
 	}
 }
