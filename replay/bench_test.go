@@ -8,9 +8,12 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +27,22 @@ import (
 // occasional old PC backing up first. Each has its own name and path, so its own tenant seed.
 func generatedCorpus(tb testing.TB, n int) []*Scenario {
 	tb.Helper()
+	out := make([]*Scenario, n)
+	for i := range out {
+		rel, src := generatedScenario(i)
+		file := "generated/" + rel
+		sc, err := Parse(file, []byte(src))
+		if err != nil {
+			tb.Fatalf("generated scenario %d: %v\n%s", i, err, src)
+		}
+		sc.Rel = rel
+		out[i] = sc
+	}
+	return out
+}
+
+// generatedKinds are the generated corpus's kinds of scenario, each as often as its weight.
+var generatedKinds = sync.OnceValue(func() []string {
 	kinds := []struct {
 		weight int
 		body   string
@@ -45,32 +64,59 @@ func generatedCorpus(tb testing.TB, n int) []*Scenario {
 			table = append(table, k.body)
 		}
 	}
-	out := make([]*Scenario, n)
-	for i := range out {
-		body := table[(i*37)%len(table)] // spread the kinds through the corpus
-		user := "adele.vance@contoso.com"
-		tenantExtra := ""
-		var lines []string
-		for line := range strings.SplitSeq(body, "\n") {
-			switch {
-			case strings.HasPrefix(line, "userOverride: "):
-				user = strings.TrimPrefix(line, "userOverride: ")
-			case strings.HasPrefix(line, "tenantExtra: "):
-				tenantExtra = ", " + strings.TrimSuffix(strings.TrimPrefix(line, "tenantExtra: {"), "}")
-			default:
-				lines = append(lines, line)
-			}
+	return table
+})
+
+// generatedScenario is the generated corpus's scenario i: its path under the corpus and its
+// source.
+func generatedScenario(i int) (rel, src string) {
+	table := generatedKinds()
+	body := table[(i*37)%len(table)] // spread the kinds through the corpus
+	user := "adele.vance@contoso.com"
+	tenantExtra := ""
+	var lines []string
+	for line := range strings.SplitSeq(body, "\n") {
+		switch {
+		case strings.HasPrefix(line, "userOverride: "):
+			user = strings.TrimPrefix(line, "userOverride: ")
+		case strings.HasPrefix(line, "tenantExtra: "):
+			tenantExtra = ", " + strings.TrimSuffix(strings.TrimPrefix(line, "tenantExtra: {"), "}")
+		default:
+			lines = append(lines, line)
 		}
-		src := fmt.Sprintf("name: generated scenario %04d\ntenant: {fixture: contoso%s}\nuser: %s\n%s", i, tenantExtra, user, strings.Join(lines, "\n"))
-		file := fmt.Sprintf("generated/%02d/scenario-%04d.yaml", i%20, i)
-		sc, err := Parse(file, []byte(src))
-		if err != nil {
-			tb.Fatalf("generated scenario %d: %v\n%s", i, err, src)
-		}
-		sc.Rel = strings.TrimPrefix(file, "generated/")
-		out[i] = sc
 	}
-	return out
+	src = fmt.Sprintf("name: generated scenario %04d\ntenant: {fixture: contoso%s}\nuser: %s\n%s", i, tenantExtra, user, strings.Join(lines, "\n"))
+	return fmt.Sprintf("%02d/scenario-%04d.yaml", i%20, i), src
+}
+
+var (
+	writeCorpus  = flag.String("write-corpus", "", "TestWriteGeneratedCorpus: write the generated corpus under this directory")
+	corpusLength = flag.Int("corpus-scenarios", 1000, "TestWriteGeneratedCorpus: how many scenarios to write")
+)
+
+// TestWriteGeneratedCorpus writes the benchmark's generated corpus to disk, for timing the
+// real binary on it (docs/performance.md); without -write-corpus it does nothing:
+//
+//	go test -run TestWriteGeneratedCorpus ./replay/ -args -write-corpus /tmp/corpus-10000 -corpus-scenarios 10000
+//	oobe replay /tmp/corpus-10000
+//
+// Replayed from that directory, each scenario has the path and name it has in the benchmark,
+// so the same tenant seed.
+func TestWriteGeneratedCorpus(t *testing.T) {
+	if *writeCorpus == "" {
+		t.Skip("no -write-corpus directory")
+	}
+	for i := range *corpusLength {
+		rel, src := generatedScenario(i)
+		file := filepath.Join(*writeCorpus, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d scenarios under %s", *corpusLength, *writeCorpus)
 }
 
 // signatureCounter counts the JWTs the tenant signs for the device, from the token endpoint's
@@ -105,62 +151,65 @@ func (c signatureCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// signRates holds, per parallelism, the RSA-2048 signing rate measured in this run.
-var signRates sync.Map // int -> float64 signatures per second
-
-// BenchmarkReplay1000 replays a generated corpus of 1,000 scenarios at --parallel 1 and 2,
-// each next to the rate at which the same number of goroutines sign RSA-2048 in the same run.
-// Every scenario costs the tenant a few signatures (ID and access tokens at sign-in, at each
-// refresh and for the restore app), so scenarios/s can be at most signs/s ÷ signs/scenario:
-// floor-scenarios/s. Run with:
+// BenchmarkReplay1000 replays a generated corpus of 1,000 scenarios at --parallel 1 and 2 and
+// weighs the replay against its floor, the RSA-2048 signatures the tenant makes for each
+// scenario (ID and access tokens at sign-in, at each refresh and for the restore apps): both
+// as process CPU time in the same run, the replay's per scenario and a signature's with the
+// same key on as many goroutines, so what else the machine runs moves neither much. Run with:
 //
 //	go test -run=NONE -bench=BenchmarkReplay1000 -benchtime=3x ./replay/
 func BenchmarkReplay1000(b *testing.B) {
 	scs := generatedCorpus(b, 1000)
 	for _, p := range []int{1, 2} {
-		b.Run(fmt.Sprintf("rsa2048-sign/parallel-%d", p), func(b *testing.B) { benchSign(b, p) })
 		b.Run(fmt.Sprintf("replay/parallel-%d", p), func(b *testing.B) { benchReplay(b, scs, p) })
 	}
 }
 
-func benchSign(b *testing.B, goroutines int) {
+// signingSample is how many signatures measure one signature's CPU time: a few hundred
+// milliseconds of signing.
+const signingSample = 400
+
+// cpuPerSignature is the process CPU time one RSA-2048 PKCS#1 v1.5 signature with the
+// tenant's key costs, signing on goroutines at once as a replay at that parallelism does.
+func cpuPerSignature(tb testing.TB, goroutines int) (time.Duration, bool) {
 	keys, err := sharedKeys()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	digest := sha256.Sum256([]byte(strings.Repeat("eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.", 20)))
-	var signed atomic.Int64
+	before, ok := processCPU()
+	if !ok {
+		return 0, false
+	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	b.ResetTimer()
-	// At least a second of signing whatever -benchtime says (the replay runs with a few
-	// iterations of 1,000 scenarios), so the floor is measured as well as the replay.
-	deadline := time.Now().Add(time.Second)
 	for range goroutines {
 		wg.Go(func() {
-			for n := signed.Add(1); n <= int64(b.N) || time.Now().Before(deadline); n = signed.Add(1) {
+			for next.Add(1) <= signingSample {
 				if _, err := rsa.SignPKCS1v15(rand.Reader, keys[0], crypto.SHA256, digest[:]); err != nil {
-					b.Error(err)
+					tb.Error(err)
 					return
 				}
 			}
 		})
 	}
 	wg.Wait()
-	b.StopTimer()
-	// Each goroutine's last Add found the loop done: those did not sign.
-	rate := float64(signed.Load()-int64(goroutines)) / b.Elapsed().Seconds()
-	signRates.Store(goroutines, rate)
-	b.ReportMetric(rate, "signs/s")
+	after, _ := processCPU()
+	return (after - before) / signingSample, true
 }
 
 func benchReplay(b *testing.B, scs []*Scenario, parallel int) {
+	perSign, haveCPU := cpuPerSignature(b, parallel)
 	var signs atomic.Int64
 	opts := Options{Parallel: parallel,
 		wrap: func(next http.RoundTripper) http.RoundTripper { return signatureCounter{next: next, signs: &signs} }}
 	b.ReportAllocs()
+	cpuBefore, _ := processCPU()
 	b.ResetTimer()
 	for range b.N {
-		for _, r := range RunAll(context.Background(), scs, opts) {
+		for r := range stream(context.Background(), len(scs), opts, func(ctx context.Context, i int) *Report {
+			return Run(ctx, scs[i], opts)
+		}) {
 			if !r.Passed {
 				var sb strings.Builder
 				_ = r.WriteFailure(&sb)
@@ -169,13 +218,22 @@ func benchReplay(b *testing.B, scs []*Scenario, parallel int) {
 		}
 	}
 	b.StopTimer()
-	perScenario := float64(signs.Load()) / float64(b.N*len(scs))
-	rate := float64(b.N*len(scs)) / b.Elapsed().Seconds()
+	cpuAfter, _ := processCPU()
+	scenarios := float64(b.N * len(scs))
+	perScenario := float64(signs.Load()) / scenarios
+	rate := scenarios / b.Elapsed().Seconds()
 	b.ReportMetric(rate, "scenarios/s")
 	b.ReportMetric(perScenario, "signs/scenario")
-	if sr, ok := signRates.Load(parallel); ok {
-		floor := sr.(float64) / perScenario
-		b.ReportMetric(floor, "floor-scenarios/s")
-		b.ReportMetric(100*rate/floor, "%-of-floor")
+	if !haveCPU {
+		return
 	}
+	cpu := float64(cpuAfter-cpuBefore) / scenarios // ns of CPU per scenario
+	signing := perScenario * float64(perSign)      // ns of it signing
+	b.ReportMetric(cpu/1e6, "cpu-ms/scenario")
+	b.ReportMetric(float64(perSign)/1e3, "cpu-µs/sign")
+	b.ReportMetric(100*signing/cpu, "signing-%")
+	// The floor: parallel CPUs doing nothing but a scenario's signatures.
+	floor := float64(parallel) * 1e9 / signing
+	b.ReportMetric(floor, "floor-scenarios/s")
+	b.ReportMetric(100*rate/floor, "%-of-floor")
 }
