@@ -26,6 +26,7 @@ func writeTemp(t *testing.T, name, content string) string {
 }
 
 func TestCheckExitsZeroOneOrTwo(t *testing.T) {
+	t.Parallel()
 	good := deviceFixtures + "entra-user-driven.yaml"
 	unknownField := writeTemp(t, "typo.yaml", "os: 10.0.22631.4317\nedition: Enterprise\njoin: entra\nprovisioning: userDriven\ncolour: silver\n")
 	badEdition := writeTemp(t, "edition.yaml", "os: 10.0.22631.4317\nedition: Ultimate\njoin: entra\nprovisioning: userDriven\n")
@@ -78,6 +79,7 @@ func TestCheckExitsZeroOneOrTwo(t *testing.T) {
 }
 
 func TestCheckJSONIsTheDocumentedObject(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		args    []string
@@ -156,6 +158,7 @@ func TestCheckJSONIsTheDocumentedObject(t *testing.T) {
 }
 
 func TestCheckPrintsOneLinePerRuleWithTheFixUnderFailures(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runCLI(t, "check", "--dsregcmd", deviceFixtures+"dsregcmd-hybrid-joined-crlf.txt", "--os", "10.0.19045.5011")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)
@@ -190,6 +193,7 @@ func TestCheckPrintsOneLinePerRuleWithTheFixUnderFailures(t *testing.T) {
 }
 
 func TestCheckSaysWhatEligibleMeansWhenRulesWereNotChecked(t *testing.T) {
+	t.Parallel()
 	_, out, _ := runCLI(t, "check", "--device", deviceFixtures+"entra-user-driven.yaml")
 	if !strings.Contains(out, "Eligible as far as checked: no checked rule fails. Not checked: restorePageOff, noBackups, accessBlocked.") {
 		t.Errorf("output does not qualify its verdict:\n%s", out)
@@ -201,6 +205,7 @@ func TestCheckSaysWhatEligibleMeansWhenRulesWereNotChecked(t *testing.T) {
 }
 
 func TestStyledChecklistReadsTheSameWithoutColour(t *testing.T) {
+	t.Parallel()
 	d, err := restore.ParseDevice("hybrid.yaml", mustRead(t, deviceFixtures+"hybrid-windows10.yaml"))
 	if err != nil {
 		t.Fatal(err)

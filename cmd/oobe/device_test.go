@@ -25,6 +25,7 @@ func showJSON(t *testing.T, dir string) (device.State, string) {
 }
 
 func TestDeviceInitMakesAnEligibleWindows11PCByDefault(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "new-pc")
 	code, out, errOut := runCLI(t, "device", "init", dir)
 	if code != 0 {
@@ -47,6 +48,7 @@ func TestDeviceInitMakesAnEligibleWindows11PCByDefault(t *testing.T) {
 }
 
 func TestDeviceInitTakesAProfileFileAndFlagsOverIt(t *testing.T) {
+	t.Parallel()
 	tmp := t.TempDir()
 	prof := filepath.Join(tmp, "arm.yaml")
 	yaml := "os: 10.0.26100.4770\nedition: Education\njoin: entra\nprovisioning: oobe\narchitecture: arm64\nname: LAB-ARM-01\n"
@@ -68,6 +70,7 @@ func TestDeviceInitTakesAProfileFileAndFlagsOverIt(t *testing.T) {
 }
 
 func TestDeviceShowSummarizesAWindows10SampleDevice(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "old-pc")
 	if code, _, errOut := runCLI(t, "device", "init", dir, "--os", "10.0.19045.6216", "--name", "ADELE-OLD", "--sample"); code != 0 {
 		t.Fatalf("init: %s", errOut)
@@ -84,6 +87,7 @@ func TestDeviceShowSummarizesAWindows10SampleDevice(t *testing.T) {
 }
 
 func TestDeviceShowJSONRecreatesTheDeviceWithInitState(t *testing.T) {
+	t.Parallel()
 	tmp := t.TempDir()
 	a := filepath.Join(tmp, "a")
 	if code, _, errOut := runCLI(t, "device", "init", a, "--sample", "--name", "ADELE-OLD"); code != 0 {
@@ -104,6 +108,7 @@ func TestDeviceShowJSONRecreatesTheDeviceWithInitState(t *testing.T) {
 }
 
 func TestDeviceCommandsRefuseBadInputWithExitTwo(t *testing.T) {
+	t.Parallel()
 	tmp := t.TempDir()
 	existing := filepath.Join(tmp, "existing")
 	if code, _, errOut := runCLI(t, "device", "init", existing); code != 0 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"html"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,13 +19,18 @@ import (
 
 // syncBuffer is a writer the command writes to while the test reads it.
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	written chan struct{} // closed and replaced on every write: waitFor's wake-up
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.written != nil {
+		close(b.written)
+		b.written = nil
+	}
 	return b.buf.Write(p)
 }
 
@@ -34,37 +40,127 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitFor polls the buffer until re matches, for up to 10 s of real time (the
-// command is running concurrently; this bounds a hang, it does not time behaviour).
+// hangBound is how long a test waits for a command before it calls it hung and fails with
+// what the command wrote: no test's timing, only a hang's bound, so it is generous for -race
+// on a loaded two-core machine (go test's own -timeout is 10 minutes).
+const hangBound = 5 * time.Minute
+
+// waitFor waits until re matches what has been written, checking after every write, for up
+// to hangBound.
 func (b *syncBuffer) waitFor(t *testing.T, re *regexp.Regexp) []string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := re.FindStringSubmatch(b.String()); m != nil {
+	deadline := time.NewTimer(hangBound)
+	defer deadline.Stop()
+	for {
+		b.mu.Lock()
+		m := re.FindStringSubmatch(b.buf.String())
+		if b.written == nil {
+			b.written = make(chan struct{})
+		}
+		written := b.written
+		b.mu.Unlock()
+		if m != nil {
 			return m
 		}
-		time.Sleep(5 * time.Millisecond)
+		select {
+		case <-written:
+		case <-deadline.C:
+			t.Fatalf("output never matched %s; got:\n%s", re, b.String())
+			return nil
+		}
 	}
-	t.Fatalf("output never matched %s; got:\n%s", re, b.String())
+}
+
+// testClock is the sign-in's clock in these tests: the wall clock, moved ahead by every sleep
+// on it, and sleeps that take no real time, so polling a device code every 5 s costs nothing.
+// A held clock's sleeps wait until release — for a person (the test) to approve the code
+// first — or until the run is cancelled; --sim-approve needs no hold, as it approves before
+// the first poll.
+type testClock struct {
+	mu       sync.Mutex
+	ahead    time.Duration
+	released chan struct{}
+	once     sync.Once
+}
+
+func newTestClock(held bool) *testClock {
+	c := &testClock{released: make(chan struct{})}
+	if !held {
+		c.release()
+	}
+	return c
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.ahead)
+}
+
+func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-c.released:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d > 0 {
+		c.mu.Lock()
+		c.ahead += d
+		c.mu.Unlock()
+	}
 	return nil
+}
+
+// release lets the held clock's sleeps, the one waiting and all later ones, return.
+func (c *testClock) release() { c.once.Do(func() { close(c.released) }) }
+
+// cli is how a test runs the CLI in-process. Every run has an environment of its own — HOME,
+// XDG_CONFIG_HOME and XDG_STATE_HOME in fresh temporary directories, then env — and never the
+// process's, so tests that run the CLI can run in parallel; and a testClock.
+type cli struct {
+	env map[string]string
+	in  string // standard input
+	// held holds the sign-in's polls until the test calls cliRun.clock.release.
+	held bool
 }
 
 type cliRun struct {
 	out, errOut *syncBuffer
 	done        chan int
 	cancel      context.CancelFunc
+	clock       *testClock
 }
 
-func start(t *testing.T, args ...string) *cliRun {
+func (c cli) start(t *testing.T, args ...string) *cliRun {
 	t.Helper()
+	home := t.TempDir()
+	env := map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config"), "XDG_STATE_HOME": filepath.Join(home, ".local", "state")}
+	maps.Copy(env, c.env)
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &cliRun{out: &syncBuffer{}, errOut: &syncBuffer{}, done: make(chan int, 1), cancel: cancel}
-	go func() { r.done <- run(ctx, args, streams{in: strings.NewReader(""), out: r.out, errOut: r.errOut}) }()
+	r := &cliRun{out: &syncBuffer{}, errOut: &syncBuffer{}, done: make(chan int, 1), cancel: cancel, clock: newTestClock(c.held)}
+	s := streams{in: strings.NewReader(c.in), out: r.out, errOut: r.errOut, getenv: func(k string) string { return env[k] }, clock: r.clock}
+	go func() { r.done <- run(ctx, args, s) }()
 	t.Cleanup(func() {
 		cancel()
 		<-r.done
 	})
 	return r
+}
+
+func (c cli) run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	r := c.start(t, args...)
+	code = r.wait(t)
+	return code, r.out.String(), r.errOut.String()
+}
+
+// start runs the CLI with args in an environment of its own (see cli).
+func start(t *testing.T, args ...string) *cliRun {
+	t.Helper()
+	return cli{}.start(t, args...)
 }
 
 func (r *cliRun) wait(t *testing.T) int {
@@ -73,20 +169,20 @@ func (r *cliRun) wait(t *testing.T) int {
 	case code := <-r.done:
 		r.done <- code // let Cleanup's receive succeed
 		return code
-	case <-time.After(20 * time.Second):
+	case <-time.After(hangBound):
 		t.Fatalf("command did not finish; stderr:\n%s", r.errOut.String())
 		return -1
 	}
 }
 
+// runCLI runs the CLI with args in an environment of its own (see cli) and waits for it.
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	r := start(t, args...)
-	code = r.wait(t)
-	return code, r.out.String(), r.errOut.String()
+	return cli{}.run(t, args...)
 }
 
 func TestVersionPrintsTheVersion(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runCLI(t, "version", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
@@ -101,6 +197,7 @@ func TestVersionPrintsTheVersion(t *testing.T) {
 }
 
 func TestServeJSONPrintsOneLineAndServesDiscovery(t *testing.T) {
+	t.Parallel()
 	r := start(t, "serve", "--json")
 	line := r.out.waitFor(t, regexp.MustCompile(`(?m)^(\{.*\})\n`))[1]
 	var info serveInfo
@@ -133,6 +230,7 @@ func TestServeJSONPrintsOneLineAndServesDiscovery(t *testing.T) {
 }
 
 func TestServeRefusesABrokenFixtureWithFileAndLine(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	broken := "tenant:\n  id: not-a-guid\n  name: Broken\n  domains: [broken.example]\napps:\n  - clientId: 0ced6d3b-e5cd-43b2-8a37-71a59b7d6cb1\n    public: true\n"
 	if err := os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte(broken), 0o644); err != nil {
@@ -152,6 +250,7 @@ func TestServeRefusesABrokenFixtureWithFileAndLine(t *testing.T) {
 }
 
 func TestBadFlagsExitTwo(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"serve", "--addr", "nonsense"},
 		{"serve", "--nope"},
@@ -165,6 +264,7 @@ func TestBadFlagsExitTwo(t *testing.T) {
 		{"signin", "--tenant", "Northwind"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
 			code, _, errOut := runCLI(t, args...)
 			if code != 2 {
 				t.Fatalf("exit %d, want 2; stderr: %s", code, errOut)
@@ -179,7 +279,8 @@ func TestBadFlagsExitTwo(t *testing.T) {
 var codeRE = regexp.MustCompile(`open the page (http://127\.0\.0\.1:\d+/devicelogin) and enter the code ([A-Z0-9]{9}) `)
 
 func TestSigninWithDeviceCodeAgainstTheSimulatedTenant(t *testing.T) {
-	r := start(t, "signin", "--json", "--sim-interval", "1s")
+	t.Parallel()
+	r := cli{held: true}.start(t, "signin", "--json", "--sim-interval", "1s")
 	m := r.errOut.waitFor(t, codeRE)
 	resp, err := http.PostForm(m[1], url.Values{
 		"user_code": {m[2]}, "username": {"adele.vance@contoso.com"},
@@ -192,7 +293,8 @@ func TestSigninWithDeviceCodeAgainstTheSimulatedTenant(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("approving on the device page: HTTP %d", resp.StatusCode)
 	}
-	// The client waits one real interval (1 s) here: the CLI runs on the wall clock.
+	// Approved: the client's first poll, held until now, signs in.
+	r.clock.release()
 	if code := r.wait(t); code != 0 {
 		t.Fatalf("signin exit %d; stderr:\n%s", code, r.errOut.String())
 	}
@@ -214,6 +316,7 @@ var (
 )
 
 func TestSigninInABrowserAgainstTheSimulatedTenant(t *testing.T) {
+	t.Parallel()
 	r := start(t, "signin", "--flow", "browser", "--no-browser", "--response-mode", "form_post", "--json")
 	authorize := r.errOut.waitFor(t, authorizeURLRE)[1]
 	resp, err := http.Get(authorize)
@@ -261,6 +364,7 @@ func TestSigninInABrowserAgainstTheSimulatedTenant(t *testing.T) {
 }
 
 func TestCompletionScriptsAreGenerated(t *testing.T) {
+	t.Parallel()
 	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
 		code, out, errOut := runCLI(t, "completion", shell)
 		if code != 0 || !strings.Contains(out, "oobe") {
@@ -270,7 +374,8 @@ func TestCompletionScriptsAreGenerated(t *testing.T) {
 }
 
 func TestInterruptedSigninExits130(t *testing.T) {
-	r := start(t, "signin")
+	t.Parallel()
+	r := cli{held: true}.start(t, "signin") // nobody approves: the first poll waits for the interrupt
 	r.errOut.waitFor(t, codeRE)
 	r.cancel() // what Ctrl+C does through fang's signal context
 	if code := r.wait(t); code != 130 {
@@ -279,6 +384,7 @@ func TestInterruptedSigninExits130(t *testing.T) {
 }
 
 func TestSigninSimApproveSignsInAsTheNamedUserWithoutAPerson(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := runCLI(t, "signin", "--json", "--sim-interval", "1s", "--sim-approve", "--user", "megan.bowen@contoso.com")
 	if code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, errOut)

@@ -2,7 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,7 +12,7 @@ import (
 )
 
 func TestRunRefusesBadFlagsWithExitTwoBeforeDrawingAnything(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	t.Parallel()
 	bad := writeTemp(t, "bad.yaml", "os: 10.0.26100.1\nedition: Enterprise\njoin: sideways\n")
 	cases := []struct {
 		name string
@@ -30,6 +30,7 @@ func TestRunRefusesBadFlagsWithExitTwoBeforeDrawingAnything(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			code, out, errOut := runCLI(t, c.args...)
 			if code != 2 || !strings.Contains(errOut, c.want) {
 				t.Fatalf("exit %d, stderr %q; want 2 naming %q", code, errOut, c.want)
@@ -42,6 +43,7 @@ func TestRunRefusesBadFlagsWithExitTwoBeforeDrawingAnything(t *testing.T) {
 }
 
 func TestTheDemoScenarioSetsUpAnEligiblePCForAdele(t *testing.T) {
+	t.Parallel()
 	sc, err := runScenario(runOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +60,7 @@ func TestTheDemoScenarioSetsUpAnEligiblePCForAdele(t *testing.T) {
 }
 
 func TestDeviceFlagReplacesTheDemoDevice(t *testing.T) {
+	t.Parallel()
 	path := writeTemp(t, "win10.yaml", "os: 10.0.19045.5011\nedition: Pro\njoin: entra\nprovisioning: userDriven\nname: OLD-LAPTOP\n")
 	sc, err := runScenario(runOptions{device: path})
 	if err != nil {
@@ -69,6 +72,7 @@ func TestDeviceFlagReplacesTheDemoDevice(t *testing.T) {
 }
 
 func TestTheSummarySaysWhereSetupEndedAndWhatWasRestored(t *testing.T) {
+	t.Parallel()
 	out := &oobe.Outcome{FinalStage: oobe.StageDesktop, User: "adele.vance@contoso.com", DeviceName: "CONTOSO-5CG1234",
 		RestorePage: true, Chosen: "w1", IntuneStatus: "Succeeded", Reported: true,
 		Report: &apply.Report{Counts: apply.Counts{Applied: 17, NotSupported: 1},
@@ -88,16 +92,17 @@ func TestTheSummarySaysWhereSetupEndedAndWhatWasRestored(t *testing.T) {
 	}
 }
 
+// TestAccessibleRunsTheDemoAsLinePromptsFromPipedInput waits one real 5-second polling
+// interval: the interactive run signs in on the replay harness's live clock, which follows the
+// wall clock and which the tests cannot reach. It runs in parallel with the rest meanwhile.
 func TestAccessibleRunsTheDemoAsLinePromptsFromPipedInput(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	t.Setenv("ACCESSIBLE", "1")
+	t.Parallel()
 	answers := "\n\n\n\n\napprove\n\nyes\n" // the defaults, approve as the demo user, restore the newest PC
-	out, errOut := &syncBuffer{}, &syncBuffer{}
-	code := run(context.Background(), []string{"--speed", "100000"}, streams{in: strings.NewReader(answers), out: out, errOut: errOut})
+	state := t.TempDir()
+	code, text, errOut := cli{in: answers, env: map[string]string{"ACCESSIBLE": "1", "XDG_STATE_HOME": state}}.run(t, "--speed", "100000")
 	if code != 0 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, text, errOut)
 	}
-	text := out.String()
 	for _, want := range []string{"Is this the right country or region?", "1. United States", "Restore from ADELE-SURFACE?",
 		"Setup finished at the desktop.", "restored from ADELE-SURFACE"} {
 		if !strings.Contains(text, want) {
@@ -107,7 +112,10 @@ func TestAccessibleRunsTheDemoAsLinePromptsFromPipedInput(t *testing.T) {
 	if strings.Contains(text, "\x1b[") {
 		t.Error("the accessible run wrote escape sequences; a screen reader reads plain text")
 	}
-	if strings.Contains(text+errOut.String(), "Restore-2026!") {
+	if strings.Contains(text+errOut, "Restore-2026!") {
 		t.Error("the demo user's password reached the output")
+	}
+	if logs, _ := filepath.Glob(filepath.Join(state, "oobe", "logs", "oobe-*.log")); len(logs) != 1 {
+		t.Errorf("want one log file under XDG_STATE_HOME/oobe/logs, found %v", logs)
 	}
 }

@@ -15,7 +15,13 @@ import (
 // serveOnce starts `oobe serve --json` with args and returns its base URL and Contoso's tenant.
 func serveOnce(t *testing.T, args ...string) (*cliRun, serveInfo) {
 	t.Helper()
-	r := start(t, append([]string{"serve", "--json"}, args...)...)
+	return serveOnceIn(t, cli{}, args...)
+}
+
+// serveOnceIn is serveOnce run as c says.
+func serveOnceIn(t *testing.T, c cli, args ...string) (*cliRun, serveInfo) {
+	t.Helper()
+	r := c.start(t, append([]string{"serve", "--json"}, args...)...)
 	line := r.out.waitFor(t, regexp.MustCompile(`(?m)^(\{.*\})\n`))[1]
 	var info serveInfo
 	if err := json.Unmarshal([]byte(line), &info); err != nil {
@@ -76,6 +82,7 @@ func restoreFlag(t *testing.T, info serveInfo, token, state string) string {
 }
 
 func TestServeWithDataKeepsStateAcrossRestarts(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "state")
 	r, info := serveOnce(t, "--data", dir)
 	if got := restoreFlag(t, info, adminToken(t, info), "disabled"); got != "disabled" {
@@ -100,6 +107,7 @@ func TestServeWithDataKeepsStateAcrossRestarts(t *testing.T) {
 }
 
 func TestServeRefusesADataPathThatIsAFile(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)

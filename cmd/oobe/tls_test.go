@@ -52,9 +52,9 @@ func issuerAt(t *testing.T, hc *http.Client, authority, host string) (string, in
 }
 
 func TestServeTLSKeepsTheCAInTheConfigDirAndNamesItInJSON(t *testing.T) {
+	t.Parallel()
 	config := t.TempDir()
-	t.Setenv("XDG_CONFIG_HOME", config)
-	_, info := serveOnce(t, "--tls")
+	_, info := serveOnceIn(t, cli{env: map[string]string{"XDG_CONFIG_HOME": config}}, "--tls")
 	if want := filepath.Join(config, "oobe", "tls", "ca.pem"); info.CACert != want {
 		t.Fatalf("caCert %q, want %s", info.CACert, want)
 	}
@@ -74,7 +74,7 @@ func TestServeTLSKeepsTheCAInTheConfigDirAndNamesItInJSON(t *testing.T) {
 var checkModes = os.PathSeparator == '/'
 
 func TestServeTLSWithDataKeepsTheCABesideTheState(t *testing.T) {
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Parallel()
 	data := t.TempDir()
 	r, info := serveOnce(t, "--tls", "--data", data)
 	if want := filepath.Join(data, "tls", "ca.pem"); info.CACert != want {
@@ -92,7 +92,7 @@ func TestServeTLSWithDataKeepsTheCABesideTheState(t *testing.T) {
 }
 
 func TestServeTLSTellsHowToTrustTheCA(t *testing.T) {
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Parallel()
 	r := start(t, "serve", "--tls")
 	r.out.waitFor(t, regexp.MustCompile(`Press Ctrl\+C`))
 	out := r.out.String()
@@ -108,7 +108,7 @@ func TestServeTLSTellsHowToTrustTheCA(t *testing.T) {
 }
 
 func TestServeBehindAPublicURL(t *testing.T) {
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Parallel()
 	const public = "https://login.oobe.test"
 	_, info := serveOnce(t, "--tls", "--public-url", public+"/")
 	if info.URL != public || !strings.HasPrefix(info.Listen, "https://127.0.0.1:") {
@@ -132,6 +132,7 @@ func TestServeBehindAPublicURL(t *testing.T) {
 }
 
 func TestServeWithABroughtCertificate(t *testing.T) {
+	t.Parallel()
 	ca, err := localca.New()
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +167,7 @@ func TestServeWithABroughtCertificate(t *testing.T) {
 }
 
 func TestServeTLSBadInputExitsTwoNamingTheFlagOrFile(t *testing.T) {
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Parallel()
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.pem")
 	if err := os.WriteFile(garbage, []byte("not pem"), 0o600); err != nil {
@@ -198,6 +199,7 @@ func TestServeTLSBadInputExitsTwoNamingTheFlagOrFile(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			code, out, errOut := runCLI(t, append([]string{"serve"}, tc.args...)...)
 			if code != 2 {
 				t.Fatalf("exit %d, want 2; stderr: %s", code, errOut)
@@ -218,9 +220,9 @@ func TestServeTLSBadInputExitsTwoNamingTheFlagOrFile(t *testing.T) {
 }
 
 func TestSigninSimTLSSignsInOverHTTPS(t *testing.T) {
+	t.Parallel()
 	config := t.TempDir()
-	t.Setenv("XDG_CONFIG_HOME", config)
-	code, out, errOut := runCLI(t, "signin", "--json", "--sim-tls", "--sim-interval", "1s", "--sim-approve", "--user", "adele.vance@contoso.com")
+	code, out, errOut := cli{env: map[string]string{"XDG_CONFIG_HOME": config}}.run(t, "signin", "--json", "--sim-tls", "--sim-interval", "1s", "--sim-approve", "--user", "adele.vance@contoso.com")
 	if code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 	}
@@ -240,7 +242,7 @@ func TestSigninSimTLSSignsInOverHTTPS(t *testing.T) {
 }
 
 func TestSimTLSWithSimDataKeepsTheCABesideTheState(t *testing.T) {
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Parallel()
 	data := t.TempDir()
 	code, _, errOut := runCLI(t, "backups", "--sim-tls", "--sim-data", data, "--sim-interval", "1s", "--sim-approve", "--user", "adele.vance@contoso.com")
 	if code != 0 {
@@ -252,12 +254,13 @@ func TestSimTLSWithSimDataKeepsTheCABesideTheState(t *testing.T) {
 }
 
 func TestReplayTLSPassesAScenarioOverHTTPS(t *testing.T) {
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	code, out, errOut := runCLI(t, "replay", "--tls", "--parallel", "2", "../../fixtures/scenarios/autopilot-name-template-names-the-device.yaml")
+	t.Parallel()
+	config := t.TempDir()
+	code, out, errOut := cli{env: map[string]string{"XDG_CONFIG_HOME": config}}.run(t, "replay", "--tls", "--parallel", "2", "../../fixtures/scenarios/autopilot-name-template-names-the-device.yaml")
 	if code != 0 || !strings.Contains(out, "1 passed, 0 failed") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	if entries, _ := os.ReadDir(os.Getenv("XDG_CONFIG_HOME")); len(entries) != 0 {
+	if entries, _ := os.ReadDir(config); len(entries) != 0 {
 		t.Fatal("replay --tls wrote a CA to disk")
 	}
 }

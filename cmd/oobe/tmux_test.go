@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,11 +21,14 @@ import (
 // it as a person would: they type keys with `tmux send-keys` and read the screen with
 // `tmux capture-pane`. Every wait polls the screen against a deadline; none sleeps for a
 // fixed time. Without tmux they skip, except in CI (CI set), where tmux is a must
-// (.ci/run installs it).
+// (.ci/run installs it). They run in parallel with each other and the rest: each has a tmux
+// server of its own (its own socket) and gives the pane its own environment, and they share
+// only the binary, built once.
 
 // paneDeadline bounds each wait for the screen: a hang fails with the screen as it was.
-// The sign-in's real 5-second polling interval is the longest wait in the demo flow.
-const paneDeadline = 30 * time.Second
+// The sign-in's real 5-second polling interval is the longest wait in the demo flow; the
+// bound is far above it because the tests share two cores with the package's others under -race.
+const paneDeadline = 2 * time.Minute
 
 // tmuxSession is one tmux server of a test's own (its own socket), with one session,
 // "oobe", whose only pane runs the oobe binary.
@@ -49,31 +53,56 @@ func needTmux(t *testing.T) string {
 	return p
 }
 
+// built is the oobe binary the tmux tests run: built once for the test process (a -race
+// build and link cost seconds of CPU), removed by TestMain.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	race bool
+	err  error
+}
+
 // buildOobe builds the oobe binary into a temporary directory, with the race detector when
-// the test binary has it, so the real UI runs under it too.
+// the test binary has it, so the real UI runs under it too; once, for every test that asks.
 func buildOobe(t *testing.T) (bin string, race bool) {
 	t.Helper()
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			if s.Key == "-race" && s.Value == "true" {
-				race = true
+	built.once.Do(func() {
+		goCmd, err := exec.LookPath("go")
+		if err != nil {
+			goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+		}
+		if info, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range info.Settings {
+				if s.Key == "-race" && s.Value == "true" {
+					built.race = true
+				}
 			}
 		}
+		if built.dir, built.err = os.MkdirTemp("", "oobe-tmux-test-*"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "oobe")
+		args := []string{"build", "-o", built.bin}
+		if built.race {
+			args = append(args, "-race")
+		}
+		if out, err := exec.Command(goCmd, append(args, ".")...).CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	bin = filepath.Join(t.TempDir(), "oobe")
-	args := []string{"build", "-o", bin}
-	if race {
-		args = append(args, "-race")
+	return built.bin, built.race
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
 	}
-	cmd := exec.Command(goCmd, append(args, ".")...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin, race
+	os.Exit(code)
 }
 
 // startTmux starts a tmux server of the test's own running command (a shell command line)
@@ -308,6 +337,7 @@ func vmRSS(pid string) (rss, peak string, err error) {
 // and the summary on stdout. It logs oobe's resident memory at the desktop.
 func TestTmuxDemoFlow(t *testing.T) {
 	needTmux(t)
+	t.Parallel()
 	bin, race := buildOobe(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out.txt")
@@ -384,6 +414,7 @@ func TestTmuxDemoFlow(t *testing.T) {
 // TestTmuxCtrlCQuits presses Ctrl+C on the first screen: oobe exits with status 130.
 func TestTmuxCtrlCQuits(t *testing.T) {
 	needTmux(t)
+	t.Parallel()
 	bin, race := buildOobe(t)
 	dir := t.TempDir()
 	raceLog := ""
