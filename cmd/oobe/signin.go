@@ -163,6 +163,11 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 		}
 		sess.sim = srv
 		sess.close = func() {
+			if sess.http != nil {
+				// Our own HTTP/2 connections, closed first: else Shutdown waits out the
+				// server's 1-second GOAWAY grace on each before the command can exit.
+				sess.http.CloseIdleConnections()
+			}
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			_ = srv.Shutdown(sctx)
