@@ -8,9 +8,8 @@ import (
 )
 
 // BenchmarkNewServer measures what starting one simulated cloud costs a replay, which starts one
-// per scenario: New (checks, keys and their certificates, the in-memory database seeded from the
-// fixtures) and Close. As in a replay, each New after the first takes the database the previous
-// Close left in the pool, still holding the same fixtures' backups. Run with:
+// per scenario: New (checks, keys and their certificates, a new in-memory store seeded from the
+// fixtures) and Close. Run with:
 // go test -run=NONE -bench=BenchmarkNewServer ./tenant/
 //
 //   - demo: the two demo tenants with their PEM keys, fixtures already loaded;
@@ -66,4 +65,24 @@ func BenchmarkNewServer(b *testing.B) {
 			start(b, Config{Tenants: []*Tenant{codeTenant(1)}})
 		}
 	})
+}
+
+// BenchmarkFixtureBackups measures what the demo tenants' fixture backups cost a server's start:
+// made (sealed and encoded) every time, or taken from fixtureBackupsCached. Run with:
+// go test -run=NONE -bench=BenchmarkFixtureBackups ./tenant/
+func BenchmarkFixtureBackups(b *testing.B) {
+	tenants := demoTenants(b)
+	each := func(b *testing.B, f func(tid string, u *User) ([]storedSetting, error)) {
+		for b.Loop() {
+			for _, t := range tenants {
+				for i := range t.Users {
+					if _, err := f(t.ID, &t.Users[i]); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		}
+	}
+	b.Run("made", func(b *testing.B) { each(b, fixtureBackups) })
+	b.Run("cached", func(b *testing.B) { each(b, fixtureBackupsCached) })
 }

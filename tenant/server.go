@@ -180,8 +180,8 @@ type Server struct {
 
 	bearers bearerCache // Graph bearer tokens already verified
 
-	store     *store
-	pageKey   []byte // signs $skiptoken cursors; kept in the database so links survive a restart
+	store     tenantStore // the mutable state: sqliteStore with a data directory, memStore without
+	pageKey   []byte      // signs $skiptoken cursors; kept in the database so links survive a restart
 	closeOnce sync.Once
 }
 
@@ -263,62 +263,45 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// openState opens the tenant database and seeds the tenants it has never seen.
+// openState opens the tenants' state — the database in dir, or a new in-memory store when dir
+// is "" — and seeds the tenants it has never seen from their fixtures.
 func (s *Server) openState(dir string) error {
-	// The seeds first: in memory, a pooled database may already hold these very backups.
+	// The seeds first: a fixture whose backups cannot be made refuses the start before any
+	// database file is created.
 	seeds := make([]tenantSeed, 0, len(s.tenants))
-	var key strings.Builder
-	reusable := dir == ""
 	for _, ts := range s.tenants {
 		seed := tenantSeed{TenantID: ts.id, RestorePage: ts.t.RestorePage, Backups: map[string][]storedSetting{}}
 		if seed.RestorePage == "" {
 			seed.RestorePage = RestoreNotConfigured
 		}
-		key.WriteString(ts.id)
-		key.WriteByte(0)
 		for i := range ts.t.Users {
 			u := &ts.t.Users[i]
-			settings, fp, err := fixtureBackupsCached(ts.id, u)
+			settings, err := fixtureBackupsCached(ts.id, u)
 			if err != nil {
 				return fmt.Errorf("%s: %w", ts.t.Name, err)
 			}
 			if len(settings) > 0 {
-				oid := strings.ToLower(u.ObjectID)
-				seed.Backups[oid] = settings
-				reusable = reusable && fp != ""
-				key.WriteString(oid)
-				key.WriteByte(0)
-				key.WriteString(fp)
-				key.WriteByte(0)
+				seed.Backups[strings.ToLower(u.ObjectID)] = settings
 			}
 		}
 		seeds = append(seeds, seed)
 	}
-	seedKey := ""
-	if reusable {
-		seedKey = key.String()
-	}
-	st, err := openStoreFor(dir, seedKey)
-	if err != nil {
-		return err
+	var st tenantStore = newMemStore()
+	if dir != "" {
+		db, err := openStore(dir)
+		if err != nil {
+			return err
+		}
+		st = db
 	}
 	ctx := context.Background()
+	var err error
 	s.pageKey, err = st.secret(ctx, "skiptoken-key", func() ([]byte, error) { return s.rand.read(32) })
 	if err != nil {
 		st.close()
 		return fmt.Errorf("tenant database: creating the paging key: %w", err)
 	}
 	now := s.clock.Now()
-	if seedKey != "" && st.seedKey == seedKey {
-		for _, seed := range seeds {
-			if err := st.resetTenant(ctx, seed, now); err != nil {
-				st.close()
-				return err
-			}
-		}
-		s.store = st
-		return nil
-	}
 	for _, seed := range seeds {
 		seeded, err := st.seed(ctx, seed, now)
 		if err != nil {
@@ -329,7 +312,6 @@ func (s *Server) openState(dir string) error {
 			s.log.Info("tenant seeded from its fixture", "tenant", seed.TenantID, "data", dir)
 		}
 	}
-	st.seedKey = seedKey
 	s.store = st
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // the embedded SQLite database behind the tenant's mutable state
@@ -114,25 +113,17 @@ type tenantSeed struct {
 	Backups map[string][]storedSetting
 }
 
-// store keeps the tenants' mutable state in SQLite: in a file under the data directory, or in
-// memory. It holds one connection, so every request sees the database one statement or one
-// transaction at a time, and no transaction can wait on another. Statements run detached from
-// the request's cancellation: they are short, and an interrupted statement must never cost the
-// one connection an in-memory database lives in.
+// sqliteStore keeps the tenants' mutable state in SQLite, in a file under the data directory
+// (`serve --data`), so that it survives restarts. It holds one connection, so every request sees
+// the database one statement or one transaction at a time, and no transaction can wait on
+// another. Statements run detached from the request's cancellation: they are short, and a
+// committed change must not be cut off half-way by a client that went away.
 //
 // Every statement is prepared once, when the database is opened: SQLite takes about as long to
 // parse and plan one of these statements as to run it, and the same few run on every request.
-type store struct {
+type sqliteStore struct {
 	db *sql.DB
 	q  *statements
-	// memory marks an in-memory database, which close keeps for the next openStore (memPool).
-	memory bool
-	// seedKey names the fixture backups an in-memory database was seeded with ("" when unknown
-	// or empty); changed records that a request changed backups since.
-	seedKey string
-	changed atomic.Bool
-	// cache answers the reads of backups (see backupCache).
-	cache *backupCache
 	// failAt, set only by tests, fails a mutation at a named step inside its transaction.
 	failAt func(step string) error
 
@@ -146,7 +137,7 @@ type store struct {
 var errStoreClosed = errors.New("the tenant database is closed")
 
 // enter starts an operation; on success the caller must call st.gate.RUnlock when done.
-func (st *store) enter() error {
+func (st *sqliteStore) enter() error {
 	st.gate.RLock()
 	if st.closed {
 		st.gate.RUnlock()
@@ -161,7 +152,6 @@ const (
 	qSecretPut      = `INSERT INTO meta (key, value) VALUES (?, ?)`
 	qTenantCount    = `SELECT count(*) FROM tenants WHERE tenant_id = ?`
 	qTenantInsert   = `INSERT INTO tenants (tenant_id, restore_state, restore_version, created_ns, modified_ns) VALUES (?, ?, 1, ?, ?)`
-	qTenantReset    = `UPDATE tenants SET restore_state = ?, restore_version = 1, created_ns = ?, modified_ns = ? WHERE tenant_id = ?`
 	qSettingInsert  = `INSERT INTO settings (tenant_id, user_oid, setting_id, device_id, setting_type, payload_type) VALUES (?, ?, ?, ?, ?, ?)`
 	qInstanceInsert = `INSERT INTO instances (tenant_id, user_oid, setting_id, instance_id, payload, created_ns, modified_ns, expires_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	qRestoreConfig  = `SELECT restore_state, restore_version, created_ns, modified_ns FROM tenants WHERE tenant_id = ?`
@@ -176,11 +166,6 @@ const (
 	qPutResult    = `INSERT INTO restore_results (tenant_id, device_id, user_oid, result) VALUES (?, ?, ?, ?)
 			ON CONFLICT (tenant_id, device_id) DO UPDATE SET user_oid = excluded.user_oid, result = excluded.result`
 	qListResults = `SELECT result FROM restore_results WHERE tenant_id = ? ORDER BY device_id`
-	qUserBackups = `SELECT s.setting_id, s.device_id, s.setting_type, s.payload_type,
-			i.instance_id, i.payload, i.created_ns, i.modified_ns, i.expires_ns
-		FROM settings s JOIN instances i ON i.tenant_id = s.tenant_id AND i.user_oid = s.user_oid AND i.setting_id = s.setting_id
-		WHERE s.tenant_id = ? AND s.user_oid = ?
-		ORDER BY s.setting_id, i.modified_ns DESC, i.instance_id LIMIT ?`
 )
 
 // liveSettingsQuery is the listing, filtered on setting type, device, both or neither:
@@ -199,26 +184,17 @@ func liveSettingsQuery(byType, byDevice bool) string {
 		ORDER BY s.setting_id LIMIT ?`
 }
 
-// emptyTables lists the tables that hold state, children first (foreign keys are on), for
-// emptying an in-memory database that goes back to the pool. schema_version stays.
-var emptyTables = []string{"instances", "settings", "restore_results", "tenants", "meta"}
-
-// emptyResults is restore_results' index in emptyTables (and statements.empty).
-const emptyResults = 2
-
 // statements are a database's prepared statements.
 type statements struct {
 	secretGet, secretPut, tenantCount, tenantInsert, settingInsert, instanceInsert *sql.Stmt
 	restoreConfig, restoreState, liveSetting, deleteDevice, deleteUser             *sql.Stmt
-	putResult, listResults, userBackups                                            *sql.Stmt
+	putResult, listResults                                                         *sql.Stmt
 	liveSettings                                                                   [4]*sql.Stmt
-	empty                                                                          []*sql.Stmt // in-memory databases only, one per emptyTables
-	pageCount, tenantReset                                                         *sql.Stmt   // in-memory databases only
 	all                                                                            []*sql.Stmt
 }
 
 // prepare prepares every statement the store runs on db.
-func prepare(ctx context.Context, db *sql.DB, memory bool) (*statements, error) {
+func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 	q := &statements{}
 	var err error
 	p := func(dst **sql.Stmt, query string) {
@@ -246,17 +222,8 @@ func prepare(ctx context.Context, db *sql.DB, memory bool) (*statements, error) 
 	p(&q.deleteUser, qDeleteUser)
 	p(&q.putResult, qPutResult)
 	p(&q.listResults, qListResults)
-	p(&q.userBackups, qUserBackups)
 	for i := range q.liveSettings {
 		p(&q.liveSettings[i], liveSettingsQuery(i&1 != 0, i&2 != 0))
-	}
-	if memory {
-		q.empty = make([]*sql.Stmt, len(emptyTables))
-		for i, table := range emptyTables {
-			p(&q.empty[i], `DELETE FROM `+table)
-		}
-		p(&q.pageCount, `PRAGMA page_count`)
-		p(&q.tenantReset, qTenantReset)
 	}
 	if err != nil {
 		q.close()
@@ -271,122 +238,56 @@ func (q *statements) close() {
 	}
 }
 
-// memPool keeps in-memory databases that closed servers left behind, with their schema and
-// prepared statements, for the next openStore. A replay starts a server per scenario, and
-// creating the schema and preparing the statements cost more than all the rest of New.
-//
-// A database goes back emptied, or, when nothing changed the backups its server was seeded
-// with, still holding them under its seedKey: the next server seeded from the same fixtures
-// takes it and only starts its tenants' rows again (resetTenant) instead of storing every
-// backup anew. Either way the next server sees exactly what a new database would give it: every
-// table is WITHOUT ROWID, so no counter survives; the restore results are always removed; an
-// in-memory database never holds a paging key (secret); the schema version row is the one a new
-// database gets.
-var memPool struct {
-	mu  sync.Mutex
-	dbs []*store
-}
-
-// Bounds on what memPool keeps: a few databases per running server, and none that grew large
-// (their freed pages stay allocated).
-const (
-	maxPooledDBs   = 16
-	maxPooledPages = 512
-)
-
-// openStore opens (creating if need be) the database in dir, or an in-memory one when dir is "".
-func openStore(dir string) (*store, error) { return openStoreFor(dir, "") }
-
-// openStoreFor is openStore preferring, in memory, a pooled database that holds the backups
-// seedKey names (see Server.openState); the store's seedKey says what it holds.
-func openStoreFor(dir, seedKey string) (*store, error) {
-	dsn := ":memory:?_foreign_keys=1&_txlock=immediate"
+// openStore opens the database in dir, creating both if need be.
+func openStore(dir string) (*sqliteStore, error) {
 	if dir == "" {
-		if st := takePooled(seedKey); st != nil {
-			if st.seedKey == "" || st.seedKey == seedKey || st.empty() == nil {
-				return st, nil
-			}
-			st.q.close()
-			st.db.Close()
-		}
-	} else {
-		if strings.ContainsAny(dir, "?#") {
-			return nil, fmt.Errorf("data directory %q: the path cannot contain ? or #", dir)
-		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("data directory %s: %w", dir, err)
-		}
-		file := filepath.Join(dir, DataFileName)
-		// The database holds every user's backups and the $skiptoken signing key: owner only.
-		// SQLite gives its -wal and -shm files the database file's permissions.
-		f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("tenant database %s: %w", file, err)
-		}
-		f.Close()
-		if err := os.Chmod(file, 0o600); err != nil {
-			return nil, fmt.Errorf("tenant database %s: %w", file, err)
-		}
-		// WAL keeps readers and the one writer apart; synchronous FULL makes each committed
-		// transaction survive a power cut, which is the point of --data.
-		dsn = file + "?_foreign_keys=1&_txlock=immediate&_busy_timeout=5000&_journal_mode=WAL&_synchronous=FULL"
+		return nil, errors.New("the tenant database needs a data directory")
 	}
+	if strings.ContainsAny(dir, "?#") {
+		return nil, fmt.Errorf("data directory %q: the path cannot contain ? or #", dir)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	file := filepath.Join(dir, DataFileName)
+	// The database holds every user's backups and the $skiptoken signing key: owner only.
+	// SQLite gives its -wal and -shm files the database file's permissions.
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("tenant database %s: %w", file, err)
+	}
+	f.Close()
+	if err := os.Chmod(file, 0o600); err != nil {
+		return nil, fmt.Errorf("tenant database %s: %w", file, err)
+	}
+	// WAL keeps readers and the one writer apart; synchronous FULL makes each committed
+	// transaction survive a power cut, which is the point of --data.
+	dsn := file + "?_foreign_keys=1&_txlock=immediate&_busy_timeout=5000&_journal_mode=WAL&_synchronous=FULL"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening the tenant database: %w", err)
 	}
-	// One connection: an in-memory database lives exactly as long as its connection, and the
-	// simulator's load is one person's or one test's.
+	// One connection: the simulator's load is one person's or one test's, and one connection
+	// means no transaction ever waits on another.
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	st := &store{db: db, memory: dir == "", cache: newBackupCache()}
-	where := "in memory"
-	if dir != "" {
-		where = filepath.Join(dir, DataFileName)
-	}
+	st := &sqliteStore{db: db}
 	ctx := context.Background()
 	if err := st.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("tenant database %s: %w", where, err)
+		return nil, fmt.Errorf("tenant database %s: %w", file, err)
 	}
-	if st.q, err = prepare(ctx, db, st.memory); err != nil {
+	if st.q, err = prepare(ctx, db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("tenant database %s: %w", where, err)
+		return nil, fmt.Errorf("tenant database %s: %w", file, err)
 	}
 	return st, nil
 }
 
-// takePooled takes a pooled database out of memPool, preferring one holding seedKey's backups,
-// then an empty one; nil when the pool is empty.
-func takePooled(seedKey string) *store {
-	memPool.mu.Lock()
-	defer memPool.mu.Unlock()
-	pick := -1
-	for i, st := range memPool.dbs {
-		if seedKey != "" && st.seedKey == seedKey {
-			pick = i
-			break
-		}
-		if pick < 0 || st.seedKey == "" && memPool.dbs[pick].seedKey != "" {
-			pick = i
-		}
-	}
-	if pick < 0 {
-		return nil
-	}
-	n := len(memPool.dbs)
-	st := memPool.dbs[pick]
-	memPool.dbs[pick] = memPool.dbs[n-1]
-	memPool.dbs[n-1] = nil
-	memPool.dbs = memPool.dbs[:n-1]
-	return st
-}
-
-// close ends the store: operations after it fail with errStoreClosed. An in-memory database
-// goes back to memPool when it can; otherwise it is closed.
-func (st *store) close() error {
+// close ends the store: operations after it fail with errStoreClosed.
+func (st *sqliteStore) close() error {
 	st.gate.Lock()
 	if st.closed {
 		st.gate.Unlock()
@@ -394,71 +295,12 @@ func (st *store) close() error {
 	}
 	st.closed = true
 	st.gate.Unlock()
-	if st.memory && st.failAt == nil && st.recycle() {
-		return nil
-	}
 	st.q.close()
 	return st.db.Close()
 }
 
-// recycle puts an in-memory database in memPool under a new store, reporting whether it did:
-// emptied, or keeping its seeded backups when nothing changed them. The closed store keeps
-// refusing work; only the new one reaches the database.
-func (st *store) recycle() bool {
-	ctx := context.Background()
-	var pages int
-	if err := st.q.pageCount.QueryRowContext(ctx).Scan(&pages); err != nil || pages > maxPooledPages {
-		return false
-	}
-	keep := st.seedKey
-	if st.changed.Load() || keep == "" {
-		keep = ""
-		if st.empty() != nil {
-			return false
-		}
-	} else {
-		// Only what the server added besides its backups goes: its restore results. The next
-		// server starts the tenants' rows again (resetTenant). No transaction: nothing else
-		// reaches the database, and a failure closes it.
-		if _, err := st.q.empty[emptyResults].ExecContext(ctx); err != nil {
-			return false
-		}
-	}
-	memPool.mu.Lock()
-	defer memPool.mu.Unlock()
-	if len(memPool.dbs) >= maxPooledDBs {
-		return false
-	}
-	cache := st.cache // still right for the backups, which did not change
-	if keep == "" {
-		cache = newBackupCache()
-	} else {
-		cache.configChanged() // the next server starts its tenants' rows again
-	}
-	memPool.dbs = append(memPool.dbs, &store{db: st.db, q: st.q, memory: true, seedKey: keep, cache: cache})
-	return true
-}
-
-// empty deletes every row but the schema version's.
-func (st *store) empty() error {
-	ctx := context.Background()
-	err := st.tx(ctx, func(tx *sql.Tx) error {
-		for _, s := range st.q.empty {
-			if _, err := tx.StmtContext(ctx, s).ExecContext(ctx); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		st.seedKey = ""
-	}
-	st.cache.emptied()
-	return err
-}
-
 // migrate creates the schema in a new database and refuses one written by a newer build.
-func (st *store) migrate(ctx context.Context) error {
+func (st *sqliteStore) migrate(ctx context.Context) error {
 	ctx = context.WithoutCancel(ctx)
 	return st.tx(ctx, func(tx *sql.Tx) error {
 		var n int
@@ -490,7 +332,7 @@ func (st *store) migrate(ctx context.Context) error {
 }
 
 // tx runs fn in a transaction: committed if fn returns nil, rolled back otherwise.
-func (st *store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (st *sqliteStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	ctx = context.WithoutCancel(ctx)
 	tx, err := st.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -504,7 +346,7 @@ func (st *store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 }
 
 // step is a test's chance to fail a mutation part-way.
-func (st *store) step(name string) error {
+func (st *sqliteStore) step(name string) error {
 	if st.failAt != nil {
 		return st.failAt(name)
 	}
@@ -513,18 +355,13 @@ func (st *store) step(name string) error {
 
 // secret returns the named random value, creating it from newValue on first use, so it
 // survives restarts with the database.
-func (st *store) secret(ctx context.Context, name string, newValue func() ([]byte, error)) ([]byte, error) {
+func (st *sqliteStore) secret(ctx context.Context, name string, newValue func() ([]byte, error)) ([]byte, error) {
 	if err := st.enter(); err != nil {
 		return nil, err
 	}
 	defer st.gate.RUnlock()
 	ctx = context.WithoutCancel(ctx)
 	var out []byte
-	if st.memory {
-		// Nothing outlives an in-memory database's server, and no request reads the value from
-		// the database: it is new every time, and not stored.
-		return newValue()
-	}
 	err := st.tx(ctx, func(tx *sql.Tx) error {
 		err := tx.StmtContext(ctx, st.q.secretGet).QueryRowContext(ctx, name).Scan(&out)
 		if err == nil || !errors.Is(err, sql.ErrNoRows) {
@@ -541,7 +378,7 @@ func (st *store) secret(ctx context.Context, name string, newValue func() ([]byt
 
 // seed gives a tenant the database has never seen its fixture state, in one transaction. A
 // tenant the database knows keeps what it has: fixtures seed, they do not overwrite.
-func (st *store) seed(ctx context.Context, s tenantSeed, now time.Time) (seeded bool, err error) {
+func (st *sqliteStore) seed(ctx context.Context, s tenantSeed, now time.Time) (seeded bool, err error) {
 	if err := st.enter(); err != nil {
 		return false, fmt.Errorf("seeding tenant %s: %w", s.TenantID, err)
 	}
@@ -575,29 +412,7 @@ func (st *store) seed(ctx context.Context, s tenantSeed, now time.Time) (seeded 
 	return seeded, nil
 }
 
-// resetTenant starts a seeded tenant's row again, as seed would have made it, in a pooled
-// database that already holds the tenant's fixture backups (see memPool).
-func (st *store) resetTenant(ctx context.Context, s tenantSeed, now time.Time) error {
-	if err := st.enter(); err != nil {
-		return fmt.Errorf("seeding tenant %s: %w", s.TenantID, err)
-	}
-	defer st.gate.RUnlock()
-	ctx = context.WithoutCancel(ctx)
-	st.cache.configChanged()
-	res, err := st.q.tenantReset.ExecContext(ctx, s.RestorePage, now.UnixNano(), now.UnixNano(), s.TenantID)
-	if err != nil {
-		return fmt.Errorf("seeding tenant %s: %w", s.TenantID, err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("seeding tenant %s: it is not in the pooled database", s.TenantID)
-	}
-	// The row is known without reading it back: the server's first Graph request needs it.
-	at := time.Unix(0, now.UnixNano()).UTC() // as readRestoreConfig makes it from the row
-	st.cache.setConfig(s.TenantID, restoreConfig{State: s.RestorePage, Version: 1, Created: at, Modified: at})
-	return nil
-}
-
-func (st *store) insertSettings(ctx context.Context, tx *sql.Tx, tid, oid string, settings []storedSetting) error {
+func (st *sqliteStore) insertSettings(ctx context.Context, tx *sql.Tx, tid, oid string, settings []storedSetting) error {
 	if len(settings) == 0 {
 		return nil
 	}
@@ -617,15 +432,15 @@ func (st *store) insertSettings(ctx context.Context, tx *sql.Tx, tid, oid string
 }
 
 // restoreConfig reads a tenant's restore page configuration.
-func (st *store) restoreConfig(ctx context.Context, tid string) (restoreConfig, error) {
+func (st *sqliteStore) restoreConfig(ctx context.Context, tid string) (restoreConfig, error) {
 	if err := st.enter(); err != nil {
 		return restoreConfig{}, fmt.Errorf("reading the restore configuration of tenant %s: %w", tid, err)
 	}
 	defer st.gate.RUnlock()
-	return st.cachedRestoreConfig(ctx, tid)
+	return st.readRestoreConfig(ctx, tid)
 }
 
-func (st *store) readRestoreConfig(ctx context.Context, tid string) (restoreConfig, error) {
+func (st *sqliteStore) readRestoreConfig(ctx context.Context, tid string) (restoreConfig, error) {
 	ctx = context.WithoutCancel(ctx)
 	var (
 		rc                  restoreConfig
@@ -640,12 +455,11 @@ func (st *store) readRestoreConfig(ctx context.Context, tid string) (restoreConf
 }
 
 // setRestoreState changes the restore page state, bumping the version, and returns the result.
-func (st *store) setRestoreState(ctx context.Context, tid, state string, now time.Time) (restoreConfig, error) {
+func (st *sqliteStore) setRestoreState(ctx context.Context, tid, state string, now time.Time) (restoreConfig, error) {
 	if err := st.enter(); err != nil {
 		return restoreConfig{}, fmt.Errorf("changing the restore page of tenant %s: %w", tid, err)
 	}
 	defer st.gate.RUnlock()
-	defer st.cache.configChanged() // after the commit (or rollback): see backupCache
 	ctx = context.WithoutCancel(ctx)
 	err := st.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, st.q.restoreState).ExecContext(ctx, state, now.UnixNano(), tid)
@@ -665,19 +479,12 @@ func (st *store) setRestoreState(ctx context.Context, tid, state string, now tim
 
 // liveSettings lists a user's settings that have an instance alive at now, matching f, with ids
 // after `after`, in id order, at most limit of them, without their instances.
-func (st *store) liveSettings(ctx context.Context, tid, oid string, f settingFilter, after string, limit int, now time.Time) ([]storedSetting, error) {
+func (st *sqliteStore) liveSettings(ctx context.Context, tid, oid string, f settingFilter, after string, limit int, now time.Time) ([]storedSetting, error) {
 	if err := st.enter(); err != nil {
 		return nil, fmt.Errorf("listing settings: %w", err)
 	}
 	defer st.gate.RUnlock()
 	ctx = context.WithoutCancel(ctx)
-	ub, err := st.userBackups(ctx, tid, oid)
-	if err != nil {
-		return nil, fmt.Errorf("listing settings: %w", err)
-	}
-	if ub != nil {
-		return ub.list(f, after, limit, now), nil
-	}
 	args := make([]any, 0, 7)
 	args = append(args, tid, oid, after)
 	variant := 0
@@ -711,19 +518,12 @@ func (st *store) liveSettings(ctx context.Context, tid, oid string, f settingFil
 
 // liveSetting returns one of the user's settings with its live instances, or nil when the user
 // has no such setting or none of its instances is alive at now.
-func (st *store) liveSetting(ctx context.Context, tid, oid, id string, now time.Time) (*storedSetting, error) {
+func (st *sqliteStore) liveSetting(ctx context.Context, tid, oid, id string, now time.Time) (*storedSetting, error) {
 	if err := st.enter(); err != nil {
 		return nil, fmt.Errorf("reading setting: %w", err)
 	}
 	defer st.gate.RUnlock()
 	ctx = context.WithoutCancel(ctx)
-	ub, err := st.userBackups(ctx, tid, oid)
-	if err != nil {
-		return nil, fmt.Errorf("reading setting: %w", err)
-	}
-	if ub != nil {
-		return ub.setting(id, now), nil
-	}
 	rows, err := st.q.liveSetting.QueryContext(ctx, tid, oid, id, now.UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("reading setting: %w", err)
@@ -753,13 +553,11 @@ func (st *store) liveSetting(ctx context.Context, tid, oid, id string, now time.
 
 // replaceDeviceBackup replaces everything a user has stored for one source device, at once:
 // Windows keeps one backup per device.
-func (st *store) replaceDeviceBackup(ctx context.Context, tid, oid, deviceID string, settings []storedSetting) error {
+func (st *sqliteStore) replaceDeviceBackup(ctx context.Context, tid, oid, deviceID string, settings []storedSetting) error {
 	if err := st.enter(); err != nil {
 		return fmt.Errorf("storing the backup of device %s: %w", deviceID, err)
 	}
 	defer st.gate.RUnlock()
-	st.changed.Store(true)
-	defer st.cache.changed() // after the commit (or rollback): see backupCache
 	ctx = context.WithoutCancel(ctx)
 	err := st.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.StmtContext(ctx, st.q.deleteDevice).ExecContext(ctx, tid, oid, deviceID); err != nil {
@@ -777,13 +575,11 @@ func (st *store) replaceDeviceBackup(ctx context.Context, tid, oid, deviceID str
 }
 
 // deleteUserSettings deletes every windowsSetting of a user and reports how many there were.
-func (st *store) deleteUserSettings(ctx context.Context, tid, oid string) (int64, error) {
+func (st *sqliteStore) deleteUserSettings(ctx context.Context, tid, oid string) (int64, error) {
 	if err := st.enter(); err != nil {
 		return 0, fmt.Errorf("deleting the settings of user %s: %w", oid, err)
 	}
 	defer st.gate.RUnlock()
-	st.changed.Store(true)
-	defer st.cache.changed() // after the commit (or rollback): see backupCache
 	ctx = context.WithoutCancel(ctx)
 	var n int64
 	err := st.tx(ctx, func(tx *sql.Tx) error {
@@ -801,7 +597,7 @@ func (st *store) deleteUserSettings(ctx context.Context, tid, oid string) (int64
 }
 
 // putRestoreResult keeps a device's latest restore result.
-func (st *store) putRestoreResult(ctx context.Context, tid string, rec RestoreResultRecord) error {
+func (st *sqliteStore) putRestoreResult(ctx context.Context, tid string, rec RestoreResultRecord) error {
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -819,7 +615,7 @@ func (st *store) putRestoreResult(ctx context.Context, tid string, rec RestoreRe
 }
 
 // restoreResults lists a tenant's latest restore result per device, by device id.
-func (st *store) restoreResults(ctx context.Context, tid string) ([]RestoreResultRecord, error) {
+func (st *sqliteStore) restoreResults(ctx context.Context, tid string) ([]RestoreResultRecord, error) {
 	if err := st.enter(); err != nil {
 		return nil, fmt.Errorf("listing restore results: %w", err)
 	}

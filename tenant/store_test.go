@@ -173,14 +173,15 @@ func TestAMutationIsAllOrNothing(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			h.srv.store.failAt = func(step string) error {
+			st := h.srv.store.(*sqliteStore)
+			st.failAt = func(step string) error {
 				if step == c.step {
 					return errInjected
 				}
 				return nil
 			}
 			resp, body := c.do()
-			h.srv.store.failAt = nil
+			st.failAt = nil
 			wantGraphError(t, resp, body, http.StatusInternalServerError, "generalException")
 			c.check(t)
 		})
