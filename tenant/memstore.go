@@ -15,7 +15,7 @@ import (
 // page flag, the users' backups, the restore results and the paging key. sqliteStore keeps it in
 // a file for `serve --data`; memStore keeps it in maps for everything else (replays, tests, a
 // plain `serve`). Both give the same answers, in the same order, with the same errors: memStore
-// does in Go what sqliteStore's statements do (storeContract in memstore_test.go holds them to it).
+// does in Go what sqliteStore's statements do (TestBothStoresAnswerAlike holds them to it).
 type tenantStore interface {
 	// restoreConfig reads a tenant's restore page configuration.
 	restoreConfig(ctx context.Context, tid string) (restoreConfig, error)
