@@ -124,7 +124,9 @@ func TestBothStoresAnswerAlike(t *testing.T) {
 	same(t, "the listing after the upload", false, func(st tenantStore) (any, error) {
 		return st.liveSettings(ctx, contosoID, pagingOID, settingFilter{}, "", -1, testStart)
 	})
-	same(t, "the uploaded setting", false, func(st tenantStore) (any, error) { return st.liveSetting(ctx, contosoID, pagingOID, upload[1].ID, testStart) })
+	same(t, "the uploaded setting", false, func(st tenantStore) (any, error) {
+		return st.liveSetting(ctx, contosoID, pagingOID, upload[1].ID, testStart)
+	})
 	clash := append([]storedSetting{}, upload...)
 	clash[1].ID = settings[0].ID // another device's setting
 	same(t, "an upload whose setting id another device has", true, func(st tenantStore) (any, error) {
