@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -93,6 +94,9 @@ oobe replay fixtures/scenarios --tui --record casts --screens screens`,
 }
 
 func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) error {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		defer debug.SetGCPercent(debug.SetGCPercent(replayGCPercent))
+	}
 	if o.parallel < 1 {
 		return badInput("--parallel %d: want 1 or more", o.parallel)
 	}
@@ -226,6 +230,13 @@ func writeJUnit(tmp *os.File, cases *replay.JUnitWriter, path string) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// replayGCPercent is the collector's GOGC for a replay unless GOGC is set. A streaming
+// replay's live heap is small (the fixtures and the few scenarios in flight) and each scenario
+// leaves about 600 KB of garbage, so at the default of 100 the collector ran every two or three
+// scenarios — five times as often as when every report stayed in memory — and a scenario cost
+// 13 % more CPU. At 400 it runs about as often as it did then, and the heap stays near 45 MiB.
+const replayGCPercent = 400
 
 // pickShard takes --shard, or else the Indexed Job's environment; no shard is the whole corpus.
 func pickShard(flag string, getenv func(string) string) (replay.Shard, error) {
