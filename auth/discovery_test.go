@@ -64,13 +64,7 @@ func tlsIssuer(t *testing.T, edit func(doc map[string]any)) (authorityURL string
 			http.NotFound(w, r)
 			return
 		}
-		doc := map[string]any{
-			"issuer":                        base + "/v2.0",
-			"authorization_endpoint":        base + "/oauth2/v2.0/authorize",
-			"token_endpoint":                base + "/oauth2/v2.0/token",
-			"device_authorization_endpoint": base + "/oauth2/v2.0/devicecode",
-			"jwks_uri":                      base + "/discovery/v2.0/keys",
-		}
+		doc := discoveryDocFor(base)
 		edit(doc)
 		writeJSON(w, http.StatusOK, doc)
 	}))
@@ -204,13 +198,7 @@ func TestNewWithAnHTTPSSimulatorAuthorityWantsItsOwnOrigin(t *testing.T) {
 	var edit func(base string, doc map[string]any)
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		base := "https://" + r.Host + "/" + testTenant
-		doc := map[string]any{
-			"issuer":                        base + "/v2.0",
-			"authorization_endpoint":        base + "/oauth2/v2.0/authorize",
-			"token_endpoint":                base + "/oauth2/v2.0/token",
-			"device_authorization_endpoint": base + "/oauth2/v2.0/devicecode",
-			"jwks_uri":                      base + "/discovery/v2.0/keys",
-		}
+		doc := discoveryDocFor(base)
 		edit(base, doc)
 		writeJSON(w, http.StatusOK, doc)
 	}))
@@ -246,5 +234,16 @@ func TestNewWithAnHTTPSSimulatorAuthorityWantsItsOwnOrigin(t *testing.T) {
 				t.Fatalf("New = %v, want a DiscoveryError on %s wrapping ErrForeignEndpoint", err, tc.field)
 			}
 		})
+	}
+}
+
+// discoveryDocFor is the part of an Entra discovery document the client reads, for an authority.
+func discoveryDocFor(base string) map[string]any {
+	return map[string]any{
+		"issuer":                        base + "/v2.0",
+		"authorization_endpoint":        base + "/oauth2/v2.0/authorize",
+		"token_endpoint":                base + "/oauth2/v2.0/token",
+		"device_authorization_endpoint": base + "/oauth2/v2.0/devicecode",
+		"jwks_uri":                      base + "/discovery/v2.0/keys",
 	}
 }
