@@ -17,7 +17,7 @@ import (
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/fixtures"
-	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/restore/graph"
 	"github.com/oobe-dev/oobe/tenant"
 )
 

@@ -3,11 +3,12 @@ package auth
 import (
 	"context"
 	"fmt"
-	"github.com/oobe-dev/oobe/internal/httpbody"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/oobe-dev/oobe/internal/httpbody"
 )
 
 // maxBody bounds every response this client reads; Entra's answers are a few kilobytes.

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/oobe-dev/oobe/auth"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 // Texts the setup shows, as Windows words them (domain.md §4).

@@ -13,10 +13,10 @@ import (
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
-	"github.com/oobe-dev/oobe/device"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
+	"github.com/oobe-dev/oobe/restore/device"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 // Secrets the fakes hand the flow; none may appear in a transcript.

@@ -7,9 +7,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 // Event kinds.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 func TestTheHappyPathPassesEveryStageInOrderOnVirtualTime(t *testing.T) {

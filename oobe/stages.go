@@ -10,9 +10,9 @@ import (
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 // personError is a Person method's failure: it ends the run (Run returns it).

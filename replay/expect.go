@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/oobe-dev/oobe/device"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
+	"github.com/oobe-dev/oobe/restore/device"
 )
 
 // Failure is one expectation that did not hold: the scenario key, what it expected and what

@@ -15,8 +15,8 @@ import (
 	"sync"
 
 	"github.com/oobe-dev/oobe/auth"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 // person answers the setup's screens from a scenario's steps. On the sign-in pages it acts

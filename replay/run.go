@@ -24,13 +24,13 @@ import (
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
-	"github.com/oobe-dev/oobe/device"
 	"github.com/oobe-dev/oobe/fixtures"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/localca"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/oobe/live"
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/device"
+	"github.com/oobe-dev/oobe/restore/graph"
 	"github.com/oobe-dev/oobe/tenant"
 )
 

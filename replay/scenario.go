@@ -19,10 +19,10 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/device"
 	"github.com/oobe-dev/oobe/fixtures"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/device"
 	"github.com/oobe-dev/oobe/tenant"
 )
 

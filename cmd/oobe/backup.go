@@ -12,8 +12,8 @@ import (
 
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
-	"github.com/oobe-dev/oobe/device"
-	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/restore/device"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 // backupRun is what `oobe backup --json` prints.

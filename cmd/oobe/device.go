@@ -13,8 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/oobe-dev/oobe/device"
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/device"
 
 	"github.com/oobe-dev/oobe/internal/guid"
 )

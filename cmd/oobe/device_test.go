@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oobe-dev/oobe/device"
+	"github.com/oobe-dev/oobe/restore/device"
 )
 
 func showJSON(t *testing.T, dir string) (device.State, string) {

@@ -12,11 +12,11 @@ import (
 
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
-	"github.com/oobe-dev/oobe/device"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/oobe/live"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
+	"github.com/oobe-dev/oobe/restore/device"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 // restoreRun is what `oobe restore --json` prints.

@@ -17,13 +17,13 @@ import (
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
-	"github.com/oobe-dev/oobe/device"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/oobe/live"
 	"github.com/oobe-dev/oobe/oobe/tui"
 	"github.com/oobe-dev/oobe/oobe/tui/accessible"
 	"github.com/oobe-dev/oobe/replay"
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/device"
 )
 
 type runOptions struct {

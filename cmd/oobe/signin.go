@@ -16,8 +16,8 @@ import (
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/localca"
+	"github.com/oobe-dev/oobe/restore/graph"
 	"github.com/oobe-dev/oobe/tenant"
 )
 

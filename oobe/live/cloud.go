@@ -10,9 +10,9 @@ import (
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 // GraphScopes are the delegated Graph permissions setup's device signs in with, beside the OIDC

@@ -11,8 +11,8 @@ import (
 
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/fixtures"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/restore/graph"
 	"github.com/oobe-dev/oobe/tenant"
 )
 

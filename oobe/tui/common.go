@@ -5,9 +5,9 @@ import (
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 // MinWidth and MinHeight are the smallest window the screens are drawn for; below it the UI

@@ -17,10 +17,10 @@ import (
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/replay"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 // The screens from enrollment to the desktop are tested on real runs: a scenario of the QA

@@ -9,8 +9,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oobe-dev/oobe/auth"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 // Ask is one question of the flow, waiting on the person: the screen of Stage shows it and

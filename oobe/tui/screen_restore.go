@@ -9,9 +9,9 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 // restoreWideBody is the body width (a 110-column window) from which the details of the

@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/device"
+	"github.com/oobe-dev/oobe/restore/device"
 )
 
 // ErrStale is wrapped when a plan is applied to a device that changed after it was made.

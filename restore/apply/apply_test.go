@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/device"
 	"github.com/oobe-dev/oobe/restore/apply"
+	"github.com/oobe-dev/oobe/restore/device"
 )
 
 const (

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/device"
 	"github.com/oobe-dev/oobe/restore/apply"
+	"github.com/oobe-dev/oobe/restore/device"
 )
 
 // benchContent is a backup of n items shaped like a real one: 90% settings across the five

@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/oobe-dev/oobe/device"
 	"github.com/oobe-dev/oobe/restore/apply"
+	"github.com/oobe-dev/oobe/restore/device"
 )
 
 // The crash test re-runs this test binary as a child that applies a backup for real and is

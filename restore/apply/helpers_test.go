@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/device"
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/device"
 )
 
 // The demo tenant's users (fixtures/demo): Adele makes and restores the backups.

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/device"
+	"github.com/oobe-dev/oobe/restore/device"
 )
 
 // ErrNotOwner is wrapped when a backup belongs to another user or tenant than the one

@@ -13,12 +13,12 @@ import (
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
-	"github.com/oobe-dev/oobe/device"
-	"github.com/oobe-dev/oobe/graph"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/oobe/tui/accessible"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
+	"github.com/oobe-dev/oobe/restore/device"
+	"github.com/oobe-dev/oobe/restore/graph"
 )
 
 // The fakes stand in for the tenant and the device as oobe's own tests do (oobe/fakes_test.go):

@@ -13,7 +13,7 @@ import (
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/fixtures"
-	"github.com/oobe-dev/oobe/graph"
+	"github.com/oobe-dev/oobe/restore/graph"
 	"github.com/oobe-dev/oobe/tenant"
 )
 
