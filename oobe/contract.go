@@ -12,7 +12,7 @@ import (
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
-	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // Stage is one screen of the setup, in domain.md §4's order.
@@ -77,14 +77,14 @@ type Cloud interface {
 	// with an *auth.SignInError.
 	RestoreAccess(ctx context.Context) error
 	// BackupProfiles lists the user's previous PCs, newest first.
-	BackupProfiles(ctx context.Context) ([]graph.BackupProfile, error)
+	BackupProfiles(ctx context.Context) ([]profile.BackupProfile, error)
 	// ReportRestore tells Intune the device's restore status.
 	ReportRestore(ctx context.Context, r backup.RestoreResult) error
 }
 
 // Device is the machine being set up.
 type Device interface {
-	Profile() restore.Device
+	Profile() profile.DeviceProfile
 	// Apply restores content to the device (restore/apply), refusing another owner's backup.
 	Apply(ctx context.Context, content *backup.Content, owner backup.Owner) (*apply.Report, error)
 }
@@ -118,7 +118,7 @@ type Person interface {
 	// Browser plays the browser for the auth-code flow: it opens url and signs in (or not).
 	Browser(ctx context.Context, url string) error
 	// RestoreChoice picks a previous PC by windowsDeviceId, or "" for "Set up as new PC".
-	RestoreChoice(ctx context.Context, profiles []graph.BackupProfile) (string, error)
+	RestoreChoice(ctx context.Context, profiles []profile.BackupProfile) (string, error)
 	// ESPFailure chooses what to do when the ESP fails or times out.
 	ESPFailure(ctx context.Context, f ESPFailure) (ESPChoice, error)
 }
@@ -227,17 +227,17 @@ type Outcome struct {
 	// Reported is whether the Intune status reached the tenant (Cloud.ReportRestore).
 	Reported bool `json:"reported"`
 	// User is the signed-in user's UPN; DeviceName the name the Autopilot profile gave.
-	User        string                `json:"user,omitempty"`
-	DeviceName  string                `json:"deviceName,omitempty"`
-	RestorePage bool                  `json:"restorePageShown"`
-	Eligibility *restore.Eligibility  `json:"eligibility,omitempty"`
-	Backups     []graph.BackupProfile `json:"backups"`
-	Chosen      string                `json:"chosen,omitempty"` // windowsDeviceId, "" for new
-	Report      *apply.Report         `json:"report,omitempty"`
-	ESP         []ESPPhase            `json:"esp,omitempty"`
-	Error       string                `json:"error,omitempty"`
-	ErrorCode   string                `json:"errorCode,omitempty"`
-	Transcript  []Event               `json:"transcript"`
+	User        string                  `json:"user,omitempty"`
+	DeviceName  string                  `json:"deviceName,omitempty"`
+	RestorePage bool                    `json:"restorePageShown"`
+	Eligibility *restore.Eligibility    `json:"eligibility,omitempty"`
+	Backups     []profile.BackupProfile `json:"backups"`
+	Chosen      string                  `json:"chosen,omitempty"` // windowsDeviceId, "" for new
+	Report      *apply.Report           `json:"report,omitempty"`
+	ESP         []ESPPhase              `json:"esp,omitempty"`
+	Error       string                  `json:"error,omitempty"`
+	ErrorCode   string                  `json:"errorCode,omitempty"`
+	Transcript  []Event                 `json:"transcript"`
 }
 
 // ESPPhase is one of the ESP's three phases with its items.

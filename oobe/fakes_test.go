@@ -16,7 +16,7 @@ import (
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/device"
-	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // Secrets the fakes hand the flow; none may appear in a transcript.
@@ -84,7 +84,7 @@ type fakeCloud struct {
 	state      string
 	stateErr   error
 	accessErr  error
-	profiles   []graph.BackupProfile
+	profiles   []profile.BackupProfile
 	backupsErr error
 	reportErr  error
 	calls      []string
@@ -101,7 +101,7 @@ func (c *fakeCloud) RestoreAccess(context.Context) error {
 	return c.accessErr
 }
 
-func (c *fakeCloud) BackupProfiles(context.Context) ([]graph.BackupProfile, error) {
+func (c *fakeCloud) BackupProfiles(context.Context) ([]profile.BackupProfile, error) {
 	c.calls = append(c.calls, "BackupProfiles")
 	if c.backupsErr != nil {
 		return nil, c.backupsErr
@@ -122,13 +122,13 @@ func (c *fakeCloud) ReportRestore(_ context.Context, r backup.RestoreResult) err
 // engine, so an apply report is the engine's own.
 type fakeDevice struct {
 	dir     string
-	profile restore.Device
+	profile profile.DeviceProfile
 	serial  string
 	applied []backup.Owner
 }
 
-func (d *fakeDevice) Profile() restore.Device { return d.profile }
-func (d *fakeDevice) SerialNumber() string    { return d.serial }
+func (d *fakeDevice) Profile() profile.DeviceProfile { return d.profile }
+func (d *fakeDevice) SerialNumber() string           { return d.serial }
 
 func (d *fakeDevice) Apply(ctx context.Context, c *backup.Content, owner backup.Owner) (*apply.Report, error) {
 	d.applied = append(d.applied, owner)
@@ -150,7 +150,7 @@ type fakePerson struct {
 
 	codesShown   int
 	browserPages []string
-	offered      []graph.BackupProfile
+	offered      []profile.BackupProfile
 	espFailures  []ESPFailure
 }
 
@@ -196,7 +196,7 @@ func (p *fakePerson) Browser(ctx context.Context, url string) error {
 	return p.hook(ctx, "Browser")
 }
 
-func (p *fakePerson) RestoreChoice(ctx context.Context, profiles []graph.BackupProfile) (string, error) {
+func (p *fakePerson) RestoreChoice(ctx context.Context, profiles []profile.BackupProfile) (string, error) {
 	p.offered = profiles
 	if err := p.hook(ctx, "RestoreChoice"); err != nil {
 		return "", err
@@ -230,17 +230,17 @@ type world struct {
 }
 
 // eligibleDevice is a device the restore page shows on: Windows 11 23H2 at its minimum build.
-func eligibleDevice() restore.Device {
-	return restore.Device{OS: "10.0.22631.4317", Edition: "Enterprise", Join: restore.JoinEntra,
-		Provisioning: restore.ProvisioningUserDriven, Cloud: restore.CloudGlobal, Architecture: device.ArchX64,
+func eligibleDevice() profile.DeviceProfile {
+	return profile.DeviceProfile{OS: "10.0.22631.4317", Edition: "Enterprise", Join: profile.JoinEntra,
+		Provisioning: profile.ProvisioningUserDriven, Cloud: profile.CloudGlobal, Architecture: device.ArchX64,
 		Name: "DESKTOP-NEW0001", DeviceID: newPCID, TenantID: adele.TenantID}
 }
 
 // backupOf makes adele's backup of a lived-in PC, as Graph would list it.
-func backupOf(t *testing.T, id, name, os string, last time.Time, owner backup.Owner) graph.BackupProfile {
+func backupOf(t *testing.T, id, name, os string, last time.Time, owner backup.Owner) profile.BackupProfile {
 	t.Helper()
-	st := device.Sample(restore.Device{OS: os, Edition: "Enterprise", Join: restore.JoinEntra, Provisioning: restore.ProvisioningUserDriven,
-		Cloud: restore.CloudGlobal, Architecture: device.ArchX64, Name: name, DeviceID: id, TenantID: owner.TenantID})
+	st := device.Sample(profile.DeviceProfile{OS: os, Edition: "Enterprise", Join: profile.JoinEntra, Provisioning: profile.ProvisioningUserDriven,
+		Cloud: profile.CloudGlobal, Architecture: device.ArchX64, Name: name, DeviceID: id, TenantID: owner.TenantID})
 	if err := st.Normalize(); err != nil {
 		t.Fatal(err)
 	}
@@ -248,9 +248,9 @@ func backupOf(t *testing.T, id, name, os string, last time.Time, owner backup.Ow
 	if err != nil {
 		t.Fatalf("backing up %s: %v", name, err)
 	}
-	return graph.BackupProfile{WindowsDeviceID: id, DeviceName: name, OSVersion: os, LastBackup: last,
+	return profile.BackupProfile{WindowsDeviceID: id, DeviceName: name, OSVersion: os, LastBackup: last,
 		Created: last.Add(-30 * 24 * time.Hour), Expires: last.Add(180 * 24 * time.Hour), Active: true,
-		Content: c, Summary: graph.Summarize(c)}
+		Content: c, Summary: profile.Summarize(c)}
 }
 
 func adeleOwner() backup.Owner {
@@ -262,7 +262,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{clock: clock.NewVirtual(start)}
 	w.signIn = &fakeSignIn{clock: w.clock, took: 40 * time.Second, lifetime: time.Hour}
-	w.cloud = &fakeCloud{state: restore.RestorePageEnabled, profiles: []graph.BackupProfile{
+	w.cloud = &fakeCloud{state: restore.RestorePageEnabled, profiles: []profile.BackupProfile{
 		backupOf(t, oldPCID, "ADELE-LAPTOP", "10.0.22631.5768", start.Add(-2*24*time.Hour), adeleOwner()),
 		backupOf(t, oldPC2, "ADELE-OLD", "10.0.19045.6216", start.Add(-40*24*time.Hour), adeleOwner()),
 	}}

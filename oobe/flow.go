@@ -7,9 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
-	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // Event kinds.
@@ -164,13 +163,13 @@ type flow struct {
 	out   *Outcome
 	stage Stage
 
-	profile   restore.Device
+	profile   profile.DeviceProfile
 	nameParts []namePart
 	branding  Branding
 	joined    Network
 	session   *Session
 	cloud     Cloud
-	chosen    *graph.BackupProfile
+	chosen    *profile.BackupProfile
 	enrollErr *EnrollmentError // the enrollment error this run meets, if any
 	tokenSeen bool             // the token's expiry has been noted
 	fired     map[string]bool  // faults that fired, by name
@@ -214,7 +213,7 @@ func newFlow(ctx context.Context, cfg Config) (*flow, error) {
 		return nil, errors.New("oobe: Config.Branding.TenantName is empty: the Autopilot profile shows the tenant's name")
 	}
 	f := &flow{ctx: ctx, cfg: cfg, fired: map[string]bool{},
-		out: &Outcome{Backups: []graph.BackupProfile{}, Transcript: []Event{}}}
+		out: &Outcome{Backups: []profile.BackupProfile{}, Transcript: []Event{}}}
 	f.profile = cfg.Device.Profile()
 	if err := f.profile.Validate(); err != nil {
 		return nil, fmt.Errorf("oobe: Config.Device's profile: %w", err)
@@ -233,7 +232,7 @@ func newFlow(ctx context.Context, cfg Config) (*flow, error) {
 	if c := cfg.Faults.EnrollmentError; c != "" {
 		e, _ := LookupEnrollmentError(c)
 		f.enrollErr = &e
-	} else if ed, err := restore.ParseEdition(f.profile.Edition); err == nil && ed == "Home" {
+	} else if ed, err := profile.ParseEdition(f.profile.Edition); err == nil && ed == "Home" {
 		// Home cannot enroll at all (restore's edition rule cites the same page).
 		e, _ := LookupEnrollmentError("0x80180022")
 		f.enrollErr = &e

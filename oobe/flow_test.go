@@ -12,6 +12,7 @@ import (
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 func TestTheHappyPathPassesEveryStageInOrderOnVirtualTime(t *testing.T) {
@@ -165,7 +166,7 @@ func TestARunThatIsNotEligibleSkipsTheRestorePageAndReportsItsStatus(t *testing.
 			backup.StatusNoPolicyAssigned, restore.ReasonRestorePageOff},
 		{"a Windows 10 device is not applicable", func(w *world) { w.device.profile.OS = "10.0.19045.6216" },
 			backup.StatusNotApplicable, restore.ReasonWindowsTooOld},
-		{"a hybrid joined device is not applicable", func(w *world) { w.device.profile.Join = restore.JoinHybrid },
+		{"a hybrid joined device is not applicable", func(w *world) { w.device.profile.Join = profile.JoinHybrid },
 			backup.StatusNotApplicable, restore.ReasonNotEntraJoined},
 		{"an old build without quality updates is not applicable", func(w *world) { w.device.profile.OS = "10.0.22631.3000" },
 			backup.StatusNotApplicable, restore.ReasonWindowsTooOld},
@@ -519,7 +520,7 @@ func TestARestoreThatFailsToApplyReportsFailedAndReachesTheDesktop(t *testing.T)
 	})
 	t.Run("another user's backup is refused by the apply engine", func(t *testing.T) {
 		w := newWorld(t)
-		w.cloud.profiles = []graph.BackupProfile{backupOf(t, oldPCID, "MEGAN-PC", "10.0.22631.5768", start.Add(-time.Hour),
+		w.cloud.profiles = []profile.BackupProfile{backupOf(t, oldPCID, "MEGAN-PC", "10.0.22631.5768", start.Add(-time.Hour),
 			backup.Owner{TenantID: adele.TenantID, ObjectID: "99999999-9999-4999-8999-999999999999"})}
 		out := w.run(t)
 		if out.IntuneStatus != backup.StatusFailed || !strings.Contains(out.Error, "MEGAN-PC") {

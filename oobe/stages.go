@@ -12,7 +12,7 @@ import (
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
-	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // personError is a Person method's failure: it ends the run (Run returns it).
@@ -143,7 +143,7 @@ func (f *flow) autopilotProfile() (Stage, error) {
 	}
 	b := f.cfg.Branding
 	if b.DeploymentMode == "" {
-		b.DeploymentMode = restore.ProvisioningUserDriven
+		b.DeploymentMode = profile.ProvisioningUserDriven
 	}
 	b.DeviceName = f.profile.Name
 	if len(f.nameParts) > 0 {
@@ -290,7 +290,7 @@ func (f *flow) eligibility() (Stage, error) {
 		if err != nil {
 			return "", cloudFailure("listing your previous PCs", err)
 		}
-		f.out.Backups = append([]graph.BackupProfile{}, profiles...)
+		f.out.Backups = append([]profile.BackupProfile{}, profiles...)
 		n := len(profiles)
 		in.Backups = &n
 		names := make([]string, len(profiles))
@@ -316,7 +316,7 @@ func (f *flow) eligibility() (Stage, error) {
 	}
 	// Outcome.Backups is what the restore page listed; a page that does not show lists none
 	// (the transcript above still says how many there were).
-	f.out.Backups = []graph.BackupProfile{}
+	f.out.Backups = []profile.BackupProfile{}
 	f.out.IntuneStatus = e.Status
 	f.event(EventInfo, "The restore page will not show; Intune's restore status: "+e.Status, e)
 	return StageESP, nil
@@ -340,7 +340,7 @@ func (f *flow) restorePage() (Stage, error) {
 		f.event(EventChoice, "Set up as new PC", nil)
 		return StageESP, nil
 	}
-	i := slices.IndexFunc(f.out.Backups, func(p graph.BackupProfile) bool { return p.WindowsDeviceID == id })
+	i := slices.IndexFunc(f.out.Backups, func(p profile.BackupProfile) bool { return p.WindowsDeviceID == id })
 	if i < 0 {
 		return "", fmt.Errorf("Person.RestoreChoice answered %q, which is not one of the previous PCs listed", id)
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/oobe"
-	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // person answers the setup's screens from a scenario's steps. On the sign-in pages it acts
@@ -280,7 +280,7 @@ func pageOnly(raw string) string {
 }
 
 // RestoreChoice picks the previous PC the scenario names, "" for new, or the newest.
-func (p *person) RestoreChoice(_ context.Context, profiles []graph.BackupProfile) (string, error) {
+func (p *person) RestoreChoice(_ context.Context, profiles []profile.BackupProfile) (string, error) {
 	want := p.sc.Steps.Restore
 	switch {
 	case want == RestoreNew:

@@ -28,9 +28,9 @@ import (
 	"github.com/oobe-dev/oobe/localca"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/oobe/live"
-	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/device"
 	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 	"github.com/oobe-dev/oobe/tenant"
 )
 
@@ -428,7 +428,7 @@ func (r *run) approve(ctx context.Context, p auth.DeviceCodePrompt) error {
 // (the engine's default, user-driven) for a device not set up by Autopilot.
 func deploymentMode(provisioning string) string {
 	switch provisioning {
-	case restore.ProvisioningUserDriven, restore.ProvisioningSelfDeploying, restore.ProvisioningPreProvisioned:
+	case profile.ProvisioningUserDriven, profile.ProvisioningSelfDeploying, profile.ProvisioningPreProvisioned:
 		return provisioning
 	}
 	return ""

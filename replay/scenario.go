@@ -23,6 +23,7 @@ import (
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/device"
+	"github.com/oobe-dev/oobe/restore/profile"
 	"github.com/oobe-dev/oobe/tenant"
 )
 
@@ -253,7 +254,7 @@ func (p *parser) tenant() error {
 			p.sc.Tenant.RestorePage = spec.RestorePage
 		}
 		if spec.Cloud != "" {
-			if !slices.Contains([]string{restore.CloudGlobal, restore.CloudGCCHigh, restore.Cloud21Vianet}, spec.Cloud) {
+			if !slices.Contains([]string{profile.CloudGlobal, profile.CloudGCCHigh, profile.Cloud21Vianet}, spec.Cloud) {
 				return p.errAt(at(tn, "cloud"), "tenant.cloud %q is not one of global, gcch, 21vianet", spec.Cloud)
 			}
 			p.sc.Tenant.Cloud = spec.Cloud
@@ -365,7 +366,7 @@ func (p *parser) device() error {
 	// A device joins its tenant's cloud: a GCC High tenant's devices are GCC High devices.
 	tenantCloud := p.sc.Tenant.Cloud
 	if tenantCloud == "" {
-		tenantCloud = restore.CloudGlobal
+		tenantCloud = profile.CloudGlobal
 	}
 	if c := at(n, "cloud"); c == nil {
 		st.Profile.Cloud = tenantCloud
@@ -376,17 +377,17 @@ func (p *parser) device() error {
 	return nil
 }
 
-// profileKeys are the keys of a device mapping that belong to the profile (restore.Device).
+// profileKeys are the keys of a device mapping that belong to the profile (profile.DeviceProfile).
 var profileKeys = func() map[string]bool {
 	m := map[string]bool{}
-	for _, k := range yamlKeys(reflect.TypeFor[restore.Device]()) {
+	for _, k := range yamlKeys(reflect.TypeFor[profile.DeviceProfile]()) {
 		m[k.name] = true
 	}
 	return m
 }()
 
 // deviceState builds a device's state from a device mapping: the profile through
-// restore.ParseDevice (so its checks and messages are oobe check's), then what it holds.
+// profile.Parse (so its checks and messages are oobe check's), then what it holds.
 func (p *parser) deviceState(path string, n *yaml.Node, spec deviceSpec, defaultName, defaultID string) (device.State, error) {
 	if n.Kind != yaml.MappingNode {
 		return device.State{}, p.errAt(n, "%s: want a mapping (os: …, edition: …, join: …, provisioning: …)", path)
@@ -404,9 +405,9 @@ func (p *parser) deviceState(path string, n *yaml.Node, spec deviceSpec, default
 	if err != nil {
 		return device.State{}, p.errAt(n, "%s: %v", path, err)
 	}
-	prof0, err := restore.ParseDevice(p.file, data)
+	prof0, err := profile.Parse(p.file, data)
 	if err != nil {
-		var fe *restore.FieldError
+		var fe *profile.FieldError
 		if errors.As(err, &fe) {
 			line := mapLine(fe.Line)
 			if line == 0 {

@@ -5,7 +5,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/profile"
 	"github.com/oobe-dev/oobe/tenant"
 )
 
@@ -68,7 +68,7 @@ type backupSpec struct {
 // deviceSpec is a device profile (the fields of `oobe check`'s profile files) and, optionally,
 // what the device already holds before setup: settings, policies, apps, pins.
 type deviceSpec struct {
-	restore.Device `yaml:",inline"`
+	profile.DeviceProfile `yaml:",inline"`
 	// Sample starts from device.Sample's lived-in state instead of an empty device.
 	Sample      bool                      `yaml:"sample"`
 	Settings    map[string]map[string]any `yaml:"settings"`

@@ -274,7 +274,7 @@ func goTypeName(t string) string {
 
 // reparse writes a document built from nodes of a parsed file and reads it back, returning
 // the bytes and, for each line of them, the line of the original file it came from. Parsers
-// that take whole files (tenant.ParseTenant, restore.ParseDevice) can then check part of a
+// that take whole files (tenant.ParseTenant, profile.Parse) can then check part of a
 // scenario, and their errors can still name the scenario's own line.
 func reparse(doc *yaml.Node) ([]byte, func(int) int, error) {
 	data, err := yaml.Marshal(doc)

@@ -4,12 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // BenchmarkEvaluate judges a device every rule fails, so every message is built.
 func BenchmarkEvaluate(b *testing.B) {
 	in := Input{
-		Device:      Device{OS: "10.0.22631.3000", Edition: "Team", Join: JoinRegistered, Provisioning: ProvisioningAutopilotReset, Shared: true, Cloud: CloudGCCHigh},
+		Device:      profile.DeviceProfile{OS: "10.0.22631.3000", Edition: "Team", Join: profile.JoinRegistered, Provisioning: profile.ProvisioningAutopilotReset, Shared: true, Cloud: profile.CloudGCCHigh},
 		RestorePage: new(RestorePageDisabled),
 		Backups:     new(0),
 		Access:      &Access{Blocked: true, PhishingResistantMFA: true},
@@ -25,7 +27,7 @@ func BenchmarkParseDsregcmd(b *testing.B) {
 	data := readFixtureB(b, "dsregcmd-entra-joined.txt")
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := ParseDsregcmd("b", data); err != nil {
+		if _, err := profile.ParseDsregcmd("b", data); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -35,7 +37,7 @@ func BenchmarkParseDevice(b *testing.B) {
 	data := readFixtureB(b, "entra-user-driven.yaml")
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := ParseDevice("b", data); err != nil {
+		if _, err := profile.Parse("b", data); err != nil {
 			b.Fatal(err)
 		}
 	}

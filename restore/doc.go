@@ -1,3 +1,5 @@
-// Package restore decides whether the OOBE restore page shows, and why not: the device
-// profile, Windows versions and the eligibility rules. It does no HTTP and touches no device.
+// Package restore decides whether the OOBE restore page shows, and why not: the eligibility
+// rules as data with their sources, judged against a device profile (restore/profile).
+// It does no HTTP and touches no device: restore/graph reads the backups, restore/device is
+// the simulated device and restore/apply applies a backup to it.
 package restore

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 const contosoTenant = "39150fda-e360-47ce-b98e-d9250ba6f8e8"
@@ -17,34 +19,34 @@ func TestDsregcmdCapturesGiveTheJoinTypeAndTenant(t *testing.T) {
 		file       string
 		join       string
 		reason     string // the join rule's outcome on a Windows 11 device
-		device     Device
+		device     profile.DeviceProfile
 		tenantName string
 	}{
-		{"dsregcmd-entra-joined.txt", JoinEntra, "",
-			Device{Join: JoinEntra, Cloud: CloudGlobal, Name: "CONTOSO-8F2K1Q", DeviceID: "f7773c63-33ce-49d7-bc1e-8d340efdb52c", TenantID: contosoTenant}, "Contoso"},
-		{"dsregcmd-hybrid-joined-crlf.txt", JoinHybrid, ReasonNotEntraJoined,
-			Device{Join: JoinHybrid, Cloud: CloudGlobal, Name: "CONTOSO-OLD042", DeviceID: "0b4e5d8a-2f61-4c3b-9e7d-6a1f2c3b4d5e", TenantID: contosoTenant}, "Contoso"},
-		{"dsregcmd-registered.txt", JoinRegistered, ReasonNotEntraJoined,
-			Device{Join: JoinRegistered, Cloud: CloudGlobal, Name: "ADELE-HOME", DeviceID: "5d0a7e92-4b1c-4f3d-8e6a-2b9c1d0e3f47", TenantID: contosoTenant}, "Contoso"},
-		{"dsregcmd-domain-joined.txt", JoinDomain, ReasonNotEntraJoined,
-			Device{Join: JoinDomain, Name: "CONTOSO-LAB07"}, ""},
+		{"dsregcmd-entra-joined.txt", profile.JoinEntra, "",
+			profile.DeviceProfile{Join: profile.JoinEntra, Cloud: profile.CloudGlobal, Name: "CONTOSO-8F2K1Q", DeviceID: "f7773c63-33ce-49d7-bc1e-8d340efdb52c", TenantID: contosoTenant}, "Contoso"},
+		{"dsregcmd-hybrid-joined-crlf.txt", profile.JoinHybrid, ReasonNotEntraJoined,
+			profile.DeviceProfile{Join: profile.JoinHybrid, Cloud: profile.CloudGlobal, Name: "CONTOSO-OLD042", DeviceID: "0b4e5d8a-2f61-4c3b-9e7d-6a1f2c3b4d5e", TenantID: contosoTenant}, "Contoso"},
+		{"dsregcmd-registered.txt", profile.JoinRegistered, ReasonNotEntraJoined,
+			profile.DeviceProfile{Join: profile.JoinRegistered, Cloud: profile.CloudGlobal, Name: "ADELE-HOME", DeviceID: "5d0a7e92-4b1c-4f3d-8e6a-2b9c1d0e3f47", TenantID: contosoTenant}, "Contoso"},
+		{"dsregcmd-domain-joined.txt", profile.JoinDomain, ReasonNotEntraJoined,
+			profile.DeviceProfile{Join: profile.JoinDomain, Name: "CONTOSO-LAB07"}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
-			s, err := ParseDsregcmd(tc.file, readFixture(t, tc.file))
+			s, err := profile.ParseDsregcmd(tc.file, readFixture(t, tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if s.Join() != tc.join {
 				t.Errorf("join = %s, want %s", s.Join(), tc.join)
 			}
-			if d := s.Device(); d != tc.device {
+			if d := s.Profile(); d != tc.device {
 				t.Errorf("device = %+v, want %+v", d, tc.device)
 			}
 			if s.TenantName != tc.tenantName {
 				t.Errorf("tenant name = %q, want %q", s.TenantName, tc.tenantName)
 			}
-			d := s.Device()
+			d := s.Profile()
 			d.OS = "10.0.26100.4946"
 			e := mustEvaluate(t, Input{Device: d})
 			var got []string
@@ -59,7 +61,7 @@ func TestDsregcmdCapturesGiveTheJoinTypeAndTenant(t *testing.T) {
 }
 
 func TestDsregcmdKeepsEveryExtraSectionInOrder(t *testing.T) {
-	s, err := ParseDsregcmd("entra", readFixture(t, "dsregcmd-entra-joined.txt"))
+	s, err := profile.ParseDsregcmd("entra", readFixture(t, "dsregcmd-entra-joined.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,12 +113,12 @@ func TestDsregcmdEncodingsAndSpacingGiveTheSameResult(t *testing.T) {
 	}
 	for name, data := range variants {
 		t.Run(name, func(t *testing.T) {
-			s, err := ParseDsregcmd("capture.txt", data)
+			s, err := profile.ParseDsregcmd("capture.txt", data)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Device{Join: JoinEntra, Cloud: CloudGlobal, Name: "CONTOSO-8F2K1Q", DeviceID: "f7773c63-33ce-49d7-bc1e-8d340efdb52c", TenantID: contosoTenant}
-			if d := s.Device(); d != want {
+			want := profile.DeviceProfile{Join: profile.JoinEntra, Cloud: profile.CloudGlobal, Name: "CONTOSO-8F2K1Q", DeviceID: "f7773c63-33ce-49d7-bc1e-8d340efdb52c", TenantID: contosoTenant}
+			if d := s.Profile(); d != want {
 				t.Fatalf("device = %+v, want %+v", d, want)
 			}
 		})
@@ -128,14 +130,14 @@ func TestDsregcmdJoinTable(t *testing.T) {
 		azure, enterprise, domain, workplace bool
 		want                                 string
 	}{
-		{true, false, false, false, JoinEntra},
-		{true, false, true, false, JoinHybrid},
-		{true, false, false, true, JoinEntra}, // a joined device's user state does not change its join
-		{false, false, true, false, JoinDomain},
-		{false, true, true, false, JoinOnPremDRS},
-		{false, false, false, true, JoinRegistered},
-		{false, false, true, true, JoinDomain},
-		{false, false, false, false, JoinNone},
+		{true, false, false, false, profile.JoinEntra},
+		{true, false, true, false, profile.JoinHybrid},
+		{true, false, false, true, profile.JoinEntra}, // a joined device's user state does not change its join
+		{false, false, true, false, profile.JoinDomain},
+		{false, true, true, false, profile.JoinOnPremDRS},
+		{false, false, false, true, profile.JoinRegistered},
+		{false, false, true, true, profile.JoinDomain},
+		{false, false, false, false, profile.JoinNone},
 	}
 	yn := func(b bool) string {
 		if b {
@@ -147,7 +149,7 @@ func TestDsregcmdJoinTable(t *testing.T) {
 		capture := "+----+\n| Device State |\n+----+\n AzureAdJoined : " + yn(tc.azure) +
 			"\n EnterpriseJoined : " + yn(tc.enterprise) + "\n DomainJoined : " + yn(tc.domain) +
 			"\n+----+\n| User State |\n+----+\n WorkplaceJoined : " + yn(tc.workplace) + "\n"
-		s, err := ParseDsregcmd("t", []byte(capture))
+		s, err := profile.ParseDsregcmd("t", []byte(capture))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,14 +163,14 @@ func TestDsregcmdJoinTable(t *testing.T) {
 func TestDsregcmdTellsTheCloudFromTheSignInURLs(t *testing.T) {
 	base := string(readFixture(t, "dsregcmd-entra-joined.txt"))
 	cases := map[string]string{
-		"login.microsoftonline.us":         CloudGCCHigh,
-		"login.partner.microsoftonline.cn": Cloud21Vianet,
-		"login.chinacloudapi.cn":           Cloud21Vianet,
+		"login.microsoftonline.us":         profile.CloudGCCHigh,
+		"login.partner.microsoftonline.cn": profile.Cloud21Vianet,
+		"login.chinacloudapi.cn":           profile.Cloud21Vianet,
 	}
 	for host, want := range cases {
 		capture := strings.ReplaceAll(base, "login.microsoftonline.com", host)
 		capture = strings.ReplaceAll(capture, "enterpriseregistration.windows.net", "enterpriseregistration.example")
-		s, err := ParseDsregcmd("t", []byte(capture))
+		s, err := profile.ParseDsregcmd("t", []byte(capture))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,14 +184,14 @@ func TestRedactedIdsAreLeftOutNotGuessed(t *testing.T) {
 	base := string(readFixture(t, "dsregcmd-entra-joined.txt"))
 	redacted := strings.ReplaceAll(base, "f7773c63-33ce-49d7-bc1e-8d340efdb52c", "f7773c63-xxxx-xxxx-xxxx-8d340efdxxxx")
 	redacted = strings.ReplaceAll(redacted, contosoTenant, "39150fda-xxxx-xxxx-xxxx-d9250ba6xxxx")
-	s, err := ParseDsregcmd("t", []byte(redacted))
+	s, err := profile.ParseDsregcmd("t", []byte(redacted))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.DeviceID != "f7773c63-xxxx-xxxx-xxxx-8d340efdxxxx" {
 		t.Errorf("raw device id = %q, want it kept as written", s.DeviceID)
 	}
-	d := s.Device()
+	d := s.Profile()
 	if d.DeviceID != "" || d.TenantID != "" {
 		t.Errorf("device = %+v, want the redacted ids left out", d)
 	}
@@ -213,14 +215,14 @@ func TestDsregcmdErrorsNameFileLineAndField(t *testing.T) {
 		{"WorkplaceJoined garbled", "| Device State |\nAzureAdJoined : NO\nDomainJoined : NO\n| User State |\nWorkplaceJoined : 1\n", 5, "User State.WorkplaceJoined", "want YES or NO"},
 		{"binary", "\x00\x01\x02\x03\x04", 0, "", "binary data"},
 		{"Latin-1", "| Device State |\nAzureAdJoined : NO\xe9\n", 0, "", "not UTF-8 or UTF-16"},
-		{"huge", strings.Repeat("x", MaxProfileBytes+1), 0, "", "larger than"},
+		{"huge", strings.Repeat("x", profile.MaxProfileBytes+1), 0, "", "larger than"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseDsregcmd("status.txt", []byte(tc.capture))
-			var fe *FieldError
+			_, err := profile.ParseDsregcmd("status.txt", []byte(tc.capture))
+			var fe *profile.FieldError
 			if !errors.As(err, &fe) {
-				t.Fatalf("err = %v, want a FieldError", err)
+				t.Fatalf("err = %v, want a profile.FieldError", err)
 			}
 			if fe.File != "status.txt" || fe.Line != tc.line || fe.Field != tc.field || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %q (line %d, field %q), want line %d, field %q, saying %q", err, fe.Line, fe.Field, tc.line, tc.field, tc.want)

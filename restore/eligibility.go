@@ -6,12 +6,13 @@ import (
 	"strings"
 
 	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // Input is everything eligibility is decided from. A nil pointer means that fact was not
 // looked at: its rule is reported as not checked and does not count against the device.
 type Input struct {
-	Device Device
+	Device profile.DeviceProfile
 	// RestorePage is the tenant's "Show restore page" state: enabled, disabled or notConfigured.
 	RestorePage *string
 	// Backups is how many backup profiles the signed-in user has.
@@ -214,7 +215,7 @@ func checkRestorePage(in Input) outcome {
 
 func checkWindows(in Input) outcome {
 	d := in.Device
-	v, _ := ParseVersion(d.OS) // Evaluate validated it
+	v, _ := profile.ParseVersion(d.OS) // Evaluate validated it
 	mins := make([]string, 0, len(minimumBuilds))
 	for _, m := range minimumBuilds {
 		if m.UBR > 0 {
@@ -263,15 +264,15 @@ func checkJoin(in Input) outcome {
 	switch in.Device.Join {
 	case "":
 		return notChecked("the device's join type is not known")
-	case JoinEntra:
+	case profile.JoinEntra:
 		return passed("Microsoft Entra joined")
-	case JoinHybrid:
+	case profile.JoinHybrid:
 		return failed(ReasonNotEntraJoined, "This device is Microsoft Entra hybrid joined (joined to the on-premises domain too)."+needs, fix)
-	case JoinRegistered:
+	case profile.JoinRegistered:
 		return failed(ReasonNotEntraJoined, "This device is only Microsoft Entra registered (a work account added to Windows), not joined."+needs, fix)
-	case JoinDomain:
+	case profile.JoinDomain:
 		return failed(ReasonNotEntraJoined, "This device is joined to an on-premises Active Directory domain only."+needs, fix)
-	case JoinOnPremDRS:
+	case profile.JoinOnPremDRS:
 		return failed(ReasonNotEntraJoined, "This device is joined to an on-premises device registration service (AD FS DRS)."+needs, fix)
 	default:
 		return failed(ReasonNotEntraJoined, "This device is not joined to Microsoft Entra ID."+needs, fix)
@@ -317,11 +318,11 @@ func checkCloud(in Input) outcome {
 	switch in.Device.Cloud {
 	case "":
 		return notChecked("the device's cloud is not known")
-	case CloudGlobal:
-		return passed("%s", cloudTitles[CloudGlobal])
+	case profile.CloudGlobal:
+		return passed("%s", profile.CloudTitle(profile.CloudGlobal))
 	default:
 		return failed(ReasonSovereignCloud,
-			fmt.Sprintf("Windows Backup for Organizations is not available in %s.", cloudTitles[in.Device.Cloud]),
+			fmt.Sprintf("Windows Backup for Organizations is not available in %s.", profile.CloudTitle(in.Device.Cloud)),
 			"None for now: the feature runs only in the global (commercial) cloud.")
 	}
 }

@@ -9,14 +9,15 @@ import (
 	"testing"
 
 	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // eligible is an input every rule passes: the baseline each case changes one thing of.
 func eligible() Input {
 	return Input{
-		Device: Device{
-			OS: "10.0.22631.4317", Edition: "Enterprise", Join: JoinEntra,
-			Provisioning: ProvisioningUserDriven, Cloud: CloudGlobal,
+		Device: profile.DeviceProfile{
+			OS: "10.0.22631.4317", Edition: "Enterprise", Join: profile.JoinEntra,
+			Provisioning: profile.ProvisioningUserDriven, Cloud: profile.CloudGlobal,
 		},
 		RestorePage: new(RestorePageEnabled),
 		Backups:     new(3),
@@ -58,7 +59,7 @@ func TestEveryRuleHasCodeDataAndASource(t *testing.T) {
 			t.Errorf("minimum build %d has no source", m.Build)
 		}
 	}
-	for _, e := range editions {
+	for _, e := range Editions() {
 		if !e.Supported && (e.Why == "" || e.Fix == "" || e.Source == "") {
 			t.Errorf("unsupported edition %s lacks why, fix or source", e.Name)
 		}
@@ -95,17 +96,17 @@ func TestEachRuleAloneFailsWithItsReasonAndStatus(t *testing.T) {
 		{"restore page disabled", func(in *Input) { in.RestorePage = new(RestorePageDisabled) }, ReasonRestorePageOff, backup.StatusNoPolicyAssigned},
 		{"Windows 10 22H2", func(in *Input) { in.Device.OS = "10.0.19045.6216" }, ReasonWindowsTooOld, backup.StatusNotApplicable},
 		{"Windows 11 21H2", func(in *Input) { in.Device.OS = "10.0.22000.3260" }, ReasonWindowsTooOld, backup.StatusNotApplicable},
-		{"hybrid joined", func(in *Input) { in.Device.Join = JoinHybrid }, ReasonNotEntraJoined, backup.StatusNotApplicable},
-		{"Entra registered", func(in *Input) { in.Device.Join = JoinRegistered }, ReasonNotEntraJoined, backup.StatusNotApplicable},
-		{"domain joined only", func(in *Input) { in.Device.Join = JoinDomain }, ReasonNotEntraJoined, backup.StatusNotApplicable},
-		{"on-premises DRS joined", func(in *Input) { in.Device.Join = JoinOnPremDRS }, ReasonNotEntraJoined, backup.StatusNotApplicable},
-		{"not joined", func(in *Input) { in.Device.Join = JoinNone }, ReasonNotEntraJoined, backup.StatusNotApplicable},
-		{"self-deploying", func(in *Input) { in.Device.Provisioning = ProvisioningSelfDeploying }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
-		{"pre-provisioned", func(in *Input) { in.Device.Provisioning = ProvisioningPreProvisioned }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
-		{"Autopilot reset", func(in *Input) { in.Device.Provisioning = ProvisioningAutopilotReset }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
-		{"Settings app enrollment", func(in *Input) { in.Device.Provisioning = ProvisioningSettingsApp }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
-		{"Group Policy enrollment", func(in *Input) { in.Device.Provisioning = ProvisioningGroupPolicy }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
-		{"co-management", func(in *Input) { in.Device.Provisioning = ProvisioningCoManagement }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
+		{"hybrid joined", func(in *Input) { in.Device.Join = profile.JoinHybrid }, ReasonNotEntraJoined, backup.StatusNotApplicable},
+		{"Entra registered", func(in *Input) { in.Device.Join = profile.JoinRegistered }, ReasonNotEntraJoined, backup.StatusNotApplicable},
+		{"domain joined only", func(in *Input) { in.Device.Join = profile.JoinDomain }, ReasonNotEntraJoined, backup.StatusNotApplicable},
+		{"on-premises DRS joined", func(in *Input) { in.Device.Join = profile.JoinOnPremDRS }, ReasonNotEntraJoined, backup.StatusNotApplicable},
+		{"not joined", func(in *Input) { in.Device.Join = profile.JoinNone }, ReasonNotEntraJoined, backup.StatusNotApplicable},
+		{"self-deploying", func(in *Input) { in.Device.Provisioning = profile.ProvisioningSelfDeploying }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
+		{"pre-provisioned", func(in *Input) { in.Device.Provisioning = profile.ProvisioningPreProvisioned }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
+		{"Autopilot reset", func(in *Input) { in.Device.Provisioning = profile.ProvisioningAutopilotReset }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
+		{"Settings app enrollment", func(in *Input) { in.Device.Provisioning = profile.ProvisioningSettingsApp }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
+		{"Group Policy enrollment", func(in *Input) { in.Device.Provisioning = profile.ProvisioningGroupPolicy }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
+		{"co-management", func(in *Input) { in.Device.Provisioning = profile.ProvisioningCoManagement }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
 		{"Windows 11 SE", func(in *Input) { in.Device.Edition = "CloudEdition" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
 		{"IoT Enterprise", func(in *Input) { in.Device.Edition = "IoTEnterprise" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
 		{"IoT Enterprise LTSC", func(in *Input) { in.Device.Edition = "IoTEnterpriseLTSC" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
@@ -113,8 +114,8 @@ func TestEachRuleAloneFailsWithItsReasonAndStatus(t *testing.T) {
 		{"Team", func(in *Input) { in.Device.Edition = "Team" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
 		{"Home cannot enroll", func(in *Input) { in.Device.Edition = "Home" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
 		{"shared device", func(in *Input) { in.Device.Shared = true }, ReasonSharedDevice, backup.StatusNotApplicable},
-		{"GCC High", func(in *Input) { in.Device.Cloud = CloudGCCHigh }, ReasonSovereignCloud, backup.StatusNotApplicable},
-		{"21Vianet", func(in *Input) { in.Device.Cloud = Cloud21Vianet }, ReasonSovereignCloud, backup.StatusNotApplicable},
+		{"GCC High", func(in *Input) { in.Device.Cloud = profile.CloudGCCHigh }, ReasonSovereignCloud, backup.StatusNotApplicable},
+		{"21Vianet", func(in *Input) { in.Device.Cloud = profile.Cloud21Vianet }, ReasonSovereignCloud, backup.StatusNotApplicable},
 		{"no backups", func(in *Input) { in.Backups = new(0) }, ReasonNoBackups, backup.StatusNoBackups},
 		{"Conditional Access blocks the restore app", func(in *Input) { in.Access = &Access{Blocked: true} }, ReasonAccessBlocked, backup.StatusFailed},
 		{"phishing-resistant MFA demanded", func(in *Input) { in.Access = &Access{PhishingResistantMFA: true} }, ReasonAccessBlocked, backup.StatusFailed},
@@ -161,26 +162,26 @@ func TestEveryFailingRuleIsReportedNotOnlyTheFirst(t *testing.T) {
 		status string
 	}{
 		{"old domain PC", func(in *Input) {
-			in.Device.OS, in.Device.Join, in.Device.Provisioning = "10.0.19045.5011", JoinHybrid, ProvisioningGroupPolicy
+			in.Device.OS, in.Device.Join, in.Device.Provisioning = "10.0.19045.5011", profile.JoinHybrid, profile.ProvisioningGroupPolicy
 		}, []string{ReasonWindowsTooOld, ReasonNotEntraJoined, ReasonProvisioningUnsupported}, backup.StatusNotApplicable},
 		{"tenant off outranks a bad device", func(in *Input) {
 			in.RestorePage = new(RestorePageNotConfigured)
 			in.Device.Shared = true
 		}, []string{ReasonRestorePageOff, ReasonSharedDevice}, backup.StatusNoPolicyAssigned},
 		{"kiosk", func(in *Input) {
-			in.Device.Edition, in.Device.Provisioning, in.Device.Shared, in.Device.Cloud = "IoTEnterprise", ProvisioningSelfDeploying, true, CloudGCCHigh
+			in.Device.Edition, in.Device.Provisioning, in.Device.Shared, in.Device.Cloud = "IoTEnterprise", profile.ProvisioningSelfDeploying, true, profile.CloudGCCHigh
 		}, []string{ReasonProvisioningUnsupported, ReasonEditionUnsupported, ReasonSharedDevice, ReasonSovereignCloud}, backup.StatusNotApplicable},
 		{"blocked access outranks no backups", func(in *Input) {
 			in.Backups = new(0)
 			in.Access = &Access{Blocked: true, PhishingResistantMFA: true}
 		}, []string{ReasonNoBackups, ReasonAccessBlocked}, backup.StatusFailed},
 		{"a device rule outranks the user's", func(in *Input) {
-			in.Device.Cloud = Cloud21Vianet
+			in.Device.Cloud = profile.Cloud21Vianet
 			in.Backups = new(0)
 		}, []string{ReasonSovereignCloud, ReasonNoBackups}, backup.StatusNotApplicable},
 		{"everything wrong at once", func(in *Input) {
 			in.RestorePage = new(RestorePageDisabled)
-			in.Device = Device{OS: "10.0.22631.3000", Edition: "Team", Join: JoinRegistered, Provisioning: ProvisioningAutopilotReset, Shared: true, Cloud: CloudGCCHigh}
+			in.Device = profile.DeviceProfile{OS: "10.0.22631.3000", Edition: "Team", Join: profile.JoinRegistered, Provisioning: profile.ProvisioningAutopilotReset, Shared: true, Cloud: profile.CloudGCCHigh}
 			in.Backups = new(0)
 			in.Access = &Access{Blocked: true}
 		}, []string{ReasonRestorePageOff, ReasonWindowsTooOld, ReasonNotEntraJoined, ReasonProvisioningUnsupported,
@@ -276,7 +277,7 @@ func TestAnOldWindows11BuildPassesWithQualityUpdatesAndANote(t *testing.T) {
 }
 
 func TestRulesNotCheckedDoNotCountAgainstTheDevice(t *testing.T) {
-	in := Input{Device: Device{OS: "10.0.26100.4946", Join: JoinEntra}}
+	in := Input{Device: profile.DeviceProfile{OS: "10.0.26100.4946", Join: profile.JoinEntra}}
 	e := mustEvaluate(t, in)
 	if !e.Eligible || e.Status != "" || e.Complete() {
 		t.Fatalf("got eligible=%v status=%q complete=%v, want eligible as far as checked", e.Eligible, e.Status, e.Complete())
@@ -291,7 +292,7 @@ func TestRulesNotCheckedDoNotCountAgainstTheDevice(t *testing.T) {
 		}
 	}
 
-	in.Device.Join = JoinHybrid
+	in.Device.Join = profile.JoinHybrid
 	e = mustEvaluate(t, in)
 	if e.Eligible || e.Status != backup.StatusNotApplicable {
 		t.Fatalf("a checked failing rule must still fail: %+v", e)
@@ -333,9 +334,9 @@ func TestEvaluateRefusesInputItCannotJudge(t *testing.T) {
 			in := eligible()
 			tc.change(&in)
 			_, err := Evaluate(in)
-			var fe *FieldError
+			var fe *profile.FieldError
 			if !errors.As(err, &fe) || fe.Field != tc.field {
-				t.Fatalf("err = %v, want a FieldError naming %s", err, tc.field)
+				t.Fatalf("err = %v, want a profile.FieldError naming %s", err, tc.field)
 			}
 		})
 	}
@@ -353,7 +354,7 @@ func TestEvaluateRefusesInputItCannotJudge(t *testing.T) {
 
 func TestEligibilityJSONHasTheDocumentedShape(t *testing.T) {
 	in := eligible()
-	in.Device.Join = JoinHybrid
+	in.Device.Join = profile.JoinHybrid
 	in.Device.OS, in.Device.InstallQualityUpdates = "10.0.22631.3000", true
 	e := mustEvaluate(t, in)
 	data, err := json.Marshal(e)

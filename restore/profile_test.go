@@ -1,11 +1,12 @@
 package restore
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 const fixtureDir = "../fixtures/devices"
@@ -32,7 +33,7 @@ func TestTheExampleProfilesParseAndJudgeAsTheirCommentsSay(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
-			d, err := ParseDevice(tc.file, readFixture(t, tc.file))
+			d, err := profile.Parse(tc.file, readFixture(t, tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,76 +45,5 @@ func TestTheExampleProfilesParseAndJudgeAsTheirCommentsSay(t *testing.T) {
 				t.Errorf("notes = %s, want %s", got, strings.Join(tc.notes, ","))
 			}
 		})
-	}
-}
-
-func TestAProfileGetsItsDefaultsAndCanonicalEdition(t *testing.T) {
-	d, err := ParseDevice("d.yaml", []byte("os: 10.0.26100.4946\nedition: Professional\njoin: entra\nprovisioning: oobe\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := Device{OS: "10.0.26100.4946", Edition: "Pro", Join: JoinEntra, Provisioning: ProvisioningOOBE, Cloud: CloudGlobal}
-	if d != want {
-		t.Fatalf("device = %+v, want %+v", d, want)
-	}
-}
-
-func TestAProfileErrorNamesFileLineAndField(t *testing.T) {
-	const good = "os: 10.0.22631.4317\nedition: Enterprise\njoin: entra\nprovisioning: userDriven\n"
-	cases := []struct {
-		name  string
-		yaml  string
-		line  int
-		field string
-		want  string
-	}{
-		{"unknown field", good + "colour: silver\n", 5, "colour", "unknown field"},
-		{"misspelt field", "os: 10.0.22631.4317\nedition: Enterprise\njoin: entra\nprovisionig: userDriven\n", 4, "provisionig", "unknown field"},
-		{"unknown edition", strings.Replace(good, "Enterprise", "Ultimate", 1), 2, "edition", `"Ultimate" is not a known edition`},
-		{"edition in the wrong case", strings.Replace(good, "Enterprise", "enterprise", 1), 2, "edition", "did you mean Enterprise"},
-		{"unknown join", strings.Replace(good, "join: entra", "join: azureAD", 1), 3, "join", "entra, hybrid, registered, domain, onPremDrs, none"},
-		{"unknown provisioning", strings.Replace(good, "userDriven", "whiteGlove", 1), 4, "provisioning", "userDriven, oobe, selfDeploying"},
-		{"unknown cloud", good + "cloud: gcc\n", 5, "cloud", "global, gcch, 21vianet"},
-		{"malformed version", strings.Replace(good, "10.0.22631.4317", "22631.4317", 1), 1, "os", "four numbers"},
-		{"Windows 8.1 version", strings.Replace(good, "10.0.22631.4317", "6.3.9600.20778", 1), 1, "os", "start with 10.0"},
-		{"shared is not a boolean", good + "shared: maybe\n", 5, "shared", `"maybe" is a string, want true or false`},
-		{"edition is a list", strings.Replace(good, "Enterprise", "[Enterprise]", 1), 2, "edition", "a list, want a string"},
-		{"missing provisioning", "os: 10.0.22631.4317\nedition: Enterprise\njoin: entra\n", 1, "provisioning", "missing"},
-		{"empty edition", "os: 10.0.22631.4317\nedition:\njoin: entra\nprovisioning: userDriven\n", 2, "edition", "empty"},
-		{"duplicate field", good + "join: hybrid\n", 5, "join", "already defined"},
-		{"bad device id", good + "deviceId: 1234\n", 5, "deviceId", "not a GUID"},
-		{"a list, not a mapping", "- os: 10.0.22631.4317\n", 1, "", "not a list"},
-		{"two documents", good + "---\n" + good, 5, "", "more than one YAML document"},
-		{"broken YAML", "os: [10.0\n", 1, "", "did not find expected"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseDevice("lab/device.yaml", []byte(tc.yaml))
-			var fe *FieldError
-			if !errors.As(err, &fe) {
-				t.Fatalf("err = %v, want a FieldError", err)
-			}
-			if fe.File != "lab/device.yaml" || fe.Line != tc.line || fe.Field != tc.field {
-				t.Errorf("error at %s:%d field %q, want line %d field %q (%v)", fe.File, fe.Line, fe.Field, tc.line, tc.field, err)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %q does not say %q", err, tc.want)
-			}
-			if tc.field != "" && !strings.Contains(err.Error(), "lab/device.yaml:") {
-				t.Errorf("error %q does not start with file:line", err)
-			}
-		})
-	}
-}
-
-func TestAnEmptyOrHugeProfileIsRefused(t *testing.T) {
-	for name, data := range map[string][]byte{
-		"empty":    nil,
-		"comments": []byte("# nothing here\n"),
-		"huge":     []byte("os: " + strings.Repeat("1", MaxProfileBytes)),
-	} {
-		if _, err := ParseDevice(name, data); err == nil {
-			t.Errorf("%s profile was accepted", name)
-		}
 	}
 }

@@ -1,5 +1,7 @@
 package restore
 
+import "github.com/oobe-dev/oobe/restore/profile"
+
 // The rules of the OOBE restore page as data, each with the public document it comes from
 // (shared/domain.md §2 is the digest these follow). Where Microsoft's pages disagree, the
 // value used and the other one are both written down beside it.
@@ -111,7 +113,7 @@ var minimumBuilds = []MinimumBuild{
 func MinimumBuilds() []MinimumBuild { return append([]MinimumBuild(nil), minimumBuilds...) }
 
 // minimumFor finds the release row a Windows 11 22H2-or-later build belongs to.
-func minimumFor(v Version) (MinimumBuild, bool) {
+func minimumFor(v profile.Version) (MinimumBuild, bool) {
 	var found MinimumBuild
 	ok := false
 	for _, m := range minimumBuilds {
@@ -124,124 +126,91 @@ func minimumFor(v Version) (MinimumBuild, bool) {
 
 // Edition is a Windows edition a device profile may name, and whether it can restore.
 type Edition struct {
-	Name string `json:"name"`
-	// Aliases are the EditionID values Windows itself reports for the edition (the registry's
-	// EditionID), accepted so an admin can paste what the device says.
-	Aliases   []string `json:"aliases,omitempty"`
-	Supported bool     `json:"supported"`
+	profile.Edition
+	Supported bool `json:"supported"`
 	// Why (for the user) and Fix (for the admin) explain an unsupported edition.
 	Why    string `json:"why,omitempty"`
 	Fix    string `json:"fix,omitempty"`
 	Source string `json:"source,omitempty"`
 }
 
+// editionSupport says how each edition fares, keyed by profile's edition names; an edition
+// not listed is judged unsupported by TestEveryRuleHasCodeDataAndASource's standard.
+type editionSupport struct {
+	Supported bool
+	Why, Fix  string
+	Source    string
+}
+
 const fixSupportedEdition = "Restore during setup needs Windows 11 Pro, Pro Education, Pro for Workstations, Enterprise or Education: set up a device with one of those editions."
 
-// editions are the editions a profile can name. Home is refused because it cannot enroll in
-// Intune at all (0x80180022), so it never reaches the restore page, although the restore
-// pages themselves do not list it.
-var editions = []Edition{
-	{Name: "Pro", Aliases: []string{"Professional", "ProfessionalN"}, Supported: true},
-	{Name: "ProEducation", Aliases: []string{"ProfessionalEducation", "ProfessionalEducationN"}, Supported: true},
-	{Name: "ProWorkstation", Aliases: []string{"ProfessionalWorkstation", "ProfessionalWorkstationN"}, Supported: true},
-	// EnterpriseS is Enterprise LTSC; no Microsoft page singles it out, so it is judged as Enterprise.
-	{Name: "Enterprise", Aliases: []string{"EnterpriseN", "EnterpriseS", "EnterpriseSN"}, Supported: true},
-	{Name: "Education", Aliases: []string{"EducationN"}, Supported: true},
-	{Name: "Home", Aliases: []string{"Core", "CoreN", "CoreSingleLanguage", "CoreCountrySpecific"},
+// editionRules: Home is refused because it cannot enroll in Intune at all (0x80180022), so
+// it never reaches the restore page, although the restore pages themselves do not list it.
+// Enterprise LTSC (EnterpriseS) is judged as Enterprise: no Microsoft page singles it out.
+var editionRules = map[string]editionSupport{
+	"Pro":            {Supported: true},
+	"ProEducation":   {Supported: true},
+	"ProWorkstation": {Supported: true},
+	"Enterprise":     {Supported: true},
+	"Education":      {Supported: true},
+	"Home": {
 		Why:    "Windows Home cannot enroll in Intune (Autopilot enrollment fails with 0x80180022), so it never reaches the restore page.",
 		Fix:    "Upgrade the device to Windows 11 Pro or higher (Enterprise, Education), then set it up again.",
 		Source: SourceAutopilotHome},
-	{Name: "CloudEdition", Aliases: []string{"SE"},
-		Why: "Windows 11 SE (CloudEdition) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
-	{Name: "IoTEnterprise",
-		Why: "Windows IoT editions do not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
-	{Name: "IoTEnterpriseLTSC", Aliases: []string{"IoTEnterpriseS"},
-		Why: "Windows IoT editions do not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
-	{Name: "Holographic",
-		Why: "Windows Holographic (HoloLens) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
-	{Name: "Team",
-		Why: "Windows Team (Surface Hub) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
+	"CloudEdition":      {Why: "Windows 11 SE (CloudEdition) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
+	"IoTEnterprise":     {Why: "Windows IoT editions do not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
+	"IoTEnterpriseLTSC": {Why: "Windows IoT editions do not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
+	"Holographic":       {Why: "Windows Holographic (HoloLens) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
+	"Team":              {Why: "Windows Team (Surface Hub) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
 }
 
-// Editions returns every edition a device profile may name.
-func Editions() []Edition { return append([]Edition(nil), editions...) }
+// Editions returns every edition a device profile may name, with whether it can restore.
+func Editions() []Edition {
+	var out []Edition
+	for _, e := range profile.Editions() {
+		r := editionRules[e.Name]
+		out = append(out, Edition{Edition: e, Supported: r.Supported, Why: r.Why, Fix: r.Fix, Source: r.Source})
+	}
+	return out
+}
 
 // lookupEdition finds an edition by its name or one of its Windows EditionID aliases.
 func lookupEdition(s string) (Edition, bool) {
-	for _, e := range editions {
-		if e.Name == s {
-			return e, true
-		}
-		for _, a := range e.Aliases {
-			if a == s {
-				return e, true
-			}
-		}
+	e, ok := profile.LookupEdition(s)
+	if !ok {
+		return Edition{}, false
 	}
-	return Edition{}, false
+	r := editionRules[e.Name]
+	return Edition{Edition: e, Supported: r.Supported, Why: r.Why, Fix: r.Fix, Source: r.Source}, true
 }
 
 // provisioningMode is a way a device is set up, and whether its setup shows the restore page.
 type provisioningMode struct {
-	Name      string
-	Title     string // what the mode is called in Microsoft's documents
+	profile.Provisioning
 	Supported bool
 	Why       string // for the user, when unsupported
 }
 
-var provisioningModes = []provisioningMode{
-	{Name: ProvisioningUserDriven, Title: "Windows Autopilot user-driven", Supported: true},
-	{Name: ProvisioningOOBE, Title: "work or school account joined during setup (OOBE)", Supported: true},
-	{Name: ProvisioningSelfDeploying, Title: "Windows Autopilot self-deploying",
-		Why: "Windows Autopilot self-deploying mode sets the device up without a user, so there is nobody whose backup could be restored."},
-	{Name: ProvisioningPreProvisioned, Title: "Windows Autopilot pre-provisioning",
-		Why: "Devices set up with Windows Autopilot pre-provisioning (the technician flow) do not show the restore page."},
-	{Name: ProvisioningAutopilotReset, Title: "Windows Autopilot Reset",
-		Why: "Autopilot Reset does not show the restore page."},
-	{Name: ProvisioningSettingsApp, Title: "enrollment from the Settings app (Access work or school)",
-		Why: "Devices enrolled from the Settings app after setup do not show the restore page."},
-	{Name: ProvisioningGroupPolicy, Title: "Group Policy enrollment",
-		Why: "Devices enrolled through Group Policy do not show the restore page."},
-	{Name: ProvisioningCoManagement, Title: "Configuration Manager co-management",
-		Why: "Devices enrolled through Configuration Manager co-management do not show the restore page."},
+// provisioningRules says how each provisioning mode fares, keyed by profile's names.
+var provisioningRules = map[string]struct {
+	Supported bool
+	Why       string
+}{
+	profile.ProvisioningUserDriven:     {Supported: true},
+	profile.ProvisioningOOBE:           {Supported: true},
+	profile.ProvisioningSelfDeploying:  {Why: "Windows Autopilot self-deploying mode sets the device up without a user, so there is nobody whose backup could be restored."},
+	profile.ProvisioningPreProvisioned: {Why: "Devices set up with Windows Autopilot pre-provisioning (the technician flow) do not show the restore page."},
+	profile.ProvisioningAutopilotReset: {Why: "Autopilot Reset does not show the restore page."},
+	profile.ProvisioningSettingsApp:    {Why: "Devices enrolled from the Settings app after setup do not show the restore page."},
+	profile.ProvisioningGroupPolicy:    {Why: "Devices enrolled through Group Policy do not show the restore page."},
+	profile.ProvisioningCoManagement:   {Why: "Devices enrolled through Configuration Manager co-management do not show the restore page."},
 }
 
 func lookupProvisioning(s string) (provisioningMode, bool) {
-	for _, p := range provisioningModes {
-		if p.Name == s {
-			return p, true
-		}
+	p, ok := profile.LookupProvisioning(s)
+	if !ok {
+		return provisioningMode{}, false
 	}
-	return provisioningMode{}, false
+	r := provisioningRules[p.Name]
+	return provisioningMode{Provisioning: p, Supported: r.Supported, Why: r.Why}, true
 }
-
-// joinTitles names each join type as Microsoft's documents do.
-var joinTitles = map[string]string{
-	JoinEntra:      "Microsoft Entra joined",
-	JoinHybrid:     "Microsoft Entra hybrid joined",
-	JoinRegistered: "Microsoft Entra registered",
-	JoinDomain:     "domain joined (on-premises Active Directory only)",
-	JoinOnPremDRS:  "on-premises DRS joined",
-	JoinNone:       "not joined",
-}
-
-// JoinTitle names a join type as Microsoft's documents do, e.g. "Microsoft Entra hybrid joined".
-func JoinTitle(join string) string {
-	if t, ok := joinTitles[join]; ok {
-		return t
-	}
-	return join
-}
-
-var joinOrder = []string{JoinEntra, JoinHybrid, JoinRegistered, JoinDomain, JoinOnPremDRS, JoinNone}
-
-// cloudTitles names each cloud; only the global cloud has Windows Backup for Organizations.
-var cloudTitles = map[string]string{
-	CloudGlobal:   "global (commercial) cloud",
-	CloudGCCHigh:  "GCC High (US Government)",
-	Cloud21Vianet: "Microsoft Azure operated by 21Vianet (China)",
-}
-
-var cloudOrder = []string{CloudGlobal, CloudGCCHigh, Cloud21Vianet}
-
-var architectures = []string{"x64", "arm64", "x86"}

@@ -14,8 +14,8 @@ import (
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe/live"
-	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // backupScopes are what listing and making backups need.
@@ -28,7 +28,7 @@ type backupsReport struct {
 }
 
 type profileReport struct {
-	graph.BackupProfile
+	profile.BackupProfile
 	Release       string `json:"release,omitempty"`
 	LastBackupAgo string `json:"lastBackupAgo"`
 }
@@ -78,7 +78,7 @@ func runBackups(ctx context.Context, s streams, o signinOptions) error {
 	rep := backupsReport{User: sess.result.Identity.UPN, Profiles: []profileReport{}}
 	for _, p := range profiles {
 		pr := profileReport{BackupProfile: p, LastBackupAgo: when.Ago(now, p.LastBackup)}
-		if v, err := restore.ParseVersion(p.OSVersion); err == nil {
+		if v, err := profile.ParseVersion(p.OSVersion); err == nil {
 			pr.Release = v.Release()
 		}
 		rep.Profiles = append(rep.Profiles, pr)
@@ -132,7 +132,7 @@ func printBackups(w io.Writer, rep backupsReport) error {
 }
 
 // describeContent says what a backup holds in the Windows Backup app's words.
-func describeContent(c *graph.ContentSummary) string {
+func describeContent(c *profile.ContentSummary) string {
 	var parts []string
 	var cats []string
 	total := 0

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // checkOptions are the flags of `oobe check`.
@@ -87,7 +88,7 @@ oobe check --device laptop.yaml --restore-page notConfigured --json`,
 
 // checkedDevice is the device being judged and where it came from, for the checklist header.
 type checkedDevice struct {
-	device     restore.Device
+	device     profile.DeviceProfile
 	unknown    []string // facts the input could not tell (restore.Input.Unknown)
 	source     string
 	tenantName string
@@ -149,7 +150,7 @@ func loadCheckedDevice(o checkOptions, changed func(string) bool) (checkedDevice
 		if err != nil {
 			return checkedDevice{}, err
 		}
-		d, err := restore.ParseDevice(o.device, data)
+		d, err := profile.Parse(o.device, data)
 		if err != nil {
 			return checkedDevice{}, badInput("%w", err)
 		}
@@ -159,21 +160,21 @@ func loadCheckedDevice(o checkOptions, changed func(string) bool) (checkedDevice
 	if o.osVersion == "" {
 		return checkedDevice{}, badInput("--dsregcmd needs --os: dsregcmd /status does not print the Windows version (run 'ver' on the device: 10.0.<build>.<update>)")
 	}
-	if _, err := restore.ParseVersion(o.osVersion); err != nil {
+	if _, err := profile.ParseVersion(o.osVersion); err != nil {
 		return checkedDevice{}, badInput("--os: %w", err)
 	}
 	data, err := readInputFile("--dsregcmd", o.dsregcmd)
 	if err != nil {
 		return checkedDevice{}, err
 	}
-	st, err := restore.ParseDsregcmd(o.dsregcmd, data)
+	st, err := profile.ParseDsregcmd(o.dsregcmd, data)
 	if err != nil {
 		return checkedDevice{}, badInput("%w", err)
 	}
-	d := st.Device()
+	d := st.Profile()
 	d.OS = o.osVersion
 	if o.edition != "" {
-		if d.Edition, err = restore.ParseEdition(o.edition); err != nil {
+		if d.Edition, err = profile.ParseEdition(o.edition); err != nil {
 			return checkedDevice{}, badInput("--edition: %w", err)
 		}
 	}
@@ -181,7 +182,7 @@ func loadCheckedDevice(o checkOptions, changed func(string) bool) (checkedDevice
 	d.Shared = o.shared
 	d.InstallQualityUpdates = o.installQualityUpdates
 	if err := d.Validate(); err != nil {
-		var fe *restore.FieldError
+		var fe *profile.FieldError
 		if errors.As(err, &fe) {
 			return checkedDevice{}, badInput("--%s: %s", fe.Field, fe.Msg)
 		}
@@ -205,12 +206,12 @@ func readInputFile(flag, path string) ([]byte, error) {
 		return nil, badInput("%s: %w", flag, err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, restore.MaxProfileBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, profile.MaxProfileBytes+1))
 	if err != nil {
 		return nil, badInput("%s %s: %w", flag, path, err)
 	}
-	if len(data) > restore.MaxProfileBytes {
-		return nil, badInput("%s %s: larger than %d bytes, not a device profile or dsregcmd capture", flag, path, restore.MaxProfileBytes)
+	if len(data) > profile.MaxProfileBytes {
+		return nil, badInput("%s %s: larger than %d bytes, not a device profile or dsregcmd capture", flag, path, profile.MaxProfileBytes)
 	}
 	return data, nil
 }
@@ -307,7 +308,7 @@ func renderChecklist(w io.Writer, dev checkedDevice, e restore.Eligibility, styl
 func describeDevice(dev checkedDevice) string {
 	d := dev.device
 	parts := []string{d.OS}
-	if v, err := restore.ParseVersion(d.OS); err == nil {
+	if v, err := profile.ParseVersion(d.OS); err == nil {
 		parts[0] = fmt.Sprintf("%s (%s)", v.Release(), d.OS)
 	}
 	add := func(v, unknown string) {
@@ -317,7 +318,7 @@ func describeDevice(dev checkedDevice) string {
 		parts = append(parts, v)
 	}
 	add(d.Edition, "edition not given")
-	add(restore.JoinTitle(d.Join), "join type unknown")
+	add(profile.JoinTitle(d.Join), "join type unknown")
 	add(d.Provisioning, "provisioning not given")
 	if d.Shared {
 		parts = append(parts, "shared")

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 const deviceFixtures = "../../fixtures/devices/"
@@ -206,7 +207,7 @@ func TestCheckSaysWhatEligibleMeansWhenRulesWereNotChecked(t *testing.T) {
 
 func TestStyledChecklistReadsTheSameWithoutColour(t *testing.T) {
 	t.Parallel()
-	d, err := restore.ParseDevice("hybrid.yaml", mustRead(t, deviceFixtures+"hybrid-windows10.yaml"))
+	d, err := profile.Parse("hybrid.yaml", mustRead(t, deviceFixtures+"hybrid-windows10.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/device"
+	"github.com/oobe-dev/oobe/restore/profile"
 
 	"github.com/oobe-dev/oobe/internal/guid"
 )
@@ -22,12 +22,12 @@ import (
 // defaultDevice is the device `oobe device init` makes without a profile: one the restore
 // page shows on (Windows 11 23H2 above its minimum build, Enterprise, Entra joined,
 // Autopilot user-driven, x64).
-var defaultDevice = restore.Device{
+var defaultDevice = profile.DeviceProfile{
 	OS:           "10.0.22631.4317",
 	Edition:      "Enterprise",
-	Join:         restore.JoinEntra,
-	Provisioning: restore.ProvisioningUserDriven,
-	Cloud:        restore.CloudGlobal,
+	Join:         profile.JoinEntra,
+	Provisioning: profile.ProvisioningUserDriven,
+	Cloud:        profile.CloudGlobal,
 	Architecture: device.ArchX64,
 }
 
@@ -129,7 +129,7 @@ func runDeviceInit(s streams, dir string, o deviceInitOptions, set map[string]st
 		if err != nil {
 			return badInput("--profile: %v", err)
 		}
-		p, err := restore.ParseDevice(o.profile, data)
+		p, err := profile.Parse(o.profile, data)
 		if err != nil {
 			return badInput("%v", err)
 		}

@@ -17,15 +17,16 @@ import (
 	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/device"
 	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // restoreRun is what `oobe restore --json` prints.
 type restoreRun struct {
-	User        string               `json:"user"`
-	Eligibility restore.Eligibility  `json:"eligibility"`
-	Status      string               `json:"status"`
-	From        *graph.BackupProfile `json:"from,omitempty"`
-	Report      *apply.Report        `json:"report,omitempty"`
+	User        string                 `json:"user"`
+	Eligibility restore.Eligibility    `json:"eligibility"`
+	Status      string                 `json:"status"`
+	From        *profile.BackupProfile `json:"from,omitempty"`
+	Report      *apply.Report          `json:"report,omitempty"`
 }
 
 func newRestoreCmd(s streams) *cobra.Command {
@@ -151,7 +152,7 @@ func runRestore(ctx context.Context, s streams, o signinOptions, dir, from strin
 	return printRestore(s, o.asJSON, run)
 }
 
-func pickProfile(profiles []graph.BackupProfile, from string) (*graph.BackupProfile, error) {
+func pickProfile(profiles []profile.BackupProfile, from string) (*profile.BackupProfile, error) {
 	if len(profiles) == 0 {
 		return nil, errors.New("no backups to restore")
 	}

@@ -22,8 +22,8 @@ import (
 	"github.com/oobe-dev/oobe/oobe/tui"
 	"github.com/oobe-dev/oobe/oobe/tui/accessible"
 	"github.com/oobe-dev/oobe/replay"
-	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/device"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 type runOptions struct {
@@ -180,11 +180,11 @@ func runScenario(o runOptions) (*replay.Scenario, error) {
 		if err != nil {
 			return nil, err
 		}
-		d, err := restore.ParseDevice(o.device, data)
+		d, err := profile.Parse(o.device, data)
 		if err != nil {
 			return nil, badInput("%w", err)
 		}
-		dev, err := yaml.Marshal(map[string]restore.Device{"device": d})
+		dev, err := yaml.Marshal(map[string]profile.DeviceProfile{"device": d})
 		if err != nil {
 			return nil, err
 		}
@@ -252,14 +252,14 @@ func runReal(ctx context.Context, s streams, o runOptions, logger *slog.Logger, 
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return nil, badInput("--authority %q: want https://login.microsoftonline.com/<tenant>", o.authority)
 	}
-	profile := restore.Device{OS: "10.0.26100.4946", Edition: "Enterprise", Join: restore.JoinEntra,
-		Provisioning: restore.ProvisioningUserDriven, Cloud: restore.CloudGlobal, Architecture: "x64", Name: "DESKTOP-7Q2M4KX"}
+	prof := profile.DeviceProfile{OS: "10.0.26100.4946", Edition: "Enterprise", Join: profile.JoinEntra,
+		Provisioning: profile.ProvisioningUserDriven, Cloud: profile.CloudGlobal, Architecture: "x64", Name: "DESKTOP-7Q2M4KX"}
 	if o.device != "" {
 		data, err := readInputFile("--device", o.device)
 		if err != nil {
 			return nil, err
 		}
-		if profile, err = restore.ParseDevice(o.device, data); err != nil {
+		if prof, err = profile.Parse(o.device, data); err != nil {
 			return nil, badInput("%w", err)
 		}
 	}
@@ -268,7 +268,7 @@ func runReal(ctx context.Context, s streams, o runOptions, logger *slog.Logger, 
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	created, err := device.Init(filepath.Join(dir, "device"), device.State{Profile: profile})
+	created, err := device.Init(filepath.Join(dir, "device"), device.State{Profile: prof})
 	if err != nil {
 		return nil, fmt.Errorf("creating the simulated device: %w", err)
 	}
@@ -289,7 +289,7 @@ func runReal(ctx context.Context, s streams, o runOptions, logger *slog.Logger, 
 		tenantName = u.Host
 	}
 	cfg := oobe.Config{Clock: clk.Fast(o.speed), SignIn: signIn, Connect: signIn.Connect(live.CloudConfig{GraphURL: graphURL}),
-		Device: live.NewDevice(created), Branding: oobe.Branding{TenantName: tenantName, DeploymentMode: restore.ProvisioningUserDriven},
+		Device: live.NewDevice(created), Branding: oobe.Branding{TenantName: tenantName, DeploymentMode: profile.ProvisioningUserDriven},
 		Observe: logEvents(logger)}
 	if o.accessible {
 		return accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: s.out, Open: auth.OpenBrowser, LogsDir: logsDir})

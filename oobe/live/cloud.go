@@ -13,6 +13,7 @@ import (
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // GraphScopes are the delegated Graph permissions setup's device signs in with, beside the OIDC
@@ -92,7 +93,7 @@ func (c *Cloud) RestoreAccess(ctx context.Context) error {
 }
 
 // BackupProfiles lists the user's previous PCs, newest first.
-func (c *Cloud) BackupProfiles(ctx context.Context) ([]graph.BackupProfile, error) {
+func (c *Cloud) BackupProfiles(ctx context.Context) ([]profile.BackupProfile, error) {
 	return c.graph.BackupProfiles(ctx)
 }
 

@@ -7,15 +7,15 @@ import (
 
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/oobe"
-	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/device"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // Device is oobe.Device over a simulated device directory (package device).
 type Device struct {
 	dir     string
-	profile restore.Device
+	profile profile.DeviceProfile
 }
 
 var _ oobe.Device = (*Device)(nil)
@@ -39,7 +39,7 @@ func NewDevice(d *device.Device) *Device {
 func (d *Device) Dir() string { return d.dir }
 
 // Profile is the device profile as it was when the device was opened: setup reads it once.
-func (d *Device) Profile() restore.Device { return d.profile }
+func (d *Device) Profile() profile.DeviceProfile { return d.profile }
 
 var _ oobe.Namer = (*Device)(nil)
 

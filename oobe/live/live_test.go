@@ -20,6 +20,7 @@ import (
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/device"
+	"github.com/oobe-dev/oobe/restore/profile"
 	"github.com/oobe-dev/oobe/tenant"
 )
 
@@ -219,7 +220,7 @@ func TestConnectRefusesASessionItDidNotSignIn(t *testing.T) {
 
 func TestTheDeviceAppliesItsOwnersBackupOnly(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pc")
-	p := restore.Device{OS: "10.0.22631.4317", Edition: "Enterprise", Join: restore.JoinEntra, Provisioning: restore.ProvisioningUserDriven,
+	p := profile.DeviceProfile{OS: "10.0.22631.4317", Edition: "Enterprise", Join: profile.JoinEntra, Provisioning: profile.ProvisioningUserDriven,
 		Name: "NEW-PC", DeviceID: "f7773c63-33ce-49d7-bc1e-8d340efdb52c"}
 	if _, err := device.Init(dir, device.State{Profile: p}); err != nil {
 		t.Fatal(err)
@@ -255,12 +256,12 @@ func TestTheDeviceAppliesItsOwnersBackupOnly(t *testing.T) {
 func TestADeviceFromInitIsTheOneOpenReads(t *testing.T) {
 	cases := []struct {
 		name    string
-		profile restore.Device
+		profile profile.DeviceProfile
 	}{
-		{"a user-driven Windows 11 PC", restore.Device{OS: "10.0.26100.4946", Edition: "Enterprise", Join: restore.JoinEntra,
-			Provisioning: restore.ProvisioningUserDriven, Name: "NEW-PC", DeviceID: "f7773c63-33ce-49d7-bc1e-8d340efdb52c"}},
-		{"a hybrid-joined Windows 10 PC", restore.Device{OS: "10.0.19045.6216", Edition: "Pro", Join: restore.JoinHybrid, Name: "OLD-DESK",
-			Provisioning: restore.ProvisioningUserDriven, DeviceID: "0b4f2f9e-4c1a-4f3e-9d7e-2a6c8b1e5f40"}},
+		{"a user-driven Windows 11 PC", profile.DeviceProfile{OS: "10.0.26100.4946", Edition: "Enterprise", Join: profile.JoinEntra,
+			Provisioning: profile.ProvisioningUserDriven, Name: "NEW-PC", DeviceID: "f7773c63-33ce-49d7-bc1e-8d340efdb52c"}},
+		{"a hybrid-joined Windows 10 PC", profile.DeviceProfile{OS: "10.0.19045.6216", Edition: "Pro", Join: profile.JoinHybrid, Name: "OLD-DESK",
+			Provisioning: profile.ProvisioningUserDriven, DeviceID: "0b4f2f9e-4c1a-4f3e-9d7e-2a6c8b1e5f40"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

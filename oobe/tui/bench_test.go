@@ -12,7 +12,7 @@ import (
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/fixtures"
 	"github.com/oobe-dev/oobe/oobe"
-	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 	"github.com/oobe-dev/oobe/tenant"
 )
 
@@ -140,13 +140,13 @@ func espModel(b *testing.B) *Model {
 
 // demoBackups are the demo user's previous PCs as the restore page gets them: Adele Vance's
 // three backups in the embedded Contoso tenant, with their content, newest first.
-func demoBackups(b *testing.B) []graph.BackupProfile {
+func demoBackups(b *testing.B) []profile.BackupProfile {
 	b.Helper()
 	tenants, err := tenant.LoadFixtures(fixtures.Demo())
 	if err != nil {
 		b.Fatal(err)
 	}
-	var out []graph.BackupProfile
+	var out []profile.BackupProfile
 	for _, tn := range tenants {
 		if tn.Name != "Contoso" {
 			continue
@@ -160,15 +160,15 @@ func demoBackups(b *testing.B) []graph.BackupProfile {
 				if err != nil {
 					b.Fatal(err)
 				}
-				out = append(out, graph.BackupProfile{WindowsDeviceID: bk.DeviceID, DeviceName: bk.Device, OSVersion: bk.OS,
+				out = append(out, profile.BackupProfile{WindowsDeviceID: bk.DeviceID, DeviceName: bk.Device, OSVersion: bk.OS,
 					LastBackup: bk.LastBackup, Created: bk.Created, Expires: bk.ExpiresAt(), Active: true,
-					Content: content, Summary: graph.Summarize(content)})
+					Content: content, Summary: profile.Summarize(content)})
 			}
 		}
 	}
 	if len(out) != 3 {
 		b.Fatalf("the demo user has %d previous PCs, want 3", len(out))
 	}
-	slices.SortFunc(out, func(x, y graph.BackupProfile) int { return y.LastBackup.Compare(x.LastBackup) })
+	slices.SortFunc(out, func(x, y profile.BackupProfile) int { return y.LastBackup.Compare(x.LastBackup) })
 	return out
 }

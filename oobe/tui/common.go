@@ -7,7 +7,7 @@ import (
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
-	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // MinWidth and MinHeight are the smallest window the screens are drawn for; below it the UI
@@ -47,7 +47,7 @@ type FlowState struct {
 	// User is the signed-in user's UPN.
 	User string
 	// Backups are the previous PCs the restore page lists, with their content.
-	Backups []graph.BackupProfile
+	Backups []profile.BackupProfile
 	// Eligibility is the restore decision, once made.
 	Eligibility *restore.Eligibility
 	// ESP is the Enrollment Status Page's phases as the status events left them.

@@ -20,7 +20,7 @@ import (
 	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/replay"
-	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // The screens from enrollment to the desktop are tested on real runs: a scenario of the QA
@@ -250,7 +250,7 @@ type laterPerson struct {
 	esp     oobe.ESPChoice
 }
 
-func (p laterPerson) RestoreChoice(context.Context, []graph.BackupProfile) (string, error) {
+func (p laterPerson) RestoreChoice(context.Context, []profile.BackupProfile) (string, error) {
 	return p.restore, nil
 }
 

@@ -10,18 +10,18 @@ import (
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/oobe"
-	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // Ask is one question of the flow, waiting on the person: the screen of Stage shows it and
 // answers it from their keys. The fields that matter depend on the stage.
 type Ask struct {
 	Stage    oobe.Stage
-	Options  []string              // region, keyboard, second keyboard
-	Networks []oobe.Network        // network
-	Branding oobe.Branding         // sign-in method
-	Profiles []graph.BackupProfile // the restore page's previous PCs
-	Failure  oobe.ESPFailure       // an ESP failure
+	Options  []string                // region, keyboard, second keyboard
+	Networks []oobe.Network          // network
+	Branding oobe.Branding           // sign-in method
+	Profiles []profile.BackupProfile // the restore page's previous PCs
+	Failure  oobe.ESPFailure         // an ESP failure
 
 	reply chan Answer
 }
@@ -149,7 +149,7 @@ func (p *person) Browser(ctx context.Context, url string) error {
 	return p.outside.Browser(ctx, url)
 }
 
-func (p *person) RestoreChoice(ctx context.Context, profiles []graph.BackupProfile) (string, error) {
+func (p *person) RestoreChoice(ctx context.Context, profiles []profile.BackupProfile) (string, error) {
 	a, err := p.ask(ctx, &Ask{Stage: oobe.StageRestorePage, Profiles: slices.Clone(profiles)})
 	return a.Text, err
 }

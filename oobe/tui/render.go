@@ -11,8 +11,8 @@ import (
 
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/oobe"
-	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // Render helpers shared by the screens from enrollment to the desktop.
@@ -31,7 +31,7 @@ func backupDate(t time.Time) string { return t.UTC().Format("Jan 2, 2006") }
 // windowsRelease names a full Windows version: "Windows 11 24H2 (10.0.26100.4946)"; a version it
 // cannot read is shown as it is.
 func windowsRelease(version string) string {
-	v, err := restore.ParseVersion(version)
+	v, err := profile.ParseVersion(version)
 	if err != nil {
 		if version == "" {
 			return "unknown Windows version"

@@ -11,7 +11,7 @@ import (
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
-	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // restoreWideBody is the body width (a 110-column window) from which the details of the
@@ -28,7 +28,7 @@ var restoreButtons = []string{"Restore", "Back"}
 type restorePageScreen struct {
 	c        *Common
 	ask      *Ask
-	profiles []graph.BackupProfile
+	profiles []profile.BackupProfile
 	cursor   int
 	// confirming shows the confirmation for the highlighted PC; focus is its button.
 	confirming bool
@@ -275,7 +275,7 @@ func (r *restorePageScreen) detailsPane(w, h int) string {
 
 // profileDetails lists what a backup holds: settings by category, apps, Wi-Fi networks, Start
 // and taskbar pins; or that Windows keeps its content opaque.
-func profileDetails(s *Styles, p graph.BackupProfile, w int) []string {
+func profileDetails(s *Styles, p profile.BackupProfile, w int) []string {
 	lines := []string{s.Title.Render("What " + p.DeviceName + "'s backup holds")}
 	add := func(st lipgloss.Style, text string) {
 		lines = append(lines, strings.Split(wrapTo(st, text, w), "\n")...)
@@ -286,7 +286,7 @@ func profileDetails(s *Styles, p graph.BackupProfile, w int) []string {
 	}
 	sum := p.Summary
 	if sum == nil && p.Content != nil {
-		sum = graph.Summarize(p.Content)
+		sum = profile.Summarize(p.Content)
 	}
 	if sum == nil {
 		opaque := "its content"

@@ -12,7 +12,7 @@ import (
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/oobe"
-	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // setupRegions is longer than a screen, so the region list scrolls.
@@ -212,7 +212,7 @@ func (p setupPerson) SignInMethod(context.Context, oobe.Branding) (oobe.SignInMe
 }
 func (p setupPerson) DeviceCode(context.Context, auth.DeviceCodePrompt) {}
 func (p setupPerson) Browser(context.Context, string) error             { return nil }
-func (p setupPerson) RestoreChoice(context.Context, []graph.BackupProfile) (string, error) {
+func (p setupPerson) RestoreChoice(context.Context, []profile.BackupProfile) (string, error) {
 	return "", nil
 }
 func (p setupPerson) ESPFailure(context.Context, oobe.ESPFailure) (oobe.ESPChoice, error) {

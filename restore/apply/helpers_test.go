@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/device"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // The demo tenant's users (fixtures/demo): Adele makes and restores the backups.
@@ -25,21 +25,23 @@ var (
 
 var backupTime = time.Date(2026, 11, 14, 9, 30, 0, 0, time.UTC)
 
-// profile is a device profile on the given OS version and architecture.
-func profile(os, arch, name string) restore.Device {
-	return restore.Device{
-		OS: os, Edition: "Enterprise", Join: restore.JoinEntra, Provisioning: restore.ProvisioningUserDriven,
-		Cloud: restore.CloudGlobal, Architecture: arch, Name: name,
+// deviceProfile is a device profile on the given OS version and architecture.
+func deviceProfile(os, arch, name string) profile.DeviceProfile {
+	return profile.DeviceProfile{
+		OS: os, Edition: "Enterprise", Join: profile.JoinEntra, Provisioning: profile.ProvisioningUserDriven,
+		Cloud: profile.CloudGlobal, Architecture: arch, Name: name,
 		DeviceID: "0b9d1f7e-1c5a-4a8e-9f38-2d0b6f0c4e11", TenantID: adele.TenantID,
 	}
 }
 
 // oldPC is Adele's lived-in PC on the given OS version.
-func oldPC(os string) device.State { return device.Sample(profile(os, device.ArchX64, "ADELE-OLD")) }
+func oldPC(os string) device.State {
+	return device.Sample(deviceProfile(os, device.ArchX64, "ADELE-OLD"))
+}
 
 // newPC is a fresh PC straight out of Autopilot: nothing but its own Windows Update settings.
 func newPC(os, arch string) device.State {
-	p := profile(os, arch, "CONTOSO-8F2K1Q")
+	p := deviceProfile(os, arch, "CONTOSO-8F2K1Q")
 	p.DeviceID = "f7773c63-33ce-49d7-bc1e-8d340efdb52c"
 	return device.State{
 		Profile: p,

@@ -4,7 +4,7 @@
 // # Layout
 //
 //	DIR/
-//	  profile.json          restore.Device: OS version, edition, join, …, and the device name
+//	  profile.json          profile.DeviceProfile: OS version, edition, join, …, and the device name
 //	  settings/<cat>.json   {"name": value} for accessibility, accountsAndWifi, personalization,
 //	                        language, other and windowsUpdate (kept here, never backed up)
 //	  wifi.json             saved Wi-Fi networks [{ssid, security}]

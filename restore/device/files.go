@@ -10,7 +10,7 @@ import (
 	"sort"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // Files of a device directory, by path relative to it (slash-separated).
@@ -162,7 +162,7 @@ func decodeFile(name string, data []byte, s *State) error {
 	var settings map[string]json.RawMessage
 	switch name {
 	case fileProfile:
-		s.Profile = restore.Device{}
+		s.Profile = profile.DeviceProfile{}
 		target = &s.Profile
 	case fileWiFi:
 		target = &s.WiFi

@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // Sample returns a lived-in device with profile p: the settings, networks, Store apps and
 // pins a user's PC gathers, Windows 10 tiles on Windows 10 and pins on Windows 11, and
 // Windows 10-only settings only on Windows 10. Demos and tests start from it.
-func Sample(p restore.Device) State {
+func Sample(p profile.DeviceProfile) State {
 	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
 	s := State{
 		Profile: p,
@@ -64,7 +64,7 @@ func Sample(p restore.Device) State {
 		{AppID: "Microsoft.WindowsCalculator_8wekyb3d8bbwe!App", Name: "Calculator"},
 		{AppID: "windows.immersivecontrolpanel_cw5n1h2txyewy!microsoft.windows.immersivecontrolpanel", Name: "Settings"},
 	}
-	if v, err := restore.ParseVersion(p.OS); err == nil && !v.IsWindows11() {
+	if v, err := profile.ParseVersion(p.OS); err == nil && !v.IsWindows11() {
 		for i, pin := range start {
 			size := "medium"
 			if i == 0 {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // ErrBackupBlocked is wrapped when Windows would not back this device up.
@@ -18,7 +18,7 @@ var ErrBackupBlocked = errors.New("Windows does not back up this device")
 // Microsoft Learn "Windows backup for organizations": Windows 10 22H2 19045.6216, Windows 11
 // 22621.5768, 22631.5768 and 26100.4946). Releases after the last row back up from their
 // first build; releases not listed before it never do.
-var backupMinimums = []restore.Version{
+var backupMinimums = []profile.Version{
 	{Major: 10, Build: 19045, UBR: 6216},
 	{Major: 10, Build: 22621, UBR: 5768},
 	{Major: 10, Build: 22631, UBR: 5768},
@@ -32,7 +32,7 @@ func CanBackUp(s *State) error {
 	blocked := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrBackupBlocked, fmt.Sprintf(format, args...))
 	}
-	if s.Profile.Join != restore.JoinEntra && s.Profile.Join != restore.JoinHybrid {
+	if s.Profile.Join != profile.JoinEntra && s.Profile.Join != profile.JoinHybrid {
 		return blocked("only Microsoft Entra joined or hybrid joined devices back up; this one is %q", s.Profile.Join)
 	}
 	v, err := s.Version()

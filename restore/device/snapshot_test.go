@@ -10,7 +10,7 @@ import (
 
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
-	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 var adele = backup.Owner{TenantID: "39150fda-e360-47ce-b98e-d9250ba6f8e8", ObjectID: "6f162abf-414f-4b42-bd2a-7ff532bb3859"}
@@ -79,8 +79,8 @@ func TestWindowsDoesNotBackUpEveryDevice(t *testing.T) {
 		want string // "" when the backup is made
 	}{
 		{"an Entra joined Windows 11 23H2 PC at its minimum build", sampleWith(func(*State) {}), ""},
-		{"a hybrid joined PC", sampleWith(func(s *State) { s.Profile.Join = restore.JoinHybrid }), ""},
-		{"an Entra registered PC", sampleWith(func(s *State) { s.Profile.Join = restore.JoinRegistered }), "only Microsoft Entra joined or hybrid joined"},
+		{"a hybrid joined PC", sampleWith(func(s *State) { s.Profile.Join = profile.JoinHybrid }), ""},
+		{"an Entra registered PC", sampleWith(func(s *State) { s.Profile.Join = profile.JoinRegistered }), "only Microsoft Entra joined or hybrid joined"},
 		{"a PC one update below the minimum", sampleWith(func(s *State) { s.Profile.OS = "10.0.22631.5767" }), "backs up from 10.0.22631.5768"},
 		{"Windows 10 22H2 at its minimum", State{Profile: testProfile("10.0.19045.6216")}, ""},
 		{"Windows 10 22H2 below its minimum", State{Profile: testProfile("10.0.19045.6215")}, "backs up from 10.0.19045.6216"},

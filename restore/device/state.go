@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // CategoryWindowsUpdate holds Windows Update settings: a device has them, Windows never backs
@@ -51,7 +51,7 @@ const (
 // State is the whole state of a simulated device in memory; `oobe device show --json` prints it.
 type State struct {
 	// Profile is what the device is; Profile.Name is the device name a restore may change.
-	Profile restore.Device `json:"profile"`
+	Profile profile.DeviceProfile `json:"profile"`
 	// Settings maps category → setting name → JSON value, for every category in Categories.
 	Settings    map[string]map[string]json.RawMessage `json:"settings"`
 	WiFi        []backup.WiFiNetwork                  `json:"wifi"`
@@ -246,7 +246,7 @@ func (s *State) Clone() *State {
 }
 
 // Version returns the device's parsed OS version.
-func (s *State) Version() (restore.Version, error) { return restore.ParseVersion(s.Profile.OS) }
+func (s *State) Version() (profile.Version, error) { return profile.ParseVersion(s.Profile.OS) }
 
 // Arch returns the device's architecture, x64 when the profile does not say.
 func (s *State) Arch() string {
@@ -274,7 +274,7 @@ func (s *State) Normalize() error {
 		s.Profile.Architecture = ArchX64
 	}
 	if s.Profile.Cloud == "" {
-		s.Profile.Cloud = restore.CloudGlobal
+		s.Profile.Cloud = profile.CloudGlobal
 	}
 	if s.Settings == nil {
 		s.Settings = map[string]map[string]json.RawMessage{}

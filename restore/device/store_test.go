@@ -16,13 +16,13 @@ import (
 	"time"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
-func testProfile(os string) restore.Device {
-	return restore.Device{
-		OS: os, Edition: "Enterprise", Join: restore.JoinEntra, Provisioning: restore.ProvisioningUserDriven,
-		Cloud: restore.CloudGlobal, Architecture: ArchX64, Name: "ADELE-OLD",
+func testProfile(os string) profile.DeviceProfile {
+	return profile.DeviceProfile{
+		OS: os, Edition: "Enterprise", Join: profile.JoinEntra, Provisioning: profile.ProvisioningUserDriven,
+		Cloud: profile.CloudGlobal, Architecture: ArchX64, Name: "ADELE-OLD",
 		DeviceID: "0b9d1f7e-1c5a-4a8e-9f38-2d0b6f0c4e11", TenantID: "39150fda-e360-47ce-b98e-d9250ba6f8e8",
 	}
 }
@@ -89,7 +89,11 @@ func TestADeviceReadsBackAsItWasCreated(t *testing.T) {
 	}{
 		{"a Windows 10 PC with Start tiles", Sample(testProfile("10.0.19045.6216"))},
 		{"a Windows 11 PC with Start pins", Sample(testProfile("10.0.22631.5768"))},
-		{"an arm64 PC", Sample(func() restore.Device { p := testProfile("10.0.26100.4946"); p.Architecture = ArchARM64; return p }())},
+		{"an arm64 PC", Sample(func() profile.DeviceProfile {
+			p := testProfile("10.0.26100.4946")
+			p.Architecture = ArchARM64
+			return p
+		}())},
 		{"an empty PC", State{Profile: testProfile("10.0.22631.4317")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

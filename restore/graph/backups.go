@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // DefaultPageSize is the page size the client asks for; Graph allows 1 to 200.
@@ -80,28 +81,6 @@ func (c *Client) Instances(ctx context.Context, settingID string) ([]backup.Wind
 	return all, nil
 }
 
-// BackupProfile is one previous PC as the restore page shows it: a source device and what its
-// latest backup holds.
-type BackupProfile struct {
-	WindowsDeviceID string    `json:"windowsDeviceId"`
-	DeviceName      string    `json:"deviceName"`
-	OSVersion       string    `json:"osVersion"`
-	LastBackup      time.Time `json:"lastBackup"`
-	Created         time.Time `json:"created"`
-	Expires         time.Time `json:"expires"`
-	Active          bool      `json:"active"`
-	// Content is what the backup holds, when its payload is the simulator's readable one.
-	Content *backup.Content `json:"-"`
-	// Summary counts the content by kind; nil when Windows keeps the content opaque.
-	Summary *ContentSummary `json:"contents,omitempty"`
-	// Opaque lists the payload types whose content Windows keeps to itself.
-	Opaque []string `json:"opaquePayloadTypes,omitempty"`
-	// ContentSettingID is the windowsSetting that holds the content payload, if any.
-	ContentSettingID string `json:"-"`
-	// ContentError says why the content payload was refused; such a backup cannot be applied.
-	ContentError string `json:"contentError,omitempty"`
-}
-
 // SkippedProfile is a previous PC whose deviceprofile could not be read: Windows shows no
 // entry for it, and neither does the list — but it is reported, not silently dropped.
 type SkippedProfile struct {
@@ -109,33 +88,10 @@ type SkippedProfile struct {
 	Reason          string `json:"reason"`
 }
 
-// ContentSummary counts what a backup holds, by the categories the Windows Backup app shows.
-type ContentSummary struct {
-	Settings    map[string]int `json:"settings"`
-	WiFi        int            `json:"wifiNetworks"`
-	StoreApps   int            `json:"storeApps"`
-	StartPins   int            `json:"startPins"`
-	TaskbarPins int            `json:"taskbarPins"`
-	DeviceName  bool           `json:"deviceName"`
-}
-
-// Summarize counts a content payload.
-func Summarize(c *backup.Content) *ContentSummary {
-	s := &ContentSummary{Settings: map[string]int{}, WiFi: len(c.WiFi), StoreApps: len(c.StoreApps),
-		StartPins: len(c.StartPins) + len(c.StartTiles), TaskbarPins: len(c.TaskbarPins), DeviceName: c.DeviceName != ""}
-	for _, cat := range backup.Categories() {
-		s.Settings[cat] = 0
-	}
-	for _, st := range c.Settings {
-		s.Settings[st.Category]++
-	}
-	return s
-}
-
 // BackupProfiles lists the user's previous PCs the way the restore page does: one entry per
 // source device (its deviceprofile), newest backup first. A device whose profile cannot be
 // read is an error naming it, not a silent omission.
-func (c *Client) BackupProfiles(ctx context.Context) ([]BackupProfile, error) {
+func (c *Client) BackupProfiles(ctx context.Context) ([]profile.BackupProfile, error) {
 	settings, err := c.WindowsSettings(ctx, "settingType eq 'backup'", DefaultPageSize)
 	if err != nil {
 		return nil, err
@@ -169,7 +125,7 @@ func (c *Client) BackupProfiles(ctx context.Context) ([]BackupProfile, error) {
 			ids = append(ids, id)
 		}
 	}
-	profiles := make([]BackupProfile, len(ids))
+	profiles := make([]profile.BackupProfile, len(ids))
 	errs := make([]error, len(ids))
 	sem := make(chan struct{}, fetchConcurrency)
 	var wg sync.WaitGroup
@@ -191,7 +147,7 @@ func (c *Client) BackupProfiles(ctx context.Context) ([]BackupProfile, error) {
 		}()
 	}
 	wg.Wait()
-	var listed []BackupProfile
+	var listed []profile.BackupProfile
 	for i, err := range errs {
 		var pe *backup.PayloadError
 		switch {
@@ -237,7 +193,7 @@ func latest(in []backup.WindowsSettingInstance) (backup.WindowsSettingInstance, 
 	return best, true
 }
 
-func (c *Client) profile(ctx context.Context, deviceID, profileSetting, contentSetting string) (*BackupProfile, error) {
+func (c *Client) profile(ctx context.Context, deviceID, profileSetting, contentSetting string) (*profile.BackupProfile, error) {
 	inst, err := c.Instances(ctx, profileSetting)
 	if err != nil {
 		return nil, err
@@ -253,7 +209,7 @@ func (c *Client) profile(ctx context.Context, deviceID, profileSetting, contentS
 	if !strings.EqualFold(backup.DeviceIDOf(dp.ProfileID), deviceID) {
 		return nil, fmt.Errorf("backup of device %s: its deviceprofile names profile %s", deviceID, dp.ProfileID)
 	}
-	p := &BackupProfile{
+	p := &profile.BackupProfile{
 		WindowsDeviceID: deviceID, DeviceName: dp.DeviceDisplayName, OSVersion: dp.OSVersion,
 		LastBackup: time.Unix(dp.LastFullBackupCompletedTime, 0).UTC(), Created: time.Unix(dp.CreatedTime, 0).UTC(),
 		Expires: last.ExpirationDateTime, Active: dp.IsActive, ContentSettingID: contentSetting,
@@ -273,7 +229,7 @@ func (c *Client) profile(ctx context.Context, deviceID, profileSetting, contentS
 			return p, nil
 		}
 		p.Content = content
-		p.Summary = Summarize(content)
+		p.Summary = profile.Summarize(content)
 	}
 	return p, nil
 }

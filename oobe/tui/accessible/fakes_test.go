@@ -18,7 +18,7 @@ import (
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/device"
-	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // The fakes stand in for the tenant and the device as oobe's own tests do (oobe/fakes_test.go):
@@ -83,7 +83,7 @@ func (s *fakeSignIn) Browser(ctx context.Context, open func(string) error) (*oob
 
 // fakeCloud is the tenant: the restore page enabled, adele's two previous PCs.
 type fakeCloud struct {
-	profiles  []graph.BackupProfile
+	profiles  []profile.BackupProfile
 	reportErr error
 }
 
@@ -91,7 +91,7 @@ func (c *fakeCloud) RestorePageState(context.Context) (string, error) {
 	return restore.RestorePageEnabled, nil
 }
 func (c *fakeCloud) RestoreAccess(context.Context) error { return nil }
-func (c *fakeCloud) BackupProfiles(context.Context) ([]graph.BackupProfile, error) {
+func (c *fakeCloud) BackupProfiles(context.Context) ([]profile.BackupProfile, error) {
 	return c.profiles, nil
 }
 func (c *fakeCloud) ReportRestore(context.Context, backup.RestoreResult) error { return c.reportErr }
@@ -100,27 +100,27 @@ func (c *fakeCloud) ReportRestore(context.Context, backup.RestoreResult) error {
 // apply engine.
 type fakeDevice struct {
 	dir     string
-	profile restore.Device
+	profile profile.DeviceProfile
 }
 
-func (d *fakeDevice) Profile() restore.Device { return d.profile }
-func (d *fakeDevice) SerialNumber() string    { return "5CG1234XYZ" }
+func (d *fakeDevice) Profile() profile.DeviceProfile { return d.profile }
+func (d *fakeDevice) SerialNumber() string           { return "5CG1234XYZ" }
 func (d *fakeDevice) Apply(ctx context.Context, c *backup.Content, owner backup.Owner) (*apply.Report, error) {
 	return apply.ApplyContent(ctx, d.dir, c, owner)
 }
 
-func eligibleDevice() restore.Device {
-	return restore.Device{OS: "10.0.22631.4317", Edition: "Enterprise", Join: restore.JoinEntra,
-		Provisioning: restore.ProvisioningUserDriven, Cloud: restore.CloudGlobal, Architecture: device.ArchX64,
+func eligibleDevice() profile.DeviceProfile {
+	return profile.DeviceProfile{OS: "10.0.22631.4317", Edition: "Enterprise", Join: profile.JoinEntra,
+		Provisioning: profile.ProvisioningUserDriven, Cloud: profile.CloudGlobal, Architecture: device.ArchX64,
 		Name: "DESKTOP-NEW0001", DeviceID: newPCID, TenantID: adele.TenantID}
 }
 
 // backupOf is adele's backup of a lived-in PC, as Graph lists it.
-func backupOf(t *testing.T, id, name, os string, last time.Time) graph.BackupProfile {
+func backupOf(t *testing.T, id, name, os string, last time.Time) profile.BackupProfile {
 	t.Helper()
 	owner := backup.Owner{TenantID: adele.TenantID, ObjectID: adele.ObjectID}
-	st := device.Sample(restore.Device{OS: os, Edition: "Enterprise", Join: restore.JoinEntra, Provisioning: restore.ProvisioningUserDriven,
-		Cloud: restore.CloudGlobal, Architecture: device.ArchX64, Name: name, DeviceID: id, TenantID: owner.TenantID})
+	st := device.Sample(profile.DeviceProfile{OS: os, Edition: "Enterprise", Join: profile.JoinEntra, Provisioning: profile.ProvisioningUserDriven,
+		Cloud: profile.CloudGlobal, Architecture: device.ArchX64, Name: name, DeviceID: id, TenantID: owner.TenantID})
 	if err := st.Normalize(); err != nil {
 		t.Fatal(err)
 	}
@@ -128,9 +128,9 @@ func backupOf(t *testing.T, id, name, os string, last time.Time) graph.BackupPro
 	if err != nil {
 		t.Fatalf("backing up %s: %v", name, err)
 	}
-	return graph.BackupProfile{WindowsDeviceID: id, DeviceName: name, OSVersion: os, LastBackup: last,
+	return profile.BackupProfile{WindowsDeviceID: id, DeviceName: name, OSVersion: os, LastBackup: last,
 		Created: last.Add(-30 * 24 * time.Hour), Expires: last.Add(180 * 24 * time.Hour), Active: true,
-		Content: c, Summary: graph.Summarize(c)}
+		Content: c, Summary: profile.Summarize(c)}
 }
 
 // world is one run's fakes, configuration and options, fresh for every test.
@@ -151,7 +151,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{clock: clock.NewVirtual(start)}
 	w.signIn = &fakeSignIn{clock: w.clock}
-	w.cloud = &fakeCloud{profiles: []graph.BackupProfile{
+	w.cloud = &fakeCloud{profiles: []profile.BackupProfile{
 		backupOf(t, oldPCID, "ADELE-LAPTOP", "10.0.22631.5768", start.Add(-2*24*time.Hour)),
 		backupOf(t, oldPC2, "ADELE-OLD", "10.0.19045.6216", start.Add(-40*24*time.Hour)),
 	}}

@@ -15,8 +15,7 @@ import (
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
-	"github.com/oobe-dev/oobe/restore"
-	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // The sign-in methods as the question offers them.
@@ -345,7 +344,7 @@ func (p *person) Browser(_ context.Context, url string) error {
 }
 
 // RestoreChoice lists the previous PCs and "Set up as new PC", then confirms a restore.
-func (p *person) RestoreChoice(ctx context.Context, profiles []graph.BackupProfile) (string, error) {
+func (p *person) RestoreChoice(ctx context.Context, profiles []profile.BackupProfile) (string, error) {
 	q := question{title: oobe.StageRestorePage.Title(),
 		intro: []string{"Pick a previous PC to restore your settings and apps from, or set up this PC as new."},
 		names: map[int][]string{}}
@@ -401,14 +400,14 @@ func count(n int, what string) string {
 
 // osLabel names a Windows version by its release: "Windows 11 23H2 (10.0.22631.4317)".
 func osLabel(v string) string {
-	if ver, err := restore.ParseVersion(v); err == nil {
+	if ver, err := profile.ParseVersion(v); err == nil {
 		return ver.Release() + " (" + v + ")"
 	}
 	return "Windows " + v
 }
 
 // holds says in one sentence what a backup holds, or "" when the list cannot know.
-func holds(pr graph.BackupProfile) string {
+func holds(pr profile.BackupProfile) string {
 	s := pr.Summary
 	if s == nil {
 		if len(pr.Opaque) > 0 {

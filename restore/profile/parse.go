@@ -1,4 +1,4 @@
-package restore
+package profile
 
 import (
 	"bytes"
@@ -26,44 +26,44 @@ var (
 	cannotRE      = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)$")
 )
 
-// ParseDevice reads a device profile file (YAML, docs/devices.md). Unknown fields, wrong
+// Parse reads a device profile file (YAML, docs/devices.md). Unknown fields, wrong
 // types and unknown values are errors naming file:line and the field. Missing optional
 // fields get their defaults: cloud global, shared and installQualityUpdates false.
-func ParseDevice(file string, data []byte) (Device, error) {
+func Parse(file string, data []byte) (DeviceProfile, error) {
 	if len(data) > MaxProfileBytes {
-		return Device{}, &FieldError{File: file, Msg: fmt.Sprintf("file is larger than %d bytes: not a device profile", MaxProfileBytes)}
+		return DeviceProfile{}, &FieldError{File: file, Msg: fmt.Sprintf("file is larger than %d bytes: not a device profile", MaxProfileBytes)}
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return Device{}, yamlError(file, nil, err)
+		return DeviceProfile{}, yamlError(file, nil, err)
 	}
 	if len(root.Content) == 0 {
-		return Device{}, &FieldError{File: file, Msg: "empty file: a device profile needs at least os, edition, join and provisioning"}
+		return DeviceProfile{}, &FieldError{File: file, Msg: "empty file: a device profile needs at least os, edition, join and provisioning"}
 	}
 	doc := root.Content[0]
 	if doc.Kind != yaml.MappingNode {
-		return Device{}, &FieldError{File: file, Line: doc.Line, Msg: "a device profile is a mapping of fields (os: …, edition: …), not a " + kindName(doc.Kind)}
+		return DeviceProfile{}, &FieldError{File: file, Line: doc.Line, Msg: "a device profile is a mapping of fields (os: …, edition: …), not a " + kindName(doc.Kind)}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	var d Device
+	var d DeviceProfile
 	if err := dec.Decode(&d); err != nil {
-		return Device{}, yamlError(file, doc, err)
+		return DeviceProfile{}, yamlError(file, doc, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		return Device{}, &FieldError{File: file, Line: extra.Line, Msg: "more than one YAML document: a device profile file holds one device"}
+		return DeviceProfile{}, &FieldError{File: file, Line: extra.Line, Msg: "more than one YAML document: a device profile file holds one device"}
 	} else if !errors.Is(err, io.EOF) {
-		return Device{}, yamlError(file, doc, err)
+		return DeviceProfile{}, yamlError(file, doc, err)
 	}
 
 	for _, f := range requiredFields {
 		n := valueNode(doc, f)
 		if n == nil {
-			return Device{}, &FieldError{File: file, Line: doc.Line, Field: f, Msg: "missing: " + fieldHint[f]}
+			return DeviceProfile{}, &FieldError{File: file, Line: doc.Line, Field: f, Msg: "missing: " + fieldHint[f]}
 		}
 		if strings.TrimSpace(n.Value) == "" || n.Tag == "!!null" {
-			return Device{}, &FieldError{File: file, Line: n.Line, Field: f, Msg: "empty: " + fieldHint[f]}
+			return DeviceProfile{}, &FieldError{File: file, Line: n.Line, Field: f, Msg: "empty: " + fieldHint[f]}
 		}
 	}
 	if valueNode(doc, "cloud") == nil {
@@ -81,9 +81,9 @@ func ParseDevice(file string, data []byte) (Device, error) {
 			if n := valueNode(doc, fe.Field); n != nil {
 				line = n.Line
 			}
-			return Device{}, &FieldError{File: file, Line: line, Field: fe.Field, Msg: fe.Msg, Err: fe.Err}
+			return DeviceProfile{}, &FieldError{File: file, Line: line, Field: fe.Field, Msg: fe.Msg, Err: fe.Err}
 		}
-		return Device{}, &FieldError{File: file, Msg: err.Error(), Err: err}
+		return DeviceProfile{}, &FieldError{File: file, Msg: err.Error(), Err: err}
 	}
 	return d, nil
 }
@@ -181,9 +181,9 @@ func kindName(k yaml.Kind) string {
 	return "document"
 }
 
-// knownFields lists the yaml names of Device's fields, for the unknown-field message.
+// knownFields lists the yaml names of DeviceProfile's fields, for the unknown-field message.
 func knownFields() []string {
-	t := reflect.TypeFor[Device]()
+	t := reflect.TypeFor[DeviceProfile]()
 	names := make([]string, 0, t.NumField())
 	for f := range t.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")

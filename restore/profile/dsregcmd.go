@@ -1,4 +1,4 @@
-package restore
+package profile
 
 import (
 	"bytes"
@@ -174,8 +174,8 @@ func (s *DsregStatus) Join() string {
 // Device is the part of a device profile the capture can tell: join, cloud, name and ids.
 // OS version, edition and provisioning are not in dsregcmd's output and stay empty for the
 // caller to fill. Redacted or malformed ids and names are left out rather than guessed at.
-func (s *DsregStatus) Device() Device {
-	d := Device{Join: s.Join(), Cloud: s.Cloud}
+func (s *DsregStatus) Profile() DeviceProfile {
+	d := DeviceProfile{Join: s.Join(), Cloud: s.Cloud}
 	// Domain-joined devices print their DNS name; the device name is its first label.
 	if name, _, _ := strings.Cut(s.DeviceName, "."); backup.ValidDeviceName(name) {
 		d.Name = name

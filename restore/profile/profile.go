@@ -1,8 +1,8 @@
-package restore
+package profile
 
-// Device is a device profile: what eligibility and the apply engine need to know about the
-// device being set up. docs/devices.md documents the file format.
-type Device struct {
+// DeviceProfile is what eligibility and the apply engine need to know about the device being
+// set up. docs/devices.md documents the file format.
+type DeviceProfile struct {
 	// OS is the full version string, e.g. 10.0.22631.4317.
 	OS      string `yaml:"os" json:"os"`
 	Edition string `yaml:"edition" json:"edition"`

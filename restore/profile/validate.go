@@ -1,0 +1,116 @@
+package profile
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/internal/guid"
+)
+
+// FieldError says which field of a device profile or dsregcmd capture is wrong, and why.
+type FieldError struct {
+	File  string // "" when the device did not come from a file
+	Line  int    // 0 when the line is not known
+	Field string // "" when the problem is the whole file
+	Msg   string
+	Err   error // the underlying error, if any
+}
+
+func (e *FieldError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
+		b.WriteString(": ")
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func isGUID(s string) bool { return guid.Valid(s) }
+
+// Validate reports the first field of d that is not a known value, naming the field.
+// OS is required; an empty edition, join, provisioning or cloud means "not known" and the
+// rule that reads it is reported as not checked.
+func (d DeviceProfile) Validate() error {
+	if d.OS == "" {
+		return &FieldError{Field: "os", Msg: "missing: give the full Windows version, like 10.0.22631.4317"}
+	}
+	if _, err := ParseVersion(d.OS); err != nil {
+		return &FieldError{Field: "os", Msg: err.Error(), Err: err}
+	}
+	if d.Edition != "" {
+		if _, err := ParseEdition(d.Edition); err != nil {
+			return &FieldError{Field: "edition", Msg: err.Error(), Err: err}
+		}
+	}
+	if d.Join != "" {
+		if _, ok := joinTitles[d.Join]; !ok {
+			return &FieldError{Field: "join", Msg: UnknownValue("join type", d.Join, joinOrder)}
+		}
+	}
+	if d.Provisioning != "" {
+		if _, ok := LookupProvisioning(d.Provisioning); !ok {
+			var names []string
+			for _, p := range provisioningModes {
+				names = append(names, p.Name)
+			}
+			return &FieldError{Field: "provisioning", Msg: UnknownValue("provisioning mode", d.Provisioning, names)}
+		}
+	}
+	if d.Cloud != "" {
+		if _, ok := cloudTitles[d.Cloud]; !ok {
+			return &FieldError{Field: "cloud", Msg: UnknownValue("cloud", d.Cloud, cloudOrder)}
+		}
+	}
+	if d.Architecture != "" && !slices.Contains(architectures, d.Architecture) {
+		return &FieldError{Field: "architecture", Msg: UnknownValue("architecture", d.Architecture, architectures)}
+	}
+	if v, err := ParseVersion(d.OS); err == nil && d.Architecture == "x86" && v.IsWindows11() {
+		return &FieldError{Field: "architecture", Msg: fmt.Sprintf("x86 with %s (%s): Windows 11 has no 32-bit edition (x64 and arm64 only)", v.Release(), v)}
+	}
+	if d.Name != "" && !backup.ValidDeviceName(d.Name) {
+		return &FieldError{Field: "name", Msg: fmt.Sprintf("%q is not a Windows device name: 1 to 15 letters, digits and hyphens, not only digits", d.Name)}
+	}
+	if d.DeviceID != "" && !isGUID(d.DeviceID) {
+		return &FieldError{Field: "deviceId", Msg: fmt.Sprintf("%q is not a GUID (like f7773c63-33ce-49d7-bc1e-8d340efdb52c)", d.DeviceID)}
+	}
+	if d.TenantID != "" && !isGUID(d.TenantID) {
+		return &FieldError{Field: "tenantId", Msg: fmt.Sprintf("%q is not a GUID (like 39150fda-e360-47ce-b98e-d9250ba6f8e8)", d.TenantID)}
+	}
+	return nil
+}
+
+// ParseEdition returns the edition's name for a name or a Windows EditionID alias
+// ("Professional" is Pro, "Core" is Home).
+func ParseEdition(s string) (string, error) {
+	if e, ok := LookupEdition(s); ok {
+		return e.Name, nil
+	}
+	var names []string
+	for _, e := range editions {
+		names = append(names, e.Name)
+	}
+	return "", fmt.Errorf("%s", UnknownValue("edition", s, names))
+}
+
+// unknownValue says a value is not one of the allowed ones, suggesting the right spelling
+// when only the case is wrong.
+func UnknownValue(what, got string, allowed []string) string {
+	for _, a := range allowed {
+		if strings.EqualFold(a, got) {
+			return fmt.Sprintf("%q is not a known %s; did you mean %s? (values are case-sensitive)", got, what, a)
+		}
+	}
+	return fmt.Sprintf("%q is not a known %s: want one of %s", got, what, strings.Join(allowed, ", "))
+}
