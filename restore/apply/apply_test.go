@@ -605,3 +605,41 @@ func TestEveryCatalogEntryNamesItsSourceAndReason(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryOutcomeHasItsOwnCount(t *testing.T) {
+	var c apply.Counts
+	for i, o := range apply.Outcomes() {
+		for range i + 1 {
+			c = plusOne(c, o)
+		}
+	}
+	m := c.Map()
+	if len(m) != len(apply.Outcomes()) {
+		t.Fatalf("Map has %d keys, want one per outcome: %v", len(m), m)
+	}
+	total := 0
+	for i, o := range apply.Outcomes() {
+		if c.Of(o) != i+1 || m[string(o)] != i+1 {
+			t.Errorf("%s: Of %d, Map %d, want %d", o, c.Of(o), m[string(o)], i+1)
+		}
+		total += i + 1
+	}
+	if c.Total() != total {
+		t.Errorf("Total %d, want %d", c.Total(), total)
+	}
+	if c.Of("unknown") != 0 {
+		t.Errorf("an unknown outcome counts %d", c.Of("unknown"))
+	}
+}
+
+// plusOne counts one more item with outcome o, through the JSON field the outcome names.
+func plusOne(c apply.Counts, o apply.Outcome) apply.Counts {
+	b, _ := json.Marshal(c)
+	var m map[string]int
+	_ = json.Unmarshal(b, &m)
+	m[string(o)]++
+	b, _ = json.Marshal(m)
+	var out apply.Counts
+	_ = json.Unmarshal(b, &out)
+	return out
+}

@@ -4,32 +4,25 @@ import (
 	"time"
 
 	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/restore/device"
 )
 
-// Outcome is how one item of a backup ended on the device.
-type Outcome string
+// Outcome is how one item of a backup ended on the device. The set is defined by
+// restore/device, whose restore record counts items per outcome; this package names it too.
+type Outcome = device.Outcome
 
 // The outcomes, in report order. Their names are the RestoreResult count fields.
 const (
-	// Applied: the device now has the item from the backup.
-	Applied Outcome = "applied"
-	// AlreadySet: the device already had it; nothing changed.
-	AlreadySet Outcome = "alreadySet"
-	// KeptByPolicy: an MDM policy on the device manages it, and policy wins.
-	KeptByPolicy Outcome = "keptByPolicy"
-	// NotSupported: this Windows release has no such thing (taskbar pins on 24H2+, a
-	// Windows 10-only setting on Windows 11).
-	NotSupported Outcome = "notSupported"
-	// NotRestorable: Windows backup never carries it (802.1X Wi-Fi, VPN).
-	NotRestorable Outcome = "notRestorable"
-	// Failed: the restore tried and could not (a Store app not offered for this architecture).
-	Failed Outcome = "failed"
+	Applied       = device.Applied
+	AlreadySet    = device.AlreadySet
+	KeptByPolicy  = device.KeptByPolicy
+	NotSupported  = device.NotSupported
+	NotRestorable = device.NotRestorable
+	Failed        = device.Failed
 )
 
 // Outcomes lists every outcome in report order.
-func Outcomes() []Outcome {
-	return []Outcome{Applied, AlreadySet, KeptByPolicy, NotSupported, NotRestorable, Failed}
-}
+func Outcomes() []Outcome { return device.Outcomes() }
 
 // Kind is what sort of thing an item is.
 type Kind string
@@ -71,37 +64,55 @@ type Counts struct {
 	Failed        int `json:"failed"`
 }
 
-func (c *Counts) add(o Outcome) {
+// count is the field of c that counts o; nil for an outcome that is not one of Outcomes.
+func (c *Counts) count(o Outcome) *int {
 	switch o {
 	case Applied:
-		c.Applied++
+		return &c.Applied
 	case AlreadySet:
-		c.AlreadySet++
+		return &c.AlreadySet
 	case KeptByPolicy:
-		c.KeptByPolicy++
+		return &c.KeptByPolicy
 	case NotSupported:
-		c.NotSupported++
+		return &c.NotSupported
 	case NotRestorable:
-		c.NotRestorable++
+		return &c.NotRestorable
 	case Failed:
-		c.Failed++
+		return &c.Failed
+	}
+	return nil
+}
+
+func (c *Counts) add(o Outcome) {
+	if n := c.count(o); n != nil {
+		*n++
 	}
 }
 
 // Of returns the count of one outcome.
-func (c Counts) Of(o Outcome) int { return c.Map()[string(o)] }
+func (c Counts) Of(o Outcome) int {
+	if n := c.count(o); n != nil {
+		return *n
+	}
+	return 0
+}
 
 // Total is the number of items counted.
 func (c Counts) Total() int {
-	return c.Applied + c.AlreadySet + c.KeptByPolicy + c.NotSupported + c.NotRestorable + c.Failed
+	total := 0
+	for _, o := range Outcomes() {
+		total += c.Of(o)
+	}
+	return total
 }
 
 // Map returns the counts keyed by outcome name, as the device records them.
 func (c Counts) Map() map[string]int {
-	return map[string]int{
-		string(Applied): c.Applied, string(AlreadySet): c.AlreadySet, string(KeptByPolicy): c.KeptByPolicy,
-		string(NotSupported): c.NotSupported, string(NotRestorable): c.NotRestorable, string(Failed): c.Failed,
+	m := make(map[string]int, len(Outcomes()))
+	for _, o := range Outcomes() {
+		m[string(o)] = c.Of(o)
 	}
+	return m
 }
 
 // Source is the backup a plan restores.

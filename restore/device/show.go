@@ -9,12 +9,6 @@ import (
 	"time"
 )
 
-// outcomeLabels name a restore's outcomes for people, in report order.
-var outcomeLabels = []struct{ key, label string }{
-	{"applied", "applied"}, {"alreadySet", "already set"}, {"keptByPolicy", "kept by policy"},
-	{"notSupported", "not supported"}, {"notRestorable", "not restorable"}, {"failed", "failed"},
-}
-
 // Show writes a readable summary of the device: its profile, then each part with its count
 // and up to limit entries (0: all).
 func Show(w io.Writer, d *Device, limit int) error {
@@ -134,9 +128,9 @@ func Show(w io.Writer, d *Device, limit int) error {
 		fmt.Fprintln(tw, "Last restore: none")
 	} else {
 		var parts []string
-		for _, o := range outcomeLabels {
-			if n := r.Counts[o.key]; n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", n, o.label))
+		for _, o := range Outcomes() {
+			if n := r.Counts[string(o)]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, o.Label()))
 			}
 		}
 		fmt.Fprintf(tw, "Last restore: from %s (%s): %s\n", r.SourceDeviceName, r.SourceOSVersion, strings.Join(parts, ", "))

@@ -40,3 +40,19 @@ func TestShowSummarizesTheDevice(t *testing.T) {
 		t.Errorf("a summary limited to 2 entries a list:\n%s", out)
 	}
 }
+
+func TestShowListsTheLastRestoreInOutcomeOrder(t *testing.T) {
+	s := Sample(testProfile("10.0.19045.6216"))
+	s.LastRestore = &RestoreRecord{SourceDeviceName: "OLD", SourceOSVersion: "10.0.26100.4770", Counts: map[string]int{
+		"failed": 6, "notRestorable": 5, "notSupported": 4, "keptByPolicy": 3, "alreadySet": 2, "applied": 1,
+	}}
+	d := mustOpen(t, mustInit(t, s))
+	var b strings.Builder
+	if err := Show(&b, d, 0); err != nil {
+		t.Fatal(err)
+	}
+	want := "Last restore: from OLD (10.0.26100.4770): 1 applied, 2 already set, 3 kept by policy, 4 not supported, 5 not restorable, 6 failed\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("the summary lacks %q:\n%s", want, b.String())
+	}
+}
