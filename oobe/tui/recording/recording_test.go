@@ -149,6 +149,8 @@ func TestRedactorMasksCellForCell(t *testing.T) {
 		{"BQXK7M\nNP4", "BQXK7M\nNP4"},         // never across lines
 		{"short and shorter", "short and shorter"},
 		{"a token " + token + ".", "a token " + strings.Repeat("•", len(token)) + "."},
+		{`{"access_token":"` + token + `"}`, `{"access_token":"` + strings.Repeat("•", len(token)) + `"}`},
+		{`log: {"refresh_token":"0.AbC-xyz"}`, `log: {"refresh_token":"•••••••••"}`},
 		{"", ""},
 	}
 	for _, tc := range cases {

@@ -1,25 +1,21 @@
 package recording
 
 import (
-	"cmp"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/oobe-dev/oobe/internal/redact"
 )
 
 // MinSecret is the length of the shortest secret Redactor masks: a shorter one would mask
-// ordinary words. Replay's reports use the same floor, and no password or device code is
-// that short.
-const MinSecret = 6
+// ordinary words. It is redact.MinSecret, which replay's reports use too.
+const MinSecret = redact.MinSecret
 
 // Mask is what a redacted character shows: one per cell, so a masked device code keeps its
 // place in the sign-in screen's box, and its groups stay apart ("••• ••• •••").
 const Mask = "•"
-
-// jwtRE is an access or ID token (a JWT). None is ever drawn; this is a second net.
-var jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
 
 // separators may stand between the characters of a secret on the screen: the sign-in screen
 // draws a device code letter-spaced, in groups of three ("B Q X   K 7 M   N P 4").
@@ -29,41 +25,29 @@ var separators = []string{" ", "\u00a0", "\u2009", "\u202f"}
 const maxGap = 3
 
 // Redactor returns a scrub function for WriteCast and WriteScreens that masks secrets (the
-// user's password, the device code: strings at least MinSecret long; shorter ones are left)
-// and anything that looks like a JWT. A secret is masked where it is drawn as it is, where its
-// characters are styled one by one (escape sequences between them), and where they are drawn
-// letter-spaced or in groups (up to three spaces between them, on one line); it is also masked inside escape
-// sequences (a hyperlink's target). Each masked character becomes Mask, cell for cell, and
-// the escape sequences around it stay, so the screen keeps its layout and colours.
+// user's password, the device code: strings at least MinSecret long; shorter ones are left),
+// anything that looks like a JWT and the values of secret fields (redact.Redactor finds
+// those; none is ever drawn, this is a second net). A secret is masked where it is drawn as
+// it is, where its characters are styled one by one (escape sequences between them), and
+// where they are drawn letter-spaced or in groups (up to three spaces between them, on one
+// line); it is also masked inside escape sequences (a hyperlink's target). Each masked
+// character becomes Mask, cell for cell, and the escape sequences around it stay, so the
+// screen keeps its layout and colours.
 func Redactor(secrets []string) func(string) string {
-	var list []string
-	for _, s := range secrets {
-		if len(s) >= MinSecret && !slices.Contains(list, s) {
-			list = append(list, s)
-		}
-	}
-	// Longest first: a wrong password is the password and more, and must go whole.
-	slices.SortStableFunc(list, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	r := redact.New(secrets, mask, mask)
 	var spaced []string // the secrets as they are matched across separators
-	for _, sec := range list {
+	for _, sec := range r.Secrets() {
 		if c := dropSeparators.Replace(sec); c != "" {
 			spaced = append(spaced, c)
 		}
 	}
-	return func(s string) string { return redact(s, list, spaced) }
+	return func(s string) string { return redactScreen(s, r, spaced) }
 }
 
 func mask(s string) string { return strings.Repeat(Mask, max(ansi.StringWidth(s), 1)) }
 
-func redact(s string, secrets, spaced []string) string {
-	for _, sec := range secrets {
-		if strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, mask(sec))
-		}
-	}
-	if strings.Contains(s, "eyJ") {
-		s = jwtRE.ReplaceAllStringFunc(s, mask)
-	}
+func redactScreen(s string, r *redact.Redactor, spaced []string) string {
+	s = r.Redact(s)
 	if len(spaced) == 0 {
 		return s
 	}
