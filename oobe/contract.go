@@ -5,6 +5,7 @@ package oobe
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/oobe-dev/oobe/auth"
@@ -200,6 +201,56 @@ type Faults struct {
 	NoIntuneLicense bool `json:"noIntuneLicense,omitempty"`
 }
 
+// FaultName names one of the engine's faults as a scenario writes it (the Faults field's JSON name).
+type FaultName string
+
+// The engine's faults.
+const (
+	FaultNetworkLostAt        FaultName = "networkLostAt"
+	FaultEnrollmentError      FaultName = "enrollmentError"
+	FaultESPAppInstallFailure FaultName = "espAppInstallFailure"
+	FaultESPTimeout           FaultName = "espTimeout"
+	FaultNoIntuneLicense      FaultName = "noIntuneLicense"
+	FaultRestoreApplyFailure  FaultName = "restoreApplyFailure"
+)
+
+// NotFired is the transcript's warning for a fault set that the run never reached.
+func (n FaultName) NotFired() string {
+	return "fault " + string(n) + " did not fire: the run never reached the point where it acts"
+}
+
+// Set lists the faults fs sets, in the order the flow reaches them.
+func (fs Faults) Set() []FaultName {
+	var out []FaultName
+	for _, c := range []struct {
+		name FaultName
+		set  bool
+	}{
+		{FaultNetworkLostAt, fs.NetworkLostAt != ""},
+		{FaultEnrollmentError, fs.EnrollmentError != ""},
+		{FaultESPAppInstallFailure, fs.ESPAppInstallFailure},
+		{FaultESPTimeout, fs.ESPTimeout},
+		{FaultNoIntuneLicense, fs.NoIntuneLicense},
+		{FaultRestoreApplyFailure, fs.RestoreApplyFailure},
+	} {
+		if c.set {
+			out = append(out, c.name)
+		}
+	}
+	return out
+}
+
+// Validate says what is wrong with fs, as Run would refuse it: a stage the network cannot be
+// lost at, an enrollment error that is not one of EnrollmentErrors(), two faults on one row.
+func (fs Faults) Validate() error { return checkFaults(fs) }
+
+// NetworkLossStages are the stages Faults.NetworkLostAt may name: from joining the network to
+// the restore.
+func NetworkLossStages() []Stage {
+	all := Stages()
+	return all[slices.Index(all, StageNetwork) : slices.Index(all, StageRestoreApply)+1]
+}
+
 // EnrollmentError is an error a user can see during enrollment, with its real code and text.
 type EnrollmentError struct {
 	Code    string `json:"code"`
@@ -215,7 +266,7 @@ type EnrollmentError struct {
 type Event struct {
 	At     time.Time `json:"at"`
 	Stage  Stage     `json:"stage"`
-	Kind   string    `json:"kind"` // enter, choice, info, warning, error, status
+	Kind   EventKind `json:"kind"`
 	Text   string    `json:"text"`
 	Detail any       `json:"detail,omitempty"`
 }
@@ -238,6 +289,9 @@ type Outcome struct {
 	Error       string                  `json:"error,omitempty"`
 	ErrorCode   string                  `json:"errorCode,omitempty"`
 	Transcript  []Event                 `json:"transcript"`
+	// UnfiredFaults are the faults set that the run never reached, in the order of
+	// Faults.Set; the transcript warns of each too.
+	UnfiredFaults []FaultName `json:"unfiredFaults,omitempty"`
 }
 
 // ESPPhase is one of the ESP's three phases with its items.

@@ -305,7 +305,7 @@ func entered(out *Outcome) []Stage {
 }
 
 // find returns the first event of a kind whose text contains sub.
-func find(out *Outcome, kind, sub string) (Event, bool) {
+func find(out *Outcome, kind EventKind, sub string) (Event, bool) {
 	for _, e := range out.Transcript {
 		if e.Kind == kind && strings.Contains(e.Text, sub) {
 			return e, true

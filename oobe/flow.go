@@ -11,17 +11,20 @@ import (
 	"github.com/oobe-dev/oobe/restore/profile"
 )
 
+// EventKind is what an Event says happened; its text is the transcript's "kind".
+type EventKind string
+
 // Event kinds.
 const (
-	EventEnter   = "enter"   // a stage starts; Text is its title
-	EventChoice  = "choice"  // the person chose something
-	EventInfo    = "info"    // something happened
-	EventWarning = "warning" // something went wrong that setup gets past
-	EventError   = "error"   // an error the person sees
-	EventStatus  = "status"  // an ESP row or phase changed status (Detail is an ESPStatus)
+	EventEnter   EventKind = "enter"   // a stage starts; Text is its title
+	EventChoice  EventKind = "choice"  // the person chose something
+	EventInfo    EventKind = "info"    // something happened
+	EventWarning EventKind = "warning" // something went wrong that setup gets past
+	EventError   EventKind = "error"   // an error the person sees
+	EventStatus  EventKind = "status"  // an ESP row or phase changed status (Detail is an ESPStatus)
 	// EventProgress is a step of the restore as Windows carries it out (Detail is a
 	// RestoreProgress).
-	EventProgress = "progress"
+	EventProgress EventKind = "progress"
 )
 
 // RestoreProgress is the detail of a "progress" event: how far the restore has got, one
@@ -170,9 +173,9 @@ type flow struct {
 	session   *Session
 	cloud     Cloud
 	chosen    *profile.BackupProfile
-	enrollErr *EnrollmentError // the enrollment error this run meets, if any
-	tokenSeen bool             // the token's expiry has been noted
-	fired     map[string]bool  // faults that fired, by name
+	enrollErr *EnrollmentError   // the enrollment error this run meets, if any
+	tokenSeen bool               // the token's expiry has been noted
+	fired     map[FaultName]bool // faults that fired
 }
 
 // Run plays the Autopilot user-driven setup from the first screen to the desktop (or to the
@@ -212,7 +215,7 @@ func newFlow(ctx context.Context, cfg Config) (*flow, error) {
 	case cfg.Branding.TenantName == "":
 		return nil, errors.New("oobe: Config.Branding.TenantName is empty: the Autopilot profile shows the tenant's name")
 	}
-	f := &flow{ctx: ctx, cfg: cfg, fired: map[string]bool{},
+	f := &flow{ctx: ctx, cfg: cfg, fired: map[FaultName]bool{},
 		out: &Outcome{Backups: []profile.BackupProfile{}, Transcript: []Event{}}}
 	f.profile = cfg.Device.Profile()
 	if err := f.profile.Validate(); err != nil {
@@ -242,11 +245,8 @@ func newFlow(ctx context.Context, cfg Config) (*flow, error) {
 
 // checkFaults refuses faults a run cannot raise.
 func checkFaults(fs Faults) error {
-	if s := fs.NetworkLostAt; s != "" {
-		i := slices.Index(Stages(), s)
-		if i < slices.Index(Stages(), StageNetwork) || s == StageDesktop {
-			return fmt.Errorf("oobe: Faults.NetworkLostAt %q: the network can be lost from %q to %q", s, StageNetwork, StageRestoreApply)
-		}
+	if s := fs.NetworkLostAt; s != "" && !slices.Contains(NetworkLossStages(), s) {
+		return fmt.Errorf("oobe: Faults.NetworkLostAt %q: the network can be lost from %q to %q", s, StageNetwork, StageRestoreApply)
 	}
 	if c := fs.EnrollmentError; c != "" {
 		if _, ok := LookupEnrollmentError(c); !ok {
@@ -320,7 +320,7 @@ func (f *flow) run() (*Outcome, error) {
 // step raises a lost network at the stage it is set for, or runs the stage.
 func (f *flow) step(st Stage) (Stage, error) {
 	if f.cfg.Faults.NetworkLostAt == st {
-		f.fired["networkLostAt"] = true
+		f.fired[FaultNetworkLostAt] = true
 		return "", &stageFailure{text: NoInternetText, code: CodeNetworkLost}
 	}
 	return handlers[st](f)
@@ -347,7 +347,7 @@ func orDefault[T any](s, def []T) []T {
 }
 
 // event adds one line to the transcript, stamped with the run's clock, and tells Observe.
-func (f *flow) event(kind, text string, detail any) {
+func (f *flow) event(kind EventKind, text string, detail any) {
 	e := Event{At: f.cfg.Clock.Now(), Stage: f.stage, Kind: kind, Text: text, Detail: detail}
 	f.out.Transcript = append(f.out.Transcript, e)
 	if f.cfg.Observe != nil {
@@ -356,7 +356,7 @@ func (f *flow) event(kind, text string, detail any) {
 }
 
 // errorSeen records an error the person saw: the transcript line, and the outcome's last error.
-func (f *flow) errorSeen(kind, text, code string) {
+func (f *flow) errorSeen(kind EventKind, text, code string) {
 	var detail any
 	if code != "" {
 		detail = ErrorDetail{Code: code}
@@ -388,20 +388,10 @@ func (f *flow) interrupted(err error) (*Outcome, error) {
 // unfired warns about faults the run never reached, so a scenario that set one learns why it
 // did not show.
 func (f *flow) unfired() {
-	fs := f.cfg.Faults
-	for _, c := range []struct {
-		name string
-		set  bool
-	}{
-		{"networkLostAt", fs.NetworkLostAt != ""},
-		{"enrollmentError", fs.EnrollmentError != ""},
-		{"espAppInstallFailure", fs.ESPAppInstallFailure},
-		{"espTimeout", fs.ESPTimeout},
-		{"noIntuneLicense", fs.NoIntuneLicense},
-		{"restoreApplyFailure", fs.RestoreApplyFailure},
-	} {
-		if c.set && !f.fired[c.name] {
-			f.event(EventWarning, fmt.Sprintf("fault %s did not fire: the run never reached the point where it acts", c.name), nil)
+	for _, name := range f.cfg.Faults.Set() {
+		if !f.fired[name] {
+			f.out.UnfiredFaults = append(f.out.UnfiredFaults, name)
+			f.event(EventWarning, name.NotFired(), nil)
 		}
 	}
 }

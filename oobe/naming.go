@@ -77,6 +77,13 @@ func parseNameTemplate(t string) ([]namePart, error) {
 	return parts, nil
 }
 
+// ValidateNameTemplate says what is wrong with an Autopilot device name template by the rules
+// Run applies (parseNameTemplate's), or nil for one it takes; "" is no template.
+func ValidateNameTemplate(t string) error {
+	_, err := parseNameTemplate(t)
+	return err
+}
+
 // applyNameTemplate makes the device name from a template: %SERIAL% is the serial number with
 // anything but letters, digits and hyphens dropped; %RAND:x% is x digits drawn from the
 // device id, so the same device always gets the same name. A name longer than 15 characters is

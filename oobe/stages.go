@@ -171,7 +171,7 @@ func (f *flow) autopilotProfile() (Stage, error) {
 // signIn signs the person in with the method they pick, then connects to the tenant.
 func (f *flow) signIn() (Stage, error) {
 	if e := f.enrollErr; e != nil && e.Stage == StageSignIn {
-		f.fired["enrollmentError"] = true
+		f.fired[FaultEnrollmentError] = true
 		return "", &stageFailure{text: e.Message, code: e.Code}
 	}
 	method, err := f.cfg.Person.SignInMethod(f.ctx, f.branding)
@@ -229,7 +229,7 @@ func (f *flow) enrollment() (Stage, error) {
 	var pf phaseFault
 	e := f.enrollErr
 	if e != nil && e.Stage == StageEnrollment {
-		f.fired["enrollmentError"] = true
+		f.fired[FaultEnrollmentError] = true
 		pf = phaseFault{failItem: e.Item, failCode: e.Code, failAfter: 20 * time.Second}
 	}
 	end, err := f.runPhase(0, pf)
@@ -361,16 +361,16 @@ func (f *flow) esp() (Stage, error) {
 	for phase := 1; phase < len(espPlan); phase++ {
 		pf := phaseFault{deadline: f.cfg.Clock.Now().Add(timeout), identifyForever: noLicense}
 		if noLicense {
-			f.fired["noIntuneLicense"] = true
-			f.fired["enrollmentError"] = true
+			f.fired[FaultNoIntuneLicense] = true
+			f.fired[FaultEnrollmentError] = true
 		}
 		if espPlan[phase].phase == PhaseDeviceSetup && !noLicense {
 			switch {
 			case f.cfg.Faults.ESPAppInstallFailure:
-				f.fired["espAppInstallFailure"] = true
+				f.fired[FaultESPAppInstallFailure] = true
 				pf.failItem, pf.failCode, pf.failAfter = itemApps, CodeESPAppInstall, 4*time.Minute
 			case f.cfg.Faults.ESPTimeout:
-				f.fired["espTimeout"] = true
+				f.fired[FaultESPTimeout] = true
 				pf.hangItem = itemApps
 			}
 		}
@@ -444,7 +444,7 @@ func (f *flow) restoreApply() (Stage, error) {
 		return StageDesktop, nil
 	}
 	if f.cfg.Faults.RestoreApplyFailure {
-		f.fired["restoreApplyFailure"] = true
+		f.fired[FaultRestoreApplyFailure] = true
 		if err := f.cfg.Clock.Sleep(f.ctx, restoreApplyTook); err != nil {
 			return "", err
 		}

@@ -58,7 +58,7 @@ type Summary struct {
 type Event struct {
 	At     time.Time       `json:"at"`
 	Stage  oobe.Stage      `json:"stage"`
-	Kind   string          `json:"kind"`
+	Kind   oobe.EventKind  `json:"kind"`
 	Text   string          `json:"text"`
 	Detail json.RawMessage `json:"detail,omitempty"`
 }

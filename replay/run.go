@@ -178,7 +178,7 @@ func (r *run) cleanup() {
 	}
 }
 
-func (r *run) note(stage oobe.Stage, kind, text string) {
+func (r *run) note(stage oobe.Stage, kind oobe.EventKind, text string) {
 	r.events = append(r.events, Event{At: r.clock.Now(), Stage: stage, Kind: kind, Text: text})
 }
 
@@ -377,10 +377,8 @@ func (r *run) play(ctx context.Context) *Report {
 	for _, f := range r.srv.Faults().Unfired() {
 		rep.Failures = append(rep.Failures, Failure{Field: "faults", Expected: fmt.Sprintf("the %s fault at %s fires", f.Kind, f.Endpoint), Got: "no request reached " + f.Endpoint})
 	}
-	for _, e := range out.Transcript {
-		if e.Kind == oobe.EventWarning && strings.HasPrefix(e.Text, "fault ") && strings.Contains(e.Text, "did not fire") {
-			rep.Failures = append(rep.Failures, Failure{Field: "faults", Expected: "every engine fault fires", Got: e.Text, Stage: e.Stage})
-		}
+	for _, f := range out.UnfiredFaults { // the flow warns of each as it ends
+		rep.Failures = append(rep.Failures, Failure{Field: "faults", Expected: "every engine fault fires", Got: f.NotFired(), Stage: out.FinalStage})
 	}
 	for i := range rep.Failures {
 		rep.Failures[i].Got = r.scrub(rep.Failures[i].Got)
