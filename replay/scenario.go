@@ -20,6 +20,7 @@ import (
 
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/fixtures"
+	"github.com/oobe-dev/oobe/internal/guid"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/device"
@@ -350,8 +351,8 @@ func stableHex(parts ...string) string {
 
 // stableGUID is a GUID derived from parts: the same scenario always gets the same device id.
 func stableGUID(parts ...string) string {
-	h := stableHex(parts...)
-	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32]
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return guid.Stable(sum[:])
 }
 
 func (p *parser) device() error {

@@ -32,6 +32,22 @@ func V4(b []byte) string {
 	copy(u[:], b[:16])
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
+	return format(u)
+}
+
+// Stable shapes the first 16 bytes of b, a hash of what the id stands for, as a version-4 GUID
+// in lower case whose variant digit is always 8: the form a replayed scenario's device ids have
+// always had, so they must keep it. b must hold at least 16 bytes.
+func Stable(b []byte) string {
+	var u [16]byte
+	copy(u[:], b[:16])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x0f | 0x80
+	return format(u)
+}
+
+// format writes u in the 8-4-4-4-12 form.
+func format(u [16]byte) string {
 	var out [36]byte // built in place: the simulator makes two for every request
 	hex.Encode(out[0:8], u[0:4])
 	out[8] = '-'

@@ -45,3 +45,17 @@ func TestV4MakesAValidVersion4GUIDFromAnyBytes(t *testing.T) {
 		t.Errorf("V4 of zeros = %s", V4(make([]byte, 16)))
 	}
 }
+
+func TestStableKeepsTheHashsDigitsButTheVersionAndAVariantOfEight(t *testing.T) {
+	b := []byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10, 0xff}
+	if g, want := Stable(b), "01234567-89ab-4def-8edc-ba9876543210"; g != want {
+		t.Fatalf("Stable(%x) = %s, want %s", b, g, want)
+	}
+	for range 100 {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		if g := Stable(b); !v4.MatchString(g) || g[19] != '8' {
+			t.Fatalf("Stable(%x) = %s: not version 4 with variant digit 8", b, g)
+		}
+	}
+}
