@@ -181,9 +181,7 @@ func TestAnAllowedRestoreAppTokenIsForThatApp(t *testing.T) {
 func TestADeviceCodeSignInForABlockedAppIsRefusedAtThePoll(t *testing.T) {
 	h := newHarness(t, withAccess(ConditionalAccess{BlockRestoreApp: true}, nil))
 	dc := h.deviceCode(contosoID, contosoClient, restoreScope+" openid offline_access")
-	if resp, body := h.deviceLogin(dc.UserCode, adeleUPN, adelePassword, "approve"); resp.StatusCode != 200 {
-		t.Fatalf("approving: %d %s", resp.StatusCode, body)
-	}
+	h.approve(dc.UserCode, adeleUPN, adelePassword)
 	h.clock.Advance(time.Duration(dc.Interval) * time.Second)
 	resp, body := h.poll(contosoID, contosoClient, dc.DeviceCode)
 	wantEntraError(t, resp, body, 400, "invalid_grant", 53003)

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/oobe-dev/oobe/internal/devicelogin"
 )
 
 // deviceCodeResponse is Entra's devicecode answer, fields in Entra's order. Entra sends no
@@ -35,7 +37,7 @@ func (s *Server) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
 		s.writeEntraError(w, r, s.internalError(r, err))
 		return
 	}
-	verify := s.baseURL(r) + "/devicelogin"
+	verify := s.baseURL(r) + devicelogin.Path
 	w.Header().Set("Cache-Control", "no-store, no-cache")
 	writeJSON(w, http.StatusOK, deviceCodeResponse{
 		UserCode:        d.userCode,
@@ -169,7 +171,8 @@ func (s *Server) passwordOf(ts *tenantState, u *User) string {
 }
 
 // handleDeviceLogin serves the device login page: enter the code, then sign in and approve or deny.
-// Scripts may post user_code, username, password and action in one request.
+// Scripts may post user_code, username, password and action in one request: internal/devicelogin
+// is their client, and names the fields.
 func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		s.renderPage(w, r, http.StatusOK, "enter_code", &pageData{Title: "Enter code"})
@@ -180,7 +183,7 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code", Error: s.pageError(r, e)})
 		return
 	}
-	raw := form.Get("user_code")
+	raw := form.Get(devicelogin.FieldUserCode)
 	code := normalizeUserCode(raw)
 	if code == "" {
 		s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code",
@@ -195,25 +198,25 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 	info(r).tenant = d.ts.id
 	signin := func(status int, e *entraError) {
 		pd := &pageData{Title: "Sign in", Tenant: d.ts.t.Name, AppName: d.app.Name, UserCode: code,
-			Username: clip(form.Get("username"), 256)}
+			Username: clip(form.Get(devicelogin.FieldUsername), 256)}
 		if e != nil {
 			pd.Error = s.pageError(r, e)
 		}
 		s.renderPage(w, r, status, "device_signin", pd)
 	}
-	action := form.Get("action")
+	action := form.Get(devicelogin.FieldAction)
 	switch action {
 	case "":
 		signin(http.StatusOK, nil)
 		return
-	case "approve", "deny":
+	case devicelogin.ActionApprove, devicelogin.ActionDeny:
 	default:
 		signin(http.StatusBadRequest, &entraError{Code: 900144, Desc: "The action must be approve or deny."})
 		return
 	}
 	// Entra has the person sign in before asking whether to continue, so declining needs the
 	// credentials too: nobody who merely saw a code can cancel someone else's sign-in.
-	username, password := form.Get("username"), form.Get("password")
+	username, password := form.Get(devicelogin.FieldUsername), form.Get(devicelogin.FieldPassword)
 	if strings.TrimSpace(username) == "" || password == "" {
 		signin(http.StatusBadRequest, &entraError{Code: 900144, Desc: "Enter your username and your password."})
 		return
@@ -225,7 +228,7 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	oid := strings.ToLower(u.ObjectID)
-	if action == "deny" {
+	if action == devicelogin.ActionDeny {
 		if e := s.settleDevice(d, deviceDenied, oid); e != nil {
 			s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code", Error: s.pageError(r, e)})
 			return

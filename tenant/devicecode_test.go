@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oobe-dev/oobe/internal/devicelogin"
 )
 
 func TestDeviceCodeResponseHasEntrasShape(t *testing.T) {
@@ -129,11 +131,13 @@ func TestDeviceCodeApprovedThroughThePageInSteps(t *testing.T) {
 	}
 	// People type codes in lower case with dashes; the page accepts them.
 	typed := strings.ToLower(dc.UserCode[:4] + "-" + dc.UserCode[4:])
-	resp, body = h.post("/devicelogin", url.Values{"user_code": {typed}})
+	resp, body = h.post(devicelogin.Path, url.Values{devicelogin.FieldUserCode: {typed}})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("entering the code: %d %s", resp.StatusCode, body)
 	}
-	for _, want := range []string{"Sign in", "Contoso", "oobe", "Enter password", `name="user_code" value="` + dc.UserCode + `"`, `value="approve"`, `value="deny"`} {
+	for _, want := range []string{"Sign in", "Contoso", "oobe", "Enter password", `name="` + devicelogin.FieldUserCode + `" value="` + dc.UserCode + `"`,
+		`name="` + devicelogin.FieldUsername + `"`, `name="` + devicelogin.FieldPassword + `"`,
+		`name="` + devicelogin.FieldAction + `" value="` + devicelogin.ActionApprove + `"`, `name="` + devicelogin.FieldAction + `" value="` + devicelogin.ActionDeny + `"`} {
 		if !contains(body, want) {
 			t.Errorf("sign-in step lacks %q", want)
 		}
@@ -192,9 +196,7 @@ func TestDenyingADeviceCodeNeedsTheUsersCredentials(t *testing.T) {
 			h.clock.Advance(5 * time.Second)
 			resp, body = h.poll(contosoID, contosoClient, dc.DeviceCode)
 			wantEntraError(t, resp, body, http.StatusBadRequest, "authorization_pending", 70016)
-			if resp, body := h.deviceLogin(dc.UserCode, adeleUPN, adelePassword, "approve"); resp.StatusCode != http.StatusOK {
-				t.Fatalf("approving after a refused deny: %d %s", resp.StatusCode, body)
-			}
+			h.approve(dc.UserCode, adeleUPN, adelePassword)
 		})
 	}
 }

@@ -80,9 +80,7 @@ func (h *harness) tokenAt(form url.Values) (*http.Response, []byte) {
 func (h *harness) approvedDeviceCode(client, upn, password, scope string) deviceCodeResponse {
 	h.t.Helper()
 	dc := h.deviceCode(contosoID, client, scope)
-	if resp, body := h.deviceLogin(dc.UserCode, upn, password, "approve"); resp.StatusCode != http.StatusOK {
-		h.t.Fatalf("approving: %d %s", resp.StatusCode, body)
-	}
+	h.approve(dc.UserCode, upn, password)
 	return dc
 }
 
@@ -232,9 +230,7 @@ func TestMSALsShortDeviceCodeGrantTypePollsAsTheURNDoes(t *testing.T) {
 			}
 			resp, body := poll()
 			wantEntraError(t, resp, body, http.StatusBadRequest, "authorization_pending", 70016)
-			if resp, body := h.deviceLogin(dc.UserCode, adeleUPN, adelePassword, "approve"); resp.StatusCode != http.StatusOK {
-				t.Fatalf("approving: %d %s", resp.StatusCode, body)
-			}
+			h.approve(dc.UserCode, adeleUPN, adelePassword)
 			h.clock.Advance(time.Duration(dc.Interval) * time.Second)
 			tok := wantTokens(t)(poll())
 			if tok.RefreshToken == "" || tok.IDToken == "" || tok.Scope != "User.Read openid profile" {
@@ -280,9 +276,7 @@ func TestTheFirstPollAfterApprovalGetsTokensHoweverEarly(t *testing.T) {
 			dc := h.deviceCode(contosoID, contosoClient, "openid User.Read")
 			resp, body := h.poll(contosoID, contosoClient, dc.DeviceCode)
 			wantEntraError(t, resp, body, http.StatusBadRequest, "authorization_pending", 70016)
-			if resp, body := h.deviceLogin(dc.UserCode, adeleUPN, adelePassword, "approve"); resp.StatusCode != http.StatusOK {
-				t.Fatalf("approving: %d %s", resp.StatusCode, body)
-			}
+			h.approve(dc.UserCode, adeleUPN, adelePassword)
 			h.clock.Advance(gap)
 			wantTokens(t)(h.poll(contosoID, contosoClient, dc.DeviceCode))
 		})
@@ -303,9 +297,7 @@ func TestAnInjectedSlowDownAnswersTheOnePollItHitsThenPollingGoesOn(t *testing.T
 	h.clock.Advance(time.Duration(dc.Interval+5) * time.Second)
 	resp, body = h.poll(contosoID, contosoClient, dc.DeviceCode)
 	wantEntraError(t, resp, body, http.StatusBadRequest, "authorization_pending", 70016)
-	if resp, body := h.deviceLogin(dc.UserCode, adeleUPN, adelePassword, "approve"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("approving: %d %s", resp.StatusCode, body)
-	}
+	h.approve(dc.UserCode, adeleUPN, adelePassword)
 	wantTokens(t)(h.poll(contosoID, contosoClient, dc.DeviceCode))
 	if left := h.srv.Faults().Unfired(); len(left) != 0 {
 		t.Errorf("faults never fired: %v", left)

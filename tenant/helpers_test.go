@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/fixtures"
+	"github.com/oobe-dev/oobe/internal/devicelogin"
 )
 
 // Demo tenant facts, from fixtures/demo.
@@ -232,9 +234,19 @@ func (h *harness) deviceCode(tenantSeg, clientID, scope string) deviceCodeRespon
 	return decodeJSON[deviceCodeResponse](h.t, body)
 }
 
+// approve signs in on the device login page and approves userCode, through the client
+// scripts use, and fails the test if the page refuses.
+func (h *harness) approve(userCode, username, password string) {
+	h.t.Helper()
+	if err := devicelogin.Approve(context.Background(), h.client, h.url(devicelogin.Path), userCode, username, password); err != nil {
+		h.t.Fatalf("approving %s: %v", username, err)
+	}
+}
+
+// deviceLogin posts the device login form and returns the page, for tests that read it.
 func (h *harness) deviceLogin(userCode, username, password, action string) (*http.Response, []byte) {
 	h.t.Helper()
-	return h.post("/devicelogin", url.Values{"user_code": {userCode}, "username": {username}, "password": {password}, "action": {action}})
+	return h.post(devicelogin.Path, devicelogin.Form(userCode, username, password, action))
 }
 
 func (h *harness) poll(tenantSeg, clientID, deviceCode string) (*http.Response, []byte) {
@@ -252,9 +264,7 @@ const harnessScope = "openid profile offline_access User.Read Device.Read.All Us
 func (h *harness) signInWithDeviceCode(tenantID, clientID, upn, password string) tokenResponse {
 	h.t.Helper()
 	dc := h.deviceCode(tenantID, clientID, harnessScope)
-	if resp, body := h.deviceLogin(dc.UserCode, upn, password, "approve"); resp.StatusCode != http.StatusOK {
-		h.t.Fatalf("approving: %d %s", resp.StatusCode, body)
-	}
+	h.approve(dc.UserCode, upn, password)
 	h.clock.Advance(time.Duration(dc.Interval) * time.Second)
 	resp, body := h.poll(tenantID, clientID, dc.DeviceCode)
 	if resp.StatusCode != http.StatusOK {

@@ -9,9 +9,7 @@ import (
 func TestAPasswordChangeRevokesRefreshTokensAndTheNewPasswordSignsIn(t *testing.T) {
 	h := newHarness(t)
 	dc := h.deviceCode(contosoID, contosoClient, "openid offline_access Directory.AccessAsUser.All")
-	if resp, body := h.deviceLogin(dc.UserCode, adeleUPN, adelePassword, "approve"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("approving: %d %s", resp.StatusCode, body)
-	}
+	h.approve(dc.UserCode, adeleUPN, adelePassword)
 	resp, body := h.poll(contosoID, contosoClient, dc.DeviceCode)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("polling: %d %s", resp.StatusCode, body)
@@ -41,9 +39,7 @@ func TestAPasswordChangeRevokesRefreshTokensAndTheNewPasswordSignsIn(t *testing.
 	if resp, body := h.deviceLogin(next.UserCode, adeleUPN, adelePassword, "approve"); resp.StatusCode != http.StatusBadRequest || !contains(body, "50126") {
 		t.Fatalf("the old password still signs in: %d", resp.StatusCode)
 	}
-	if resp, body := h.deviceLogin(next.UserCode, adeleUPN, "Another-2026!", "approve"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("the new password does not sign in: %d %s", resp.StatusCode, body)
-	}
+	h.approve(next.UserCode, adeleUPN, "Another-2026!")
 	// A token without Directory.AccessAsUser.All cannot change it.
 	plain := h.signInWithDeviceCode(contosoID, contosoClient, meganUPN, meganPassword)
 	resp, body = h.send(http.MethodPost, "/v1.0/me/changePassword", `{"currentPassword":"x","newPassword":"Another-2026!"}`,

@@ -2,9 +2,7 @@ package graph_test
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/fixtures"
+	"github.com/oobe-dev/oobe/internal/devicelogin"
 	"github.com/oobe-dev/oobe/restore/graph"
 	"github.com/oobe-dev/oobe/tenant"
 )
@@ -68,12 +67,8 @@ func (s *sim) graphFor(tb testing.TB, upn string) *graph.Client {
 		tb.Fatal(err)
 	}
 	res, err := ac.DeviceCode(context.Background(), func(p auth.DeviceCodePrompt) {
-		resp, err := http.PostForm(s.url+"/devicelogin", url.Values{"user_code": {p.UserCode}, "username": {upn}, "password": {u.password}, "action": {"approve"}})
-		if err != nil || resp.StatusCode != http.StatusOK {
-			tb.Errorf("approving %s: %v %v", upn, err, resp)
-		}
-		if resp != nil {
-			resp.Body.Close()
+		if err := devicelogin.Approve(context.Background(), nil, p.VerificationURI, p.UserCode, upn, u.password); err != nil {
+			tb.Errorf("approving %s: %v", upn, err)
 		}
 	})
 	if err != nil {
