@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/oobe-dev/oobe/sim"
 )
 
 // generatedCorpus makes n scenarios spread over the kinds a QA corpus has: restores on
@@ -176,7 +178,7 @@ const (
 // signCPU signs n tokens with the tenant's key on goroutines at once, as a replay at that
 // parallelism does, and returns the process CPU time they took.
 func signCPU(tb testing.TB, goroutines, n int) time.Duration {
-	keys, err := sharedKeys()
+	keys, err := sim.DemoKeys()
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore/apply"
+	"github.com/oobe-dev/oobe/sim"
 )
 
 // Report is the result of one scenario: whether it passed, every expectation that failed,
@@ -65,7 +66,7 @@ type Event struct {
 
 // The replay's own transcript stages.
 const (
-	StageOldPC  oobe.Stage = "oldPC"
+	StageOldPC             = sim.StageOldPC
 	StageReplay oobe.Stage = "replay"
 )
 

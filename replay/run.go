@@ -4,17 +4,12 @@ import (
 	"context"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -22,16 +17,10 @@ import (
 	"time"
 
 	"github.com/oobe-dev/oobe/auth"
-	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/clock"
-	"github.com/oobe-dev/oobe/fixtures"
 	"github.com/oobe-dev/oobe/localca"
 	"github.com/oobe-dev/oobe/oobe"
-	"github.com/oobe-dev/oobe/oobe/live"
 	"github.com/oobe-dev/oobe/restore/device"
-	"github.com/oobe-dev/oobe/restore/graph"
-	"github.com/oobe-dev/oobe/restore/profile"
-	"github.com/oobe-dev/oobe/tenant"
+	"github.com/oobe-dev/oobe/sim"
 )
 
 // Options tune a run of scenarios.
@@ -60,20 +49,11 @@ type Options struct {
 // TLS is what a run over https shares between its scenarios: one server certificate for
 // 127.0.0.1 and the CA that issued it. Make it once per run: a certificate costs a key and a
 // signature, a handshake only a signature.
-type TLS struct {
-	server *tls.Config
-	client *tls.Config
-}
+type TLS = sim.TLS
 
 // NewTLS issues a certificate for 127.0.0.1 from ca (for a replay, one made by localca.New,
 // which never touches the disk).
-func NewTLS(ca *localca.CA) (*TLS, error) {
-	server, err := ca.ServerTLS()
-	if err != nil {
-		return nil, fmt.Errorf("the replay's server certificate: %w", err)
-	}
-	return &TLS{server: server, client: ca.ClientTLS()}, nil
-}
+func NewTLS(ca *localca.CA) (*TLS, error) { return sim.NewTLS(ca) }
 
 // Driver runs a scenario's flow in place of oobe.Run and returns what oobe.Run would.
 type Driver func(ctx context.Context, d *Drive) (*oobe.Outcome, error)
@@ -95,34 +75,11 @@ type Drive struct {
 // sign-in on the wall clock, the setup's own waits Speed times faster than real time.
 type Live struct {
 	Speed float64
+	// Held keeps the run in virtual time with its person at the screen (sim.Held): nothing
+	// waits for real, and the sign-in's polls wait until the person has acted on the device
+	// code. For tests of the interactive runs.
+	Held bool
 }
-
-// timeline is the harness's clock: a *clock.Virtual, or a *clock.Paced for a live run.
-type timeline interface {
-	clock.Clock
-	Set(time.Time)
-}
-
-// Scopes the device signs in with.
-var signInScopes = live.GraphScopes()
-
-// sharedKeys sign for every inline tenant: the demo tenant's fixture keys, parsed once, so a
-// thousand scenarios do not generate two thousand RSA keys.
-var sharedKeys = sync.OnceValues(func() ([]*rsa.PrivateKey, error) {
-	var keys []*rsa.PrivateKey
-	for _, name := range []string{"keys/contoso-1.pem", "keys/contoso-2.pem"} {
-		data, err := fs.ReadFile(fixtures.Demo(), name)
-		if err != nil {
-			return nil, err
-		}
-		k, err := tenant.ParseRSAKey(data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		keys = append(keys, k)
-	}
-	return keys, nil
-})
 
 // Run plays one scenario against a fresh simulated tenant on 127.0.0.1 and checks its
 // expectations. Anything that stops the run from completing — the harness failing to start,
@@ -145,18 +102,13 @@ func Run(ctx context.Context, sc *Scenario, opts Options) *Report {
 // costs every request a timer of its own, and a goroutine too when the transport is wrapped.
 const scenarioTimeout = 5 * time.Minute
 
-// run is one scenario's harness: its tenant, clock, device and transcript.
+// run is one scenario's harness: its world, device directory and transcript.
 type run struct {
 	sc   *Scenario
 	opts Options
 
-	clock  timeline
-	srv    *tenant.Server
-	hs     *http.Server // the tenant's, on 127.0.0.1
-	url    string       // where hs listens
+	world  *sim.World
 	tmp    string
-	devDir string
-	hc     *http.Client
 	person *person
 	events []Event // the replay's own, before the flow
 	// secrets are what scrub takes out of the report: the password and the device code.
@@ -164,22 +116,12 @@ type run struct {
 }
 
 func (r *run) cleanup() {
-	if r.hc != nil {
-		r.hc.CloseIdleConnections()
-	}
-	if r.hs != nil {
-		_ = r.hs.Close() // the listener and the connections; the client closed its side first
-	}
-	if r.srv != nil {
-		_ = r.srv.Close()
+	if r.world != nil {
+		_ = r.world.Close() // the client's side first, then the listener and its connections
 	}
 	if r.tmp != "" {
 		_ = os.RemoveAll(r.tmp)
 	}
-}
-
-func (r *run) note(stage oobe.Stage, kind oobe.EventKind, text string) {
-	r.events = append(r.events, Event{At: r.clock.Now(), Stage: stage, Kind: kind, Text: text})
 }
 
 // defaultWorkDir is where device directories go when Options.WorkDir is "".
@@ -200,95 +142,61 @@ func seed(sc *Scenario) *rand.ChaCha8 {
 	return rand.NewChaCha8(sha256.Sum256([]byte("oobe replay\x00" + sc.Rel + "\x00" + sc.Name)))
 }
 
-// dialer makes the device's loopback connections.
-var dialer = &net.Dialer{Timeout: 10 * time.Second}
-
-// dialNoLinger dials and sets SO_LINGER 0 on the connection, so that closing it resets it
-// instead of leaving it in TIME_WAIT for a minute. A replay opens and closes thousands of
-// loopback connections; left in TIME_WAIT they slow every later bind on the machine and can
-// use up its ephemeral ports. The connections are closed only when idle, at the end of a
-// scenario, so nothing in flight is lost.
-func dialNoLinger(ctx context.Context, network, addr string) (net.Conn, error) {
-	c, err := dialer.DialContext(ctx, network, addr)
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
+// spec is the scenario's world.
+func (r *run) spec(keys []*rsa.PrivateKey) sim.Spec {
+	sc := r.sc
+	spec := sim.Spec{
+		Tenants:   []*sim.Tenant{sc.Tenant},
+		ClientID:  sc.ClientID,
+		User:      sc.User,
+		Device:    &sc.Device,
+		Start:     sc.Start,
+		Autopilot: sim.Autopilot{DeviceNameTemplate: sc.Autopilot.DeviceNameTemplate, ESPTimeout: sc.Autopilot.ESPTimeout},
+		Faults:    sim.Faults{Engine: sc.Faults.Engine, Endpoints: sc.Faults.Endpoints, AccessTokenLifetime: sc.Faults.AccessTokenLifetime},
+		Keys:      keys,
+		Rand:      seed(sc),
+		TLS:       r.opts.TLS,
+		Dir:       r.tmp,
+		Wrap:      r.opts.wrap,
+		Observe: func(e oobe.Event) {
+			r.events = append(r.events, Event{At: e.At, Stage: e.Stage, Kind: e.Kind, Text: e.Text})
+		},
 	}
-	return c, err
-}
-
-// transport is the device's connections to the tenant (and to its own loopback redirect). One
-// per host, as over HTTP/2 to the real services: the restore page's concurrent profile reads
-// take turns on it instead of dialing a connection each, which cost a scenario more than the
-// reads themselves. Nothing holds a response open while it sends another request, so a turn
-// always comes.
-func (r *run) transport() http.RoundTripper {
-	tr := &http.Transport{DialContext: dialNoLinger, MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}
-	if r.opts.TLS != nil {
-		tr.TLSClientConfig = r.opts.TLS.client
+	if sc.OldPC != nil {
+		spec.OldPC = &sim.OldPC{Device: sc.OldPC.Device, Days: sc.OldPC.Days}
 	}
-	var t http.RoundTripper = tr
-	if r.opts.wrap != nil {
-		t = r.opts.wrap(t)
+	if n := sc.Steps.Network; !n.Wired {
+		spec.WiFi = []oobe.Network{{Name: n.SSID, Security: n.Security}}
 	}
-	return t
+	if l := r.opts.Live; l != nil {
+		spec.Clock = sim.Clock{Mode: sim.Paced, Speed: l.Speed}
+		if l.Held {
+			spec.Clock = sim.Clock{Mode: sim.Held}
+		}
+	}
+	return spec
 }
 
 func (r *run) play(ctx context.Context) *Report {
 	sc := r.sc
 	rep := &Report{Name: sc.Name, File: sc.File, Failures: []Failure{}, Transcript: []Event{}, start: sc.Start}
 	harness := func(err error) *Report {
-		if r.person != nil {
-			r.secrets = r.person.secrets()
-		}
+		r.secrets = r.person.secrets()
 		rep.Failures = append(rep.Failures, Failure{Field: "run", Expected: "the scenario runs to the end of the flow", Got: r.scrub(err.Error())})
 		rep.Outcome = Summary{Reasons: []string{}, Backups: []string{}, RestorePage: "hidden"}
 		rep.Transcript = r.scrubEvents(r.events)
 		rep.VirtualDuration = "0s"
 		return rep
 	}
+	// The person's browser shares the world's connections once it has them.
+	r.person = &person{sc: sc}
 	if err := ctx.Err(); err != nil {
 		return harness(err)
 	}
-	start := sc.Start
-	if sc.OldPC != nil {
-		start = start.Add(-time.Duration(sc.OldPC.Days) * 24 * time.Hour)
-	}
-	var paced *clock.Paced
-	if r.opts.Live != nil {
-		paced = clock.NewPaced(start)
-		r.clock = paced
-	} else {
-		r.clock = clock.NewVirtual(start)
-	}
-	keys, err := sharedKeys()
+	keys, err := sim.DemoKeys()
 	if err != nil {
 		return harness(fmt.Errorf("loading the shared signing keys: %w", err))
 	}
-	r.srv, err = tenant.New(tenant.Config{Tenants: []*tenant.Tenant{sc.Tenant}, Clock: r.clock, Rand: seed(sc),
-		Keys: keys, AccessTokenLifetime: sc.Faults.AccessTokenLifetime})
-	if err != nil {
-		return harness(err)
-	}
-	// A plain http.Server rather than httptest's, which tracks every connection's state and
-	// waits on each at Close: this one is closed only once its client has let go.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return harness(fmt.Errorf("listening for the simulated tenant: %w", err))
-	}
-	r.hs = &http.Server{Handler: r.srv.Handler()}
-	r.url = "http://" + ln.Addr().String()
-	if t := r.opts.TLS; t != nil {
-		ln = tls.NewListener(ln, t.server)
-		r.url = "https://" + ln.Addr().String()
-	}
-	go func() { _ = r.hs.Serve(ln) }()
-	r.srv.SetBaseURL(r.url)
-	tr := r.transport()
-	r.hc = &http.Client{Transport: tr} // the scenario's context bounds each request (scenarioTimeout)
-	// The person's browser shares the connections; it follows redirects, the device's
-	// clients do not (auth refuses them).
-	r.person = &person{sc: sc, base: r.url, http: &http.Client{Transport: tr}}
-
 	work := r.opts.WorkDir
 	if work == "" {
 		work = defaultWorkDir()
@@ -296,57 +204,19 @@ func (r *run) play(ctx context.Context) *Report {
 	if r.tmp, err = os.MkdirTemp(work, "oobe-replay-*"); err != nil {
 		return harness(fmt.Errorf("making the device directory: %w", err))
 	}
-	r.devDir = filepath.Join(r.tmp, "device")
-	created, err := device.Init(r.devDir, sc.Device)
+	w, err := sim.Start(ctx, r.spec(keys))
 	if err != nil {
-		return harness(fmt.Errorf("creating the device: %w", err))
+		return harness(err)
 	}
-	// One app registration signs in on both PCs; each sign-in is its own.
-	client, err := auth.New(ctx, auth.Config{Authority: r.srv.Authority(sc.Tenant.ID), ClientID: sc.ClientID,
-		Scopes: signInScopes, Clock: r.clock, HTTPClient: r.hc})
-	if err != nil {
-		return harness(fmt.Errorf("the sign-in client: %w", err))
-	}
-	if sc.OldPC != nil {
-		if err := r.oldPC(ctx, client); err != nil {
-			return harness(err)
-		}
-	}
-	r.clock.Set(sc.Start)
-	var flowClock clock.Clock = r.clock
-	if paced != nil {
-		paced.Start()
-		flowClock = paced.Fast(r.opts.Live.Speed)
-	}
-	for _, f := range sc.Faults.Endpoints {
-		if err := r.srv.Faults().Add(f); err != nil {
-			return harness(err)
-		}
-	}
+	r.world = w
+	r.person.base, r.person.http = w.URL(), w.Browser()
 
-	// The device as Init wrote it: nothing else has written to its directory since.
-	dev := live.NewDevice(created)
-	signIn := live.NewSignIn(client, r.clock)
-	networks := []oobe.Network{{Name: "Ethernet", Wired: true}}
-	if n := sc.Steps.Network; !n.Wired {
-		networks = append(networks, oobe.Network{Name: n.SSID, Security: n.Security})
-	}
-	cfg := oobe.Config{
-		Clock:   flowClock,
-		SignIn:  signIn,
-		Connect: signIn.Connect(live.CloudConfig{GraphURL: r.srv.URL(), HTTPClient: r.hc}),
-		Device:  dev,
-		Person:  r.person,
-		Faults:  sc.Faults.Engine,
-		Branding: oobe.Branding{TenantName: sc.Tenant.Name, DeploymentMode: deploymentMode(sc.Device.Profile.Provisioning),
-			DeviceNameTemplate: sc.Autopilot.DeviceNameTemplate},
-		Networks:   networks,
-		ESPTimeout: sc.Autopilot.ESPTimeout,
-	}
+	cfg := w.Config
+	cfg.Person = r.person
 	var out *oobe.Outcome
 	var runErr error
 	if r.opts.Drive != nil {
-		out, runErr = r.opts.Drive(ctx, &Drive{Scenario: sc, Config: cfg, Approve: r.approve, Secrets: r.person.secrets})
+		out, runErr = r.opts.Drive(ctx, &Drive{Scenario: sc, Config: cfg, Approve: w.Approve, Secrets: r.person.secrets})
 	} else {
 		out, runErr = oobe.Run(ctx, cfg)
 	}
@@ -358,7 +228,7 @@ func (r *run) play(ctx context.Context) *Report {
 	}
 	var st *device.State
 	if len(sc.Expect.Device) > 0 {
-		after, err := device.Open(r.devDir)
+		after, err := device.Open(w.DeviceDir())
 		if err != nil {
 			return harness(fmt.Errorf("reading the device back after the run: %w", err))
 		}
@@ -374,7 +244,7 @@ func (r *run) play(ctx context.Context) *Report {
 	}
 	// A fault that never fires tests nothing: a scenario that passes without it would keep
 	// passing if the client stopped making the call the fault was written for.
-	for _, f := range r.srv.Faults().Unfired() {
+	for _, f := range w.UnfiredFaults() {
 		rep.Failures = append(rep.Failures, Failure{Field: "faults", Expected: fmt.Sprintf("the %s fault at %s fires", f.Kind, f.Endpoint), Got: "no request reached " + f.Endpoint})
 	}
 	for _, f := range out.UnfiredFaults { // the flow warns of each as it ends
@@ -387,7 +257,7 @@ func (r *run) play(ctx context.Context) *Report {
 		rep.Failures = []Failure{}
 	}
 	rep.Passed = len(rep.Failures) == 0
-	rep.duration = r.clock.Now().Sub(sc.Start)
+	rep.duration = w.Clock().Now().Sub(sc.Start)
 	rep.VirtualDuration = rep.duration.String()
 	rep.Outcome = summarize(out)
 	rep.Outcome.Error = r.scrub(rep.Outcome.Error)
@@ -404,75 +274,6 @@ func (r *run) play(ctx context.Context) *Report {
 	}
 	rep.Transcript = r.scrubInPlace(events)
 	return rep
-}
-
-// approve approves a device code on the simulated tenant's page as the scenario's user.
-func (r *run) approve(ctx context.Context, p auth.DeviceCodePrompt) error {
-	if !r.person.onSim(p.VerificationURI) {
-		return fmt.Errorf("the verification page %s is not the simulated tenant's", p.VerificationURI)
-	}
-	status, page, err := r.person.post(ctx, p.VerificationURI, url.Values{
-		"user_code": {p.UserCode}, "username": {r.sc.User}, "password": {r.sc.Password}, "action": {"approve"}})
-	if err != nil {
-		return fmt.Errorf("approving on the sign-in page: %w", err)
-	}
-	if status != http.StatusOK {
-		return fmt.Errorf("the sign-in page answered HTTP %d%s", status, pageError(page))
-	}
-	return nil
-}
-
-// deploymentMode is the Autopilot profile's deployment mode for a device's provisioning; ""
-// (the engine's default, user-driven) for a device not set up by Autopilot.
-func deploymentMode(provisioning string) string {
-	switch provisioning {
-	case profile.ProvisioningUserDriven, profile.ProvisioningSelfDeploying, profile.ProvisioningPreProvisioned:
-		return provisioning
-	}
-	return ""
-}
-
-// oldPC backs up the scenario's old PC on Windows' 8-day schedule for its days, as the user,
-// before the flow starts: it signs in with the device code flow (approved on the tenant's
-// page) and uploads each backup through the simulator's upload endpoint.
-func (r *run) oldPC(ctx context.Context, client *auth.Client) error {
-	sc := r.sc
-	dir := filepath.Join(r.tmp, "old-pc")
-	if _, err := device.Init(dir, sc.OldPC.Device); err != nil {
-		return fmt.Errorf("creating the old PC: %w", err)
-	}
-	name := sc.OldPC.Device.Profile.Name
-	if err := device.CanBackUp(&sc.OldPC.Device); err != nil {
-		r.note(StageOldPC, oobe.EventWarning, fmt.Sprintf("%s makes no backups: %v", name, err))
-		return nil
-	}
-	signIn := live.NewSignIn(client, r.clock)
-	var approve error
-	sess, err := signIn.DeviceCode(ctx, func(p auth.DeviceCodePrompt) { approve = r.approve(ctx, p) })
-	if err != nil {
-		if approve != nil {
-			err = fmt.Errorf("%w (%v)", err, approve)
-		}
-		return fmt.Errorf("signing %s in on the old PC: %w", sc.User, err)
-	}
-	gc, err := graph.New(graph.Config{BaseURL: r.srv.URL(), Token: signIn.Token, HTTPClient: r.hc, Clock: r.clock})
-	if err != nil {
-		return err
-	}
-	r.note(StageOldPC, oobe.EventInfo, fmt.Sprintf("%s (%s) signed in as %s; backing up every 8 days for %d days",
-		name, sc.OldPC.Device.Profile.OS, sess.Identity.UPN, sc.OldPC.Days))
-	owner := backup.Owner{TenantID: sess.Identity.TenantID, ObjectID: sess.Identity.ObjectID}
-	send := func(ctx context.Context, up *backup.Upload) error {
-		if err := gc.Upload(ctx, *up); err != nil {
-			return fmt.Errorf("uploading the old PC's backup: %w", err)
-		}
-		r.note(StageOldPC, oobe.EventInfo, fmt.Sprintf("%s backed up", name))
-		return nil
-	}
-	if _, err := (device.Schedule{}).RunUntil(ctx, r.clock, dir, owner, send, sc.Start); err != nil {
-		return fmt.Errorf("the old PC's backups: %w", err)
-	}
-	return nil
 }
 
 var (

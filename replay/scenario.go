@@ -13,19 +13,17 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/fixtures"
 	"github.com/oobe-dev/oobe/internal/guid"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/device"
 	"github.com/oobe-dev/oobe/restore/profile"
-	"github.com/oobe-dev/oobe/tenant"
+	"github.com/oobe-dev/oobe/sim"
 )
 
 // MaxScenarioBytes caps a scenario file; real ones are a few KiB.
@@ -66,7 +64,7 @@ type Scenario struct {
 	Description string
 	// Tenant is served alone by a fresh simulated tenant. It is shared by every run of the
 	// scenario and must not be changed.
-	Tenant   *tenant.Tenant
+	Tenant   *sim.Tenant
 	ClientID string
 	// User is the UPN that signs in; Password is the tenant's password for them.
 	User     string
@@ -91,7 +89,7 @@ type Autopilot struct {
 type Faults struct {
 	Engine oobe.Faults
 	// Endpoints are added to the tenant's fault list before the run, in order.
-	Endpoints []tenant.Fault
+	Endpoints []sim.Fault
 	// AccessTokenLifetime, when set, is how long the tenant's access tokens live.
 	AccessTokenLifetime time.Duration
 }
@@ -145,10 +143,8 @@ type Expect struct {
 // The device values an expectation can read besides settings (category "device").
 var deviceValues = []string{"name", "wifi", "storeApps", "startPins", "taskbarPins"}
 
-var demoOnce = sync.OnceValues(func() ([]*tenant.Tenant, error) { return tenant.LoadFixtures(fixtures.Demo()) })
-
 // DemoTenants returns the embedded demo tenants a scenario may name with tenant.fixture.
-func DemoTenants() ([]*tenant.Tenant, error) { return demoOnce() }
+func DemoTenants() ([]*sim.Tenant, error) { return sim.DemoTenants() }
 
 // parser carries one file's parse.
 type parser struct {
@@ -249,8 +245,8 @@ func (p *parser) tenant() error {
 			return p.errAt(at(tn, "fixture"), "tenant.fixture %q is not a demo tenant: want one of %s", spec.Fixture, strings.Join(names, ", "))
 		}
 		if spec.RestorePage != "" {
-			if !slices.Contains(tenant.RestorePageStates(), spec.RestorePage) {
-				return p.errAt(at(tn, "restorePage"), "tenant.restorePage %q is not one of %s", spec.RestorePage, strings.Join(tenant.RestorePageStates(), ", "))
+			if !slices.Contains(sim.RestorePageStates(), spec.RestorePage) {
+				return p.errAt(at(tn, "restorePage"), "tenant.restorePage %q is not one of %s", spec.RestorePage, strings.Join(sim.RestorePageStates(), ", "))
 			}
 			p.sc.Tenant.RestorePage = spec.RestorePage
 		}
@@ -279,7 +275,7 @@ func (p *parser) tenant() error {
 		return p.errAt(tn, "tenant: give fixture (a demo tenant: %s) or an inline tenant's id, name, domains and users", p.demoNames())
 	}
 	// An inline tenant is checked by the tenant fixture parser itself, on a fixture document
-	// built from the scenario's own nodes; its errors are mapped back to the scenario's lines.
+	// built from the scenario's own nodes, so its errors name the scenario's lines.
 	head := mapping("id", at(tn, "id"), "name", at(tn, "name"), "domains", at(tn, "domains"),
 		"cloud", at(tn, "cloud"), "restorePage", at(tn, "restorePage"), "conditionalAccess", at(tn, "conditionalAccess"))
 	app := mapping("name", scalar("oobe replay"), "clientId", scalar(InlineClientID),
@@ -291,16 +287,12 @@ func (p *parser) tenant() error {
 		users = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	}
 	fixture := mapping("tenant", head, "apps", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{app}}, "users", users)
-	data, mapLine, err := reparse(fixture)
+	t, err := sim.ParseTenantNode(p.file, fixture)
 	if err != nil {
-		return p.errAt(tn, "tenant: %v", err)
-	}
-	t, err := tenant.ParseTenant(p.file, data, nil)
-	if err != nil {
-		var fe *tenant.FixtureError
+		var fe *sim.FixtureError
 		if errors.As(err, &fe) {
-			line := mapLine(fe.Line)
-			if line == 0 {
+			line := fe.Line
+			if line == 0 { // a node the scenario does not have: the tenant or its app
 				line = tn.Line
 			}
 			return &Error{File: p.file, Line: line, Msg: "tenant: " + fe.Msg}
@@ -643,16 +635,16 @@ func (p *parser) faults() error {
 		fn := at(n, "endpoints", i)
 		where := fmt.Sprintf("faults.endpoints[%d]", i)
 		if ef.Endpoint == "" {
-			return p.errAt(fn, "%s.endpoint is missing: one of %s", where, strings.Join(tenant.FaultEndpoints(), ", "))
+			return p.errAt(fn, "%s.endpoint is missing: one of %s", where, strings.Join(sim.FaultEndpoints(), ", "))
 		}
-		if !slices.Contains(tenant.FaultEndpoints(), ef.Endpoint) {
-			return p.errAt(at(fn, "endpoint"), "%s.endpoint %q is not one of %s", where, ef.Endpoint, strings.Join(tenant.FaultEndpoints(), ", "))
+		if !slices.Contains(sim.FaultEndpoints(), ef.Endpoint) {
+			return p.errAt(at(fn, "endpoint"), "%s.endpoint %q is not one of %s", where, ef.Endpoint, strings.Join(sim.FaultEndpoints(), ", "))
 		}
-		kind, err := tenant.ParseFaultKind(ef.Kind)
+		kind, err := sim.ParseFaultKind(ef.Kind)
 		if err != nil {
 			return p.errAt(lineNode(at(fn, "kind"), fn), "%s.kind: %v", where, err)
 		}
-		tf := tenant.Fault{Endpoint: ef.Endpoint, Kind: kind, Times: ef.Times, Status: ef.Status}
+		tf := sim.Fault{Endpoint: ef.Endpoint, Kind: kind, Times: ef.Times, Status: ef.Status}
 		if ef.Times < 0 {
 			return p.errAt(at(fn, "times"), "%s.times %d: want 1 or more, or leave it out for every request", where, ef.Times)
 		}
@@ -669,17 +661,17 @@ func (p *parser) faults() error {
 		for _, c := range []struct {
 			key  string
 			set  bool
-			kind tenant.FaultKind
-		}{{"retryAfter", ef.RetryAfter != "", 0}, {"status", ef.Status != 0, tenant.FaultServerError}, {"delay", ef.Delay != "", tenant.FaultDelay}} {
-			ok := c.kind == 0 && (kind == tenant.FaultThrottle || kind == tenant.FaultServerError) || c.kind == kind
+			kind sim.FaultKind
+		}{{"retryAfter", ef.RetryAfter != "", 0}, {"status", ef.Status != 0, sim.FaultServerError}, {"delay", ef.Delay != "", sim.FaultDelay}} {
+			ok := c.kind == 0 && (kind == sim.FaultThrottle || kind == sim.FaultServerError) || c.kind == kind
 			if c.set && !ok {
 				return p.errAt(at(fn, c.key), "%s.%s does not apply to a %s fault", where, c.key, kind)
 			}
 		}
-		if kind == tenant.FaultDelay && tf.Delay == 0 {
+		if kind == sim.FaultDelay && tf.Delay == 0 {
 			return p.errAt(fn, "%s: a delay fault needs delay (like 30s)", where)
 		}
-		if err := (&tenant.Faults{}).Add(tf); err != nil {
+		if err := sim.CheckFault(tf); err != nil {
 			return p.errAt(fn, "%s: %v", where, err)
 		}
 		p.sc.Faults.Endpoints = append(p.sc.Faults.Endpoints, tf)

@@ -6,7 +6,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oobe-dev/oobe/restore/profile"
-	"github.com/oobe-dev/oobe/tenant"
+	"github.com/oobe-dev/oobe/sim"
 )
 
 // These types are the on-disk shape of a scenario file (docs/scenarios.md). Their yaml tags
@@ -31,14 +31,14 @@ type scenarioFile struct {
 // tenantSpec names a demo tenant (fixture) or defines one inline; with a fixture only the
 // tenant-wide settings may be changed.
 type tenantSpec struct {
-	Fixture           string                    `yaml:"fixture"`
-	ID                string                    `yaml:"id"`
-	Name              string                    `yaml:"name"`
-	Domains           []string                  `yaml:"domains"`
-	Cloud             string                    `yaml:"cloud"`
-	RestorePage       string                    `yaml:"restorePage"`
-	ConditionalAccess *tenant.ConditionalAccess `yaml:"conditionalAccess"`
-	Users             []userSpec                `yaml:"users"`
+	Fixture           string                 `yaml:"fixture"`
+	ID                string                 `yaml:"id"`
+	Name              string                 `yaml:"name"`
+	Domains           []string               `yaml:"domains"`
+	Cloud             string                 `yaml:"cloud"`
+	RestorePage       string                 `yaml:"restorePage"`
+	ConditionalAccess *sim.ConditionalAccess `yaml:"conditionalAccess"`
+	Users             []userSpec             `yaml:"users"`
 }
 
 // userSpec mirrors a tenant fixture's user (docs/fixtures.md); tenant.ParseTenant checks it.
@@ -51,18 +51,18 @@ type userSpec struct {
 	GenerateBackups int          `yaml:"generateBackups"`
 	Backups         []backupSpec `yaml:"backups"`
 	// ConditionalAccess overrides the tenant's for this user.
-	ConditionalAccess *tenant.UserConditionalAccess `yaml:"conditionalAccess"`
+	ConditionalAccess *sim.UserConditionalAccess `yaml:"conditionalAccess"`
 }
 
 // backupSpec mirrors a tenant fixture's backup: one previous PC and what its backup holds.
 type backupSpec struct {
-	Device     string               `yaml:"device"`
-	DeviceID   string               `yaml:"deviceId"`
-	OS         string               `yaml:"os"`
-	Created    string               `yaml:"created"`
-	LastBackup string               `yaml:"lastBackup"`
-	Expires    string               `yaml:"expires"`
-	Content    tenant.BackupContent `yaml:"content"`
+	Device     string            `yaml:"device"`
+	DeviceID   string            `yaml:"deviceId"`
+	OS         string            `yaml:"os"`
+	Created    string            `yaml:"created"`
+	LastBackup string            `yaml:"lastBackup"`
+	Expires    string            `yaml:"expires"`
+	Content    sim.BackupContent `yaml:"content"`
 }
 
 // deviceSpec is a device profile (the fields of `oobe check`'s profile files) and, optionally,
@@ -130,7 +130,7 @@ type faultsSpec struct {
 	Endpoints           []endpointFaultSpec `yaml:"endpoints"`
 }
 
-// endpointFaultSpec is one tenant.Fault.
+// endpointFaultSpec is one sim.Fault.
 type endpointFaultSpec struct {
 	Endpoint   string `yaml:"endpoint"`
 	Kind       string `yaml:"kind"`

@@ -117,30 +117,17 @@ type queuedFault struct {
 	hits  int
 }
 
+// CheckFault says what is wrong with a fault, as Add would refuse it, without queueing it.
+func CheckFault(fault Fault) error {
+	_, err := normalFault(fault)
+	return err
+}
+
 // Add queues a fault. Faults at the same endpoint apply in the order added, one per request.
 func (f *Faults) Add(fault Fault) error {
-	if !slices.Contains(FaultEndpoints(), fault.Endpoint) {
-		return fmt.Errorf("adding a fault: endpoint %q is not one of %v", fault.Endpoint, FaultEndpoints())
-	}
-	if _, ok := faultKindNames[fault.Kind]; !ok {
-		return fmt.Errorf("adding a fault at %s: kind %d is not one of %s", fault.Endpoint, int(fault.Kind), faultKindList)
-	}
-	if fault.Kind == FaultSlowDown && fault.Endpoint != EndpointToken {
-		return fmt.Errorf("adding a fault at %s: slow_down is a token endpoint answer; give endpoint %s", fault.Endpoint, EndpointToken)
-	}
-	if fault.Times < 0 || fault.Delay < 0 || fault.RetryAfter < 0 {
-		return fmt.Errorf("adding a fault at %s: times, delay and retry-after cannot be negative", fault.Endpoint)
-	}
-	if fault.Kind == FaultServerError {
-		if fault.Status == 0 {
-			fault.Status = http.StatusServiceUnavailable
-		}
-		if fault.Status < 500 || fault.Status > 599 {
-			return fmt.Errorf("adding a fault at %s: status %d is not a 5xx status", fault.Endpoint, fault.Status)
-		}
-	}
-	if fault.Kind == FaultThrottle && fault.RetryAfter == 0 {
-		fault.RetryAfter = time.Second
+	fault, err := normalFault(fault)
+	if err != nil {
+		return err
 	}
 	q := &queuedFault{left: fault, added: fault}
 	f.mu.Lock()
@@ -148,6 +135,34 @@ func (f *Faults) Add(fault Fault) error {
 	f.all = append(f.all, q)
 	f.mu.Unlock()
 	return nil
+}
+
+// normalFault checks a fault and fills in its defaults.
+func normalFault(fault Fault) (Fault, error) {
+	if !slices.Contains(FaultEndpoints(), fault.Endpoint) {
+		return Fault{}, fmt.Errorf("adding a fault: endpoint %q is not one of %v", fault.Endpoint, FaultEndpoints())
+	}
+	if _, ok := faultKindNames[fault.Kind]; !ok {
+		return Fault{}, fmt.Errorf("adding a fault at %s: kind %d is not one of %s", fault.Endpoint, int(fault.Kind), faultKindList)
+	}
+	if fault.Kind == FaultSlowDown && fault.Endpoint != EndpointToken {
+		return Fault{}, fmt.Errorf("adding a fault at %s: slow_down is a token endpoint answer; give endpoint %s", fault.Endpoint, EndpointToken)
+	}
+	if fault.Times < 0 || fault.Delay < 0 || fault.RetryAfter < 0 {
+		return Fault{}, fmt.Errorf("adding a fault at %s: times, delay and retry-after cannot be negative", fault.Endpoint)
+	}
+	if fault.Kind == FaultServerError {
+		if fault.Status == 0 {
+			fault.Status = http.StatusServiceUnavailable
+		}
+		if fault.Status < 500 || fault.Status > 599 {
+			return Fault{}, fmt.Errorf("adding a fault at %s: status %d is not a 5xx status", fault.Endpoint, fault.Status)
+		}
+	}
+	if fault.Kind == FaultThrottle && fault.RetryAfter == 0 {
+		fault.RetryAfter = time.Second
+	}
+	return fault, nil
 }
 
 // Unfired returns the faults added since the last Clear that no request ever reached, in the
