@@ -57,36 +57,14 @@ func isTempName(name string) bool {
 // writeAtomic replaces path with data so that any reader sees the old or the new content,
 // never part of it: write a temp file beside it, fsync, close, rename over it.
 // The caller fsyncs the directory to make the rename itself durable.
-func writeAtomic(path string, data []byte) (err error) {
+func writeAtomic(path string, data []byte) error {
 	tmp := tempName(path)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
+	if err := writeDurable(tmp, data); err != nil {
+		os.Remove(tmp)
 		return err
 	}
-	fileOp()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	for len(data) > 0 {
-		n := min(len(data), writeChunk)
-		if _, err := f.Write(data[:n]); err != nil {
-			return fmt.Errorf("writing %s: %w", tmp, err)
-		}
-		fileOp()
-		data = data[n:]
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", tmp, err)
-	}
-	fileOp()
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("closing %s: %w", tmp, err)
-	}
-	fileOp()
 	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	fileOp()
