@@ -56,7 +56,7 @@ func enter(clk clock.Clock, st oobe.Stage, detail any) tea.Msg {
 }
 
 // event is one of the flow's events at the clock's time.
-func event(clk clock.Clock, st oobe.Stage, kind, text string, detail any) tea.Msg {
+func event(clk clock.Clock, st oobe.Stage, kind oobe.EventKind, text string, detail any) tea.Msg {
 	return eventMsg{event: oobe.Event{At: clk.Now(), Stage: st, Kind: kind, Text: text, Detail: detail}}
 }
 
