@@ -142,9 +142,10 @@ func seed(sc *Scenario) *rand.ChaCha8 {
 	return rand.NewChaCha8(sha256.Sum256([]byte("oobe replay\x00" + sc.Rel + "\x00" + sc.Name)))
 }
 
-// spec is the scenario's world.
-func (r *run) spec(keys []*rsa.PrivateKey) sim.Spec {
-	sc := r.sc
+// Spec is the world the scenario plays in, on virtual time: its tenant alone, its device, its
+// old PC, its faults and its own random stream. Callers add what a run chooses (keys, TLS,
+// the clock, directories).
+func (sc *Scenario) Spec() sim.Spec {
 	spec := sim.Spec{
 		Tenants:   []*sim.Tenant{sc.Tenant},
 		ClientID:  sc.ClientID,
@@ -153,20 +154,29 @@ func (r *run) spec(keys []*rsa.PrivateKey) sim.Spec {
 		Start:     sc.Start,
 		Autopilot: sim.Autopilot{DeviceNameTemplate: sc.Autopilot.DeviceNameTemplate, ESPTimeout: sc.Autopilot.ESPTimeout},
 		Faults:    sim.Faults{Engine: sc.Faults.Engine, Endpoints: sc.Faults.Endpoints, AccessTokenLifetime: sc.Faults.AccessTokenLifetime},
-		Keys:      keys,
 		Rand:      seed(sc),
-		TLS:       r.opts.TLS,
-		Dir:       r.tmp,
-		Wrap:      r.opts.wrap,
-		Observe: func(e oobe.Event) {
-			r.events = append(r.events, Event{At: e.At, Stage: e.Stage, Kind: e.Kind, Text: e.Text})
-		},
 	}
 	if sc.OldPC != nil {
 		spec.OldPC = &sim.OldPC{Device: sc.OldPC.Device, Days: sc.OldPC.Days}
 	}
 	if n := sc.Steps.Network; !n.Wired {
 		spec.WiFi = []oobe.Network{{Name: n.SSID, Security: n.Security}}
+	}
+	return spec
+}
+
+// Person is the scenario's person in world w: it answers each screen from the steps, and
+// acts on the tenant's sign-in pages over w's connections as a person with a browser would.
+func (sc *Scenario) Person(w *sim.World) oobe.Person {
+	return &person{sc: sc, base: w.URL(), http: w.Browser()}
+}
+
+// spec is the scenario's world for this run.
+func (r *run) spec(keys []*rsa.PrivateKey) sim.Spec {
+	spec := r.sc.Spec()
+	spec.Keys, spec.TLS, spec.Dir, spec.Wrap = keys, r.opts.TLS, r.tmp, r.opts.wrap
+	spec.Observe = func(e oobe.Event) {
+		r.events = append(r.events, Event{At: e.At, Stage: e.Stage, Kind: e.Kind, Text: e.Text})
 	}
 	if l := r.opts.Live; l != nil {
 		spec.Clock = sim.Clock{Mode: sim.Paced, Speed: l.Speed}

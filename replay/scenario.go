@@ -899,3 +899,64 @@ func (p *parser) expect() error {
 	e.Error, e.ErrorCode = x.Error, x.ErrorCode
 	return nil
 }
+
+// DefaultSteps are what a person does when a scenario's steps say nothing: the first region
+// and keyboard, no second keyboard, the wired network, the device code approved, the newest
+// previous PC restored, and Continue anyway on an ESP failure.
+func DefaultSteps() Steps {
+	return Steps{Network: Network{Wired: true}, SignInMethod: oobe.SignInDeviceCode, SignInAction: ActionApprove, ESP: oobe.ESPContinueAnyway}
+}
+
+// Interactive is a scenario made in Go rather than read from a file — the demo `oobe` runs
+// with no flags — with a file's defaults: the device named and identified from the scenario's
+// name unless its profile says, in its tenant's cloud, the default steps and start. The
+// tenant is a demo tenant (DemoTenants) or one of the caller's, copied, not changed.
+func Interactive(name string, t *sim.Tenant, upn string, prof profile.DeviceProfile, a Autopilot) (*Scenario, error) {
+	if err := oobe.ValidateNameTemplate(a.DeviceNameTemplate); err != nil {
+		return nil, fmt.Errorf("autopilot.deviceNameTemplate: %w", err)
+	}
+	c := *t
+	c.Source = "demo"
+	sc := &Scenario{File: "demo", Rel: "demo", Name: name, Tenant: &c, Start: DefaultStart, Autopilot: a, Steps: DefaultSteps()}
+	for _, app := range c.Apps {
+		if app.Public {
+			sc.ClientID = app.ClientID
+			break
+		}
+	}
+	if sc.ClientID == "" {
+		return nil, fmt.Errorf("tenant %s has no public client app to sign in with", c.Name)
+	}
+	for _, u := range c.Users {
+		if strings.EqualFold(u.UPN, upn) {
+			sc.User, sc.Password = u.UPN, u.Password
+		}
+	}
+	if sc.User == "" {
+		return nil, fmt.Errorf("user %q is not a user of tenant %s", upn, c.Name)
+	}
+	if prof.Name == "" {
+		prof.Name = "DESKTOP-" + strings.ToUpper(stableHex(name)[:7])
+	}
+	if prof.DeviceID == "" {
+		prof.DeviceID = stableGUID("device", name)
+	}
+	cloud := c.Cloud
+	if cloud == "" {
+		cloud = profile.CloudGlobal
+	}
+	if prof.Cloud == "" {
+		prof.Cloud = cloud
+	} else if prof.Cloud != cloud {
+		return nil, fmt.Errorf("device.cloud %q differs from the tenant's cloud %q: a device is set up in its tenant's cloud", prof.Cloud, cloud)
+	}
+	sc.Device = device.State{Profile: prof, Settings: map[string]map[string]json.RawMessage{}}
+	if err := sc.Device.Normalize(); err != nil {
+		return nil, fmt.Errorf("device: %w", err)
+	}
+	if err := sc.Device.Validate(); err != nil {
+		return nil, fmt.Errorf("device: %w", err)
+	}
+	sc.Expect.FinalStage = new(oobe.StageDesktop)
+	return sc, nil
+}

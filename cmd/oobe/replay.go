@@ -108,7 +108,7 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 		}
 		run = re
 	}
-	shard, err := pickShard(o.shard, os.Getenv)
+	shard, err := pickShard(o.shard, s.env)
 	if err != nil {
 		return badInput("%v", err)
 	}

@@ -43,6 +43,7 @@ func replayCLI(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestReplayExitsZeroOneOrTwo(t *testing.T) {
+	t.Parallel()
 	failing := strings.Replace(passingScenario, "finalStage: desktop", "finalStage: failed", 1)
 	failing = strings.Replace(failing, "name: Adele", "name: Broken Adele", 1)
 	pass := scenarioDir(t, map[string]string{"pass.yaml": passingScenario})
@@ -68,6 +69,7 @@ func TestReplayExitsZeroOneOrTwo(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			code, _, stderr := replayCLI(t, tc.args...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr)
@@ -80,6 +82,7 @@ func TestReplayExitsZeroOneOrTwo(t *testing.T) {
 }
 
 func TestReplayPrintsALinePerScenarioAndTheTally(t *testing.T) {
+	t.Parallel()
 	failing := strings.Replace(passingScenario, "restorePage: shown", "restorePage: hidden", 1)
 	failing = strings.Replace(failing, "name: Adele", "name: Broken Adele", 1)
 	dir := scenarioDir(t, map[string]string{"a-pass.yaml": passingScenario, "b-fail.yaml": failing})
@@ -107,6 +110,7 @@ func TestReplayPrintsALinePerScenarioAndTheTally(t *testing.T) {
 }
 
 func TestReplayJSONIsTheSameAtAnyParallelism(t *testing.T) {
+	t.Parallel()
 	code, one, _ := replayCLI(t, scenarioCorpus, "--json", "--parallel", "1")
 	if code != 0 {
 		t.Fatalf("the corpus does not pass: exit %d", code)
@@ -137,6 +141,7 @@ func TestReplayJSONIsTheSameAtAnyParallelism(t *testing.T) {
 }
 
 func TestReplayShardsFromTheFlagOrTheIndexedJob(t *testing.T) {
+	t.Parallel()
 	passLine := regexp.MustCompile(`(?m)^PASS `)
 	countPassed := func(out string) int { return len(passLine.FindAllString(out, -1)) }
 	_, all, _ := replayCLI(t, scenarioCorpus)
@@ -152,9 +157,8 @@ func TestReplayShardsFromTheFlagOrTheIndexedJob(t *testing.T) {
 	if sum != total {
 		t.Fatalf("three shards ran %d scenarios, the corpus has %d", sum, total)
 	}
-	t.Setenv("JOB_COMPLETION_INDEX", "1")
-	t.Setenv("JOB_COMPLETIONS", "3")
-	_, fromEnv, _ := replayCLI(t, scenarioCorpus)
+	job := cli{env: map[string]string{"JOB_COMPLETION_INDEX": "1", "JOB_COMPLETIONS": "3"}}
+	_, fromEnv, _ := job.run(t, "replay", scenarioCorpus)
 	_, fromFlag, _ := replayCLI(t, scenarioCorpus, "--shard", "1/3")
 	if fromEnv != fromFlag {
 		t.Fatalf("the Indexed Job's shard:\n%s\ndiffers from --shard 1/3:\n%s", fromEnv, fromFlag)
@@ -162,6 +166,7 @@ func TestReplayShardsFromTheFlagOrTheIndexedJob(t *testing.T) {
 }
 
 func TestReplayWritesJUnit(t *testing.T) {
+	t.Parallel()
 	dir := scenarioDir(t, map[string]string{"pass.yaml": passingScenario})
 	path := filepath.Join(t.TempDir(), "replay.xml")
 	if code, _, stderr := replayCLI(t, dir, "--junit", path); code != 0 {
@@ -188,6 +193,7 @@ func TestReplayWritesJUnit(t *testing.T) {
 }
 
 func TestReplayStopsOnInterrupt(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if code := run(ctx, []string{"replay", scenarioCorpus}, streams{in: strings.NewReader(""), out: &syncBuffer{}, errOut: &syncBuffer{}}); code != 130 {
@@ -196,6 +202,7 @@ func TestReplayStopsOnInterrupt(t *testing.T) {
 }
 
 func TestAFailingReplayEndsWithTheTallyAndKeepsTheLastJUnitReportOnBadInput(t *testing.T) {
+	t.Parallel()
 	failing := strings.Replace(passingScenario, "finalStage: desktop", "finalStage: failed", 1)
 	dir := scenarioDir(t, map[string]string{"fail.yaml": failing})
 	code, out, errOut := replayCLI(t, dir)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
@@ -24,6 +23,7 @@ import (
 	"github.com/oobe-dev/oobe/replay"
 	"github.com/oobe-dev/oobe/restore/device"
 	"github.com/oobe-dev/oobe/restore/profile"
+	"github.com/oobe-dev/oobe/sim"
 )
 
 type runOptions struct {
@@ -39,24 +39,17 @@ type runOptions struct {
 	simTLS     bool
 }
 
-// demoScenario is what `oobe` runs with no flags: the embedded Contoso tenant, Adele, and a
-// new Windows 11 24H2 laptop that can restore her previous PCs.
-const demoScenario = `name: Demo — Adele sets up her new PC
-tenant:
-  fixture: contoso
-user: adele.vance@contoso.com
-autopilot:
-  deviceNameTemplate: CONTOSO-%SERIAL%
-expect:
-  finalStage: desktop
-device:
-  os: 10.0.26100.4946
-  edition: Enterprise
-  join: entra
-  provisioning: userDriven
-  architecture: x64
-  name: DESKTOP-7Q2M4KX
-`
+// The demo `oobe` runs with no flags: the embedded Contoso tenant, Adele, and a new Windows 11
+// 24H2 laptop that can restore her previous PCs.
+const (
+	demoName   = "Demo — Adele sets up her new PC"
+	demoTenant = "contoso"
+	demoUser   = "adele.vance@contoso.com"
+)
+
+// demoDevice is the demo's new laptop.
+var demoDevice = profile.DeviceProfile{OS: "10.0.26100.4946", Edition: "Enterprise", Join: profile.JoinEntra,
+	Provisioning: profile.ProvisioningUserDriven, Architecture: "x64", Name: "DESKTOP-7Q2M4KX"}
 
 const runLong = `Walk through a Windows Autopilot user-driven setup in a full-screen terminal UI:
 region, keyboard, network, the Autopilot sign-in, enrollment, the restore page, the
@@ -174,23 +167,30 @@ func runScenario(o runOptions) (*replay.Scenario, error) {
 		}
 		return scs[0], nil
 	}
-	src := demoScenario
+	prof := demoDevice
 	if o.device != "" {
 		data, err := readInputFile("--device", o.device)
 		if err != nil {
 			return nil, err
 		}
-		d, err := profile.Parse(o.device, data)
-		if err != nil {
+		if prof, err = profile.Parse(o.device, data); err != nil {
 			return nil, badInput("%w", err)
 		}
-		dev, err := yaml.Marshal(map[string]profile.DeviceProfile{"device": d})
-		if err != nil {
-			return nil, err
-		}
-		src = src[:strings.Index(src, "device:\n")] + string(dev)
 	}
-	sc, err := replay.Parse("demo", []byte(src))
+	demo, err := sim.DemoTenants()
+	if err != nil {
+		return nil, fmt.Errorf("embedded demo fixtures: %w", err)
+	}
+	var contoso *sim.Tenant
+	for _, t := range demo {
+		if strings.EqualFold(t.Name, demoTenant) {
+			contoso = t
+		}
+	}
+	if contoso == nil {
+		return nil, fmt.Errorf("embedded demo fixtures: no %s tenant", demoTenant)
+	}
+	sc, err := replay.Interactive(demoName, contoso, demoUser, prof, replay.Autopilot{DeviceNameTemplate: "CONTOSO-%SERIAL%"})
 	if err != nil {
 		if o.device != "" {
 			return nil, badInput("--device %s: %w", o.device, err)
@@ -200,50 +200,55 @@ func runScenario(o runOptions) (*replay.Scenario, error) {
 	return sc, nil
 }
 
-// runSimulated plays a scenario on the simulated tenant, live: the replay harness builds the
-// tenant, the device and the person's scripted answers, and the terminal UI (or the
-// accessible prompts) drives the flow.
+// runSimulated plays a scenario on the simulated tenant, live: sim builds the world (the
+// tenant, the device, the old PC's backups), the scenario's person answers for --demo, and the
+// terminal UI (or the accessible prompts) drives the flow. A run given its own clock (a
+// test's) keeps virtual time, and its sign-in waits for the approval instead of the clock.
 func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Logger, logsDir string) (*oobe.Outcome, error) {
 	sc, err := runScenario(o)
 	if err != nil {
 		return nil, err
 	}
-	var out *oobe.Outcome
-	var runErr error
-	drive := func(ctx context.Context, d *replay.Drive) (*oobe.Outcome, error) {
-		cfg := d.Config
-		cfg.Observe = logEvents(logger)
-		logger.Info("setup started", "scenario", sc.Name, "tenant", sc.Tenant.Name, "user", sc.User, "device", sc.Device.Profile.Name)
-		if o.accessible {
-			out, runErr = accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: s.out, Approve: d.Approve, Open: auth.OpenBrowser, LogsDir: logsDir})
-		} else {
-			var pilot *tui.Pilot
-			if o.demo {
-				pilot = &tui.Pilot{Person: cfg.Person, Pace: o.pace}
-			}
-			out, runErr = tui.Run(ctx, cfg, tui.Options{Output: s.errOut, NoColor: o.noColor, Simulated: true, Pilot: pilot,
-				Outside: browserOutside{}, Actions: tui.Actions{Approve: d.Approve, Open: auth.OpenBrowser, LogsDir: logsDir}})
-		}
-		logger.Info("setup ended", "finalStage", outcomeStage(out), "error", errString(runErr))
-		return out, runErr
+	spec := sc.Spec()
+	spec.Clock = sim.Clock{Mode: sim.Paced, Speed: o.speed}
+	if s.clock != nil {
+		spec.Clock = sim.Clock{Mode: sim.Held}
 	}
-	opts := replay.Options{Parallel: 1, Drive: drive, Live: &replay.Live{Speed: o.speed}}
+	if keys, err := sim.DemoKeys(); err == nil {
+		spec.Keys = keys
+	}
 	if o.simTLS {
 		// On disk, not in memory: the person may open the sign-in page in a browser that trusts it.
 		ca, err := openLocalCA(s, "--sim-tls", "")
 		if err != nil {
 			return nil, err
 		}
-		if opts.TLS, err = replay.NewTLS(ca); err != nil {
+		if spec.TLS, err = sim.NewTLS(ca); err != nil {
 			return nil, err
 		}
 	}
-	rep := replay.Run(ctx, sc, opts)
-	if out == nil && runErr == nil && len(rep.Failures) > 0 {
-		// The harness failed before the flow started: say why.
-		return nil, errors.New(rep.Failures[0].Got)
+	w, err := sim.Start(ctx, spec)
+	if err != nil {
+		return nil, err
 	}
-	return out, runErr
+	defer w.Close()
+	cfg := w.Config
+	cfg.Person = sc.Person(w)
+	cfg.Observe = logEvents(logger)
+	logger.Info("setup started", "scenario", sc.Name, "tenant", sc.Tenant.Name, "user", sc.User, "device", sc.Device.Profile.Name)
+	var out *oobe.Outcome
+	if o.accessible {
+		out, err = accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: s.out, Approve: w.Approve, Open: auth.OpenBrowser, LogsDir: logsDir})
+	} else {
+		var pilot *tui.Pilot
+		if o.demo {
+			pilot = &tui.Pilot{Person: cfg.Person, Pace: o.pace}
+		}
+		out, err = tui.Run(ctx, cfg, tui.Options{Output: s.errOut, NoColor: o.noColor, Simulated: true, Pilot: pilot,
+			Outside: browserOutside{}, Actions: tui.Actions{Approve: w.Approve, Open: auth.OpenBrowser, LogsDir: logsDir}})
+	}
+	logger.Info("setup ended", "finalStage", outcomeStage(out), "error", errString(err))
+	return out, err
 }
 
 // runReal plays the setup against a real Entra tenant and Graph, on a simulated device.

@@ -92,9 +92,8 @@ func TestTheSummarySaysWhereSetupEndedAndWhatWasRestored(t *testing.T) {
 	}
 }
 
-// TestAccessibleRunsTheDemoAsLinePromptsFromPipedInput waits one real 5-second polling
-// interval: the interactive run signs in on the replay harness's live clock, which follows the
-// wall clock and which the tests cannot reach. It runs in parallel with the rest meanwhile.
+// TestAccessibleRunsTheDemoAsLinePromptsFromPipedInput runs in virtual time: a run given its
+// own clock holds the world's (sim.Held), so the sign-in polls as soon as the code is approved.
 func TestAccessibleRunsTheDemoAsLinePromptsFromPipedInput(t *testing.T) {
 	t.Parallel()
 	answers := "\n\n\n\n\napprove\n\nyes\n" // the defaults, approve as the demo user, restore the newest PC

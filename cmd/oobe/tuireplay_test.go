@@ -22,6 +22,7 @@ import (
 // TestTUIReplayReachesTheHeadlessOutcomes replays the whole corpus twice, headless and through
 // the terminal UI with the scenarios' steps as key presses: every scenario must end the same.
 func TestTUIReplayReachesTheHeadlessOutcomes(t *testing.T) {
+	t.Parallel()
 	scenarios, err := replay.Load(scenarioCorpus)
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +70,7 @@ var recorded = []string{
 }
 
 func TestReplayRecordsAsciicastsAndScreensWithoutSecrets(t *testing.T) {
+	t.Parallel()
 	scenarios, err := replay.Load(recorded...)
 	if err != nil {
 		t.Fatal(err)
@@ -189,6 +191,7 @@ func parseCast(t *testing.T, data []byte, width, height int, sc *replay.Scenario
 }
 
 func TestReplayRefusesABadSize(t *testing.T) {
+	t.Parallel()
 	dir := scenarioDir(t, map[string]string{"pass.yaml": passingScenario})
 	for _, size := range []string{"100", "60x20", "100x30x2", "axb", "5000x30"} {
 		code, _, stderr := replayCLI(t, dir, "--size", size)
@@ -202,6 +205,7 @@ func TestReplayRefusesABadSize(t *testing.T) {
 }
 
 func TestRecordingsAreNamedAfterTheScenarioFiles(t *testing.T) {
+	t.Parallel()
 	a := replay.Entry{File: "corpus/restore/adele.yaml", Rel: "restore/adele.yaml"}
 	b := replay.Entry{File: "corpus/x.yml", Rel: "x.yml"}
 	c := replay.Entry{File: "other/x.yaml", Rel: "x.yaml"}
