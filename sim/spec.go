@@ -101,7 +101,7 @@ type Faults struct {
 
 // Clock is how a world's time runs.
 type Clock struct {
-	// Mode is Virtual (the zero value), Paced or Held.
+	// Mode is Virtual (the zero value), Paced, Held or Wall.
 	Mode ClockMode
 	// Speed is how many times faster than a real PC the setup's own waits pass in a Paced
 	// world; below 1 counts as 1.
@@ -123,6 +123,9 @@ const (
 	// device sign-in page through the world's clients (Approve does), so the code cannot
 	// expire in the instant before they act. A code nobody acts on waits until ctx ends.
 	Held
+	// Wall is the wall clock from the start, as oobe serve's tenant runs: for a person or a
+	// program signing in from outside the world. Spec.Start and Spec.OldPC do not apply.
+	Wall
 )
 
 // TLS is what worlds served over https share: one server certificate for 127.0.0.1 and the CA
@@ -188,8 +191,10 @@ func (s *Spec) check() (*Tenant, *User, error) {
 		}
 	}
 	switch m := s.Clock.Mode; {
-	case m < Virtual || m > Held:
-		return nil, nil, fmt.Errorf("sim: Spec.Clock.Mode %d is not Virtual, Paced or Held", m)
+	case m < Virtual || m > Wall:
+		return nil, nil, fmt.Errorf("sim: Spec.Clock.Mode %d is not Virtual, Paced, Held or Wall", m)
+	case m == Wall && (s.OldPC != nil || !s.Start.IsZero()):
+		return nil, nil, errors.New("sim: Spec.Clock.Mode Wall runs from now: Spec.Start and Spec.OldPC need another mode")
 	case m == Paced && s.Clock.Speed < 0:
 		return nil, nil, fmt.Errorf("sim: Spec.Clock.Speed %v is negative", s.Clock.Speed)
 	}

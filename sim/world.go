@@ -73,19 +73,23 @@ func Start(ctx context.Context, spec Spec) (*World, error) {
 
 func (w *World) start(ctx context.Context) error {
 	spec := &w.spec
-	start := spec.Start
-	if start.IsZero() {
-		start = time.Now().UTC().Truncate(time.Second)
-		spec.Start = start
+	if spec.Start.IsZero() {
+		spec.Start = time.Now()
 	}
+	start := spec.Start
 	if spec.OldPC != nil {
 		start = start.Add(-time.Duration(spec.OldPC.Days) * 24 * time.Hour)
 	}
 	var paced *clock.Paced
-	if spec.Clock.Mode == Paced {
+	switch spec.Clock.Mode {
+	case Paced:
 		paced = clock.NewPaced(start)
 		w.clock = paced
-	} else {
+	case Wall:
+		wall := clock.NewPaced(time.Now())
+		wall.Start()
+		w.clock = wall
+	default:
 		w.clock = clock.NewVirtual(start)
 	}
 	// The sign-in's own clock: in a Held world its polls wait for the person, once the old PC

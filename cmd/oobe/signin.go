@@ -18,6 +18,7 @@ import (
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/localca"
 	"github.com/oobe-dev/oobe/restore/graph"
+	"github.com/oobe-dev/oobe/sim"
 	"github.com/oobe-dev/oobe/tenant"
 )
 
@@ -92,8 +93,8 @@ type session struct {
 	// simulated is true when the authority is a simulated tenant on loopback (in-process or
 	// a running oobe serve), whose Graph-shaped API shares its base URL.
 	simulated bool
-	// sim is the in-process simulated tenant, when no --authority was given.
-	sim *tenant.Server
+	// sim is the in-process simulated tenant's world, when no --authority was given.
+	sim *sim.World
 	// http talks to the tenant and Graph; nil means Go's default client. Under --sim-tls it
 	// trusts the local CA alone.
 	http *http.Client
@@ -143,44 +144,37 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 				return nil, badInput("--sim-approve works with --flow device")
 			}
 		}
-		cfg := tenant.Config{Tenants: tenants, Logger: logger, DeviceCodeInterval: o.simInterval, DataDir: o.simData}
+		clientID = publicClientID(t)
+		if clientID == "" {
+			return nil, badInput("simulated tenant %s (%s) has no public client app to sign in with; add one with public: true to its fixture", t.Name, t.Source)
+		}
+		spec := sim.Spec{Tenants: tenants, Tenant: t.ID, ClientID: clientID, Clock: sim.Clock{Mode: sim.Wall},
+			Logger: logger, DeviceCodeInterval: o.simInterval, DataDir: o.simData, Addr: o.simAddr}
+		if simUser != nil {
+			spec.User = simUser.UPN
+		}
 		var ca *localca.CA
 		if o.simTLS {
 			if ca, err = openLocalCA(s, "--sim-tls", o.simData); err != nil {
 				return nil, err
 			}
-			if cfg.TLS, err = ca.ServerTLS(); err != nil {
+			if spec.TLS, err = sim.NewTLS(ca); err != nil {
 				return nil, err
 			}
-			sess.http = caClient(ca)
 		}
-		srv, err := tenant.New(cfg)
+		w, err := sim.Start(ctx, spec)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := srv.Start(o.simAddr); err != nil {
-			return nil, fmt.Errorf("simulated tenant: cannot listen on %s: %w", o.simAddr, err)
-		}
-		sess.sim = srv
-		sess.close = func() {
-			if sess.http != nil {
-				// Our own HTTP/2 connections, closed first: else Shutdown waits out the
-				// server's 1-second GOAWAY grace on each before the command can exit.
-				sess.http.CloseIdleConnections()
-			}
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(sctx)
-		}
-		sess.authority = srv.Authority(t.ID)
-		sess.graphURL = srv.URL()
+		sess.sim = w
+		// The world closes our own HTTP/2 connections first: else the tenant's Shutdown waits
+		// out its 1-second GOAWAY grace on each before the command can exit.
+		sess.close = func() { _ = w.Close() }
+		sess.http = w.HTTP()
+		sess.authority = w.Authority()
+		sess.graphURL = w.URL()
 		sess.simulated = true
-		clientID = publicClientID(t)
-		if clientID == "" {
-			sess.close()
-			return nil, badInput("simulated tenant %s (%s) has no public client app to sign in with; add one with public: true to its fixture", t.Name, t.Source)
-		}
-		fmt.Fprintf(s.errOut, "Simulated tenant %s (%s) at %s\n", t.Name, t.ID, srv.URL())
+		fmt.Fprintf(s.errOut, "Simulated tenant %s (%s) at %s\n", t.Name, t.ID, w.URL())
 		if ca != nil {
 			fmt.Fprintf(s.errOut, "Served over https by the local CA %s (trust it in a browser to open the sign-in page without a warning)\n", ca.CertPath())
 		}
@@ -252,7 +246,7 @@ func signIn(ctx context.Context, s streams, o signinOptions, sess *session, clie
 			fmt.Fprintln(s.errOut, p.Message)
 			if simUser != nil {
 				fmt.Fprintf(s.errOut, "Approving as %s on the simulated tenant's page (--sim-approve)…\n", simUser.UPN)
-				approveErr = approveOnDevicePage(ctx, sess.http, p.VerificationURI, p.UserCode, simUser)
+				approveErr = sess.sim.Approve(ctx, p)
 				return
 			}
 			fmt.Fprintf(s.errOut, "Waiting for you to sign in (the code expires at %s)…\n", p.ExpiresAt.Local().Format("15:04:05"))
@@ -280,28 +274,6 @@ func signIn(ctx context.Context, s streams, o signinOptions, sess *session, clie
 		return nil, nil, fmt.Errorf("sign-in: %w", err)
 	}
 	return client, res, nil
-}
-
-// approveOnDevicePage does what the person would do on the simulator's device sign-in page.
-func approveOnDevicePage(ctx context.Context, hc *http.Client, pageURL, userCode string, u *tenant.User) error {
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	form := url.Values{"user_code": {userCode}, "username": {u.UPN}, "password": {u.Password}, "action": {"approve"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, pageURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("approving on the simulated device page: %w", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("approving on the simulated device page: HTTP %d", resp.StatusCode)
-	}
-	return nil
 }
 
 func runSignin(ctx context.Context, s streams, o signinOptions) error {
