@@ -573,8 +573,9 @@ func (p *parser) autopilot() error {
 	n := at(p.root, "autopilot")
 	a := p.f.Autopilot
 	p.sc.Autopilot.DeviceNameTemplate = a.DeviceNameTemplate
-	if t := a.DeviceNameTemplate; t != "" && (len(strings.ReplaceAll(t, "%SERIAL%", "")) > 15 || strings.ContainsAny(t, " \t\r\n")) {
-		return p.errAt(at(n, "deviceNameTemplate"), "autopilot.deviceNameTemplate %q: at most 15 characters besides %%SERIAL%%, no spaces", t)
+	// The flow's own parser: %RAND:4% is four characters, not eight.
+	if err := oobe.ValidateNameTemplate(a.DeviceNameTemplate); err != nil {
+		return p.errAt(at(n, "deviceNameTemplate"), "autopilot.deviceNameTemplate: %v", err)
 	}
 	if a.ESPTimeout != "" {
 		d, err := p.duration(at(n, "espTimeout"), "autopilot.espTimeout", a.ESPTimeout, time.Minute, 24*time.Hour)
@@ -595,11 +596,13 @@ func stageNames() []string {
 	return append(out, string(oobe.StageFailed))
 }
 
-// networkStages are the stages the network can be lost at: from joining it to the restore.
+// networkStages are the stages the network can be lost at, as the flow has them.
 func networkStages() []string {
-	all := stageNames()
-	from, to := slices.Index(all, string(oobe.StageNetwork)), slices.Index(all, string(oobe.StageRestoreApply))
-	return all[from : to+1]
+	var out []string
+	for _, st := range oobe.NetworkLossStages() {
+		out = append(out, string(st))
+	}
+	return out
 }
 
 func (p *parser) faults() error {
@@ -621,6 +624,10 @@ func (p *parser) faults() error {
 		if !slices.Contains(codes, f.EnrollmentError) {
 			return p.errAt(at(n, "enrollmentError"), "faults.enrollmentError %q is not one of %s", f.EnrollmentError, strings.Join(codes, ", "))
 		}
+	}
+	// The flow's own check, for what the keys above do not say (two faults on one ESP row).
+	if err := e.Validate(); err != nil {
+		return p.errAt(n, "faults: %v", strings.TrimPrefix(err.Error(), "oobe: "))
 	}
 	p.sc.Faults.Engine = e
 	if f.AccessTokenLifetime != "" {

@@ -191,6 +191,9 @@ func TestBrokenScenariosNameTheFileLineAndKey(t *testing.T) {
 		{"a retry-after that is not a duration", g + "faults:\n  endpoints:\n    - {endpoint: token, kind: throttle, retryAfter: soon}\n", "s.yaml:17: faults.endpoints[0].retryAfter \"soon\" is not a duration"},
 		{"a token lifetime Entra would not take", g + "faults:\n  accessTokenLifetime: 30s\n", "s.yaml:16: faults.accessTokenLifetime 30s is not between 10m0s and 24h0m0s"},
 		{"an unknown enrollment error", g + "faults:\n  enrollmentError: \"0x12345678\"\n", "s.yaml:16: faults.enrollmentError \"0x12345678\" is not one of 0x80180014"},
+		{"a name template with a macro Autopilot does not have", g + "autopilot:\n  deviceNameTemplate: CTS-%SERIAL%-%DATE%\n", "s.yaml:16: autopilot.deviceNameTemplate: device name template \"CTS-%SERIAL%-%DATE%\": unknown macro %DATE%"},
+		{"a name template longer than 15 characters without the serial", g + "autopilot:\n  deviceNameTemplate: CONTOSO-LAB-%RAND:5%\n", "s.yaml:16: autopilot.deviceNameTemplate: device name template \"CONTOSO-LAB-%RAND:5%\": 17 characters without the serial"},
+		{"two faults on one ESP row", g + "faults:\n  espAppInstallFailure: true\n  espTimeout: true\n", "s.yaml:16: faults: Faults.ESPAppInstallFailure and Faults.ESPTimeout both act on Device setup's Apps row"},
 		{"a network lost before there is one", g + "faults:\n  networkLostAt: region\n", "s.yaml:16: faults.networkLostAt \"region\": the network can be lost at network, updateCheck"},
 		{"an unknown reason id", mutate(t, g, "  finalStage: desktop", "  reasons: [tooOld]"), "s.yaml:14: expect.reasons[0] \"tooOld\" is not a reason id"},
 		{"an unknown Intune status", mutate(t, g, "  finalStage: desktop", "  intuneStatus: Success"), "s.yaml:14: expect.intuneStatus \"Success\" is not one of Intune's"},
@@ -280,5 +283,14 @@ func TestExpectedValuesAreCanonicalJSON(t *testing.T) {
 	got := sc.Expect.Device["windowsUpdate/activeHours"]
 	if string(got) != `{"end":17,"start":8}` || !json.Valid(got) {
 		t.Fatalf("expected value = %s, want canonical JSON with sorted keys", got)
+	}
+}
+
+func TestANameTemplateCountsRandAsItsDigits(t *testing.T) {
+	t.Parallel()
+	// %RAND:4% is four characters: CONTOSO-LA-%RAND:4% is 15, the most Autopilot takes, which the old count took for 19.
+	src := goodScenario + "autopilot:\n  deviceNameTemplate: CONTOSO-LA-%RAND:4%\n"
+	if _, err := Parse("s.yaml", []byte(src)); err != nil {
+		t.Fatalf("a 15-character template is refused: %v", err)
 	}
 }
