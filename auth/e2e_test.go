@@ -18,6 +18,7 @@ import (
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/fixtures"
+	"github.com/oobe-dev/oobe/internal/devicelogin"
 	"github.com/oobe-dev/oobe/tenant"
 )
 
@@ -70,18 +71,20 @@ func (s *sim) client(tb testing.TB, hc *http.Client) *auth.Client {
 	return c
 }
 
-// approve plays the person on the device sign-in page, as a script would.
+// devicePage plays the person on the device sign-in page, as a script would, and returns the
+// page's HTTP status.
 func (s *sim) devicePage(tb testing.TB, userCode, user, password, action string) int {
 	tb.Helper()
-	resp, err := http.PostForm(s.url+"/devicelogin", url.Values{
-		"user_code": {userCode}, "username": {user}, "password": {password}, "action": {action},
-	})
-	if err != nil {
-		tb.Fatal(err)
+	err := devicelogin.Post(context.Background(), http.DefaultClient, s.url+devicelogin.Path, devicelogin.Form(userCode, user, password, action))
+	var refused *devicelogin.RefusedError
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.As(err, &refused):
+		return refused.Status
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
+	tb.Fatal(err)
+	return 0
 }
 
 // pollHook runs fn after the n-th device-code poll of the token endpoint has been answered.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/oobe-dev/oobe/internal/devicelogin"
 )
 
 // reqInfo follows one request through the handlers: the server it reached, the ids Entra puts
@@ -78,7 +80,7 @@ var sharedRoutes = sync.OnceValue(func() *http.ServeMux {
 	handle("/{tenant}/oauth2/v2.0/token", EndpointToken, (*Server).handleToken)
 	handle("/{tenant}/oauth2/v2.0/devicecode", EndpointDeviceCode, (*Server).handleDeviceCode)
 	handle("/{tenant}/oauth2/v2.0/logout", EndpointLogout, getPost((*Server).handleLogout))
-	handle("/devicelogin", EndpointDeviceLogin, getPost((*Server).handleDeviceLogin))
+	handle(devicelogin.Path, EndpointDeviceLogin, getPost((*Server).handleDeviceLogin))
 	handle("/error", "error", get((*Server).handleErrorPage))
 
 	handle("/v1.0/me", EndpointGraphMe, graph(needUserRead, (*Server).handleMe))
