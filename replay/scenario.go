@@ -21,6 +21,7 @@ import (
 	"github.com/oobe-dev/oobe/internal/guid"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/device"
 	"github.com/oobe-dev/oobe/restore/profile"
 	"github.com/oobe-dev/oobe/sim"
@@ -839,33 +840,29 @@ func (p *parser) expect() error {
 		if x.Items.Counts != nil {
 			e.Counts = map[string]int{}
 			c := x.Items.Counts
-			for _, o := range []struct {
-				name string
-				v    *int
-			}{{"applied", c.Applied}, {"alreadySet", c.AlreadySet}, {"keptByPolicy", c.KeptByPolicy}, {"notSupported", c.NotSupported}, {"notRestorable", c.NotRestorable}, {"failed", c.Failed}} {
-				if o.v == nil {
+			for _, oc := range apply.Outcomes() {
+				name, v := string(oc), c.of(oc)
+				if v == nil {
 					continue
 				}
-				if *o.v < 0 {
-					return p.errAt(at(in, "counts", o.name), "expect.items.counts.%s %d is negative", o.name, *o.v)
+				if *v < 0 {
+					return p.errAt(at(in, "counts", name), "expect.items.counts.%s %d is negative", name, *v)
 				}
-				e.Counts[o.name] = *o.v
+				e.Counts[name] = *v
 			}
 		}
 		if x.Items.Names != nil {
 			e.Names = map[string][]string{}
 			nm := x.Items.Names
-			for _, o := range []struct {
-				name string
-				v    []string
-			}{{"applied", nm.Applied}, {"alreadySet", nm.AlreadySet}, {"keptByPolicy", nm.KeptByPolicy}, {"notSupported", nm.NotSupported}, {"notRestorable", nm.NotRestorable}, {"failed", nm.Failed}} {
-				for i, s := range o.v {
+			for _, oc := range apply.Outcomes() {
+				name, v := string(oc), nm.of(oc)
+				for i, s := range v {
 					if strings.TrimSpace(s) == "" {
-						return p.errAt(at(in, "names", o.name, i), "expect.items.names.%s[%d] is empty", o.name, i)
+						return p.errAt(at(in, "names", name, i), "expect.items.names.%s[%d] is empty", name, i)
 					}
 				}
-				if o.v != nil {
-					e.Names[o.name] = o.v
+				if v != nil {
+					e.Names[name] = v
 				}
 			}
 		}

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/tenant"
+	"go.yaml.in/yaml/v3"
 )
 
 // goodScenario is a small valid scenario; the line numbers in the tests below refer to it.
@@ -292,5 +294,27 @@ func TestANameTemplateCountsRandAsItsDigits(t *testing.T) {
 	src := goodScenario + "autopilot:\n  deviceNameTemplate: CONTOSO-LA-%RAND:4%\n"
 	if _, err := Parse("s.yaml", []byte(src)); err != nil {
 		t.Fatalf("a 15-character template is refused: %v", err)
+	}
+}
+
+// TestExpectItemsNameEveryApplyOutcome: a scenario can expect a count and names for each of
+// the apply engine's outcomes, under the outcome's own name.
+func TestExpectItemsNameEveryApplyOutcome(t *testing.T) {
+	for _, o := range apply.Outcomes() {
+		n := 7
+		var c outcomeCounts
+		var names outcomeNames
+		if err := yaml.Unmarshal([]byte(string(o)+": 7"), &c); err != nil {
+			t.Fatal(err)
+		}
+		if v := c.of(o); v == nil || *v != n {
+			t.Errorf("expect.items.counts.%s is not read into its outcome's count", o)
+		}
+		if err := yaml.Unmarshal([]byte(string(o)+": [Photos]"), &names); err != nil {
+			t.Fatal(err)
+		}
+		if v := names.of(o); len(v) != 1 || v[0] != "Photos" {
+			t.Errorf("expect.items.names.%s is not read into its outcome's names", o)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/profile"
 	"github.com/oobe-dev/oobe/sim"
 )
@@ -224,4 +225,42 @@ type outcomeNames struct {
 	NotSupported  []string `yaml:"notSupported"`
 	NotRestorable []string `yaml:"notRestorable"`
 	Failed        []string `yaml:"failed"`
+}
+
+// of is the expected count of one apply outcome; nil when the scenario does not give it.
+func (c *outcomeCounts) of(o apply.Outcome) *int {
+	switch o {
+	case apply.Applied:
+		return c.Applied
+	case apply.AlreadySet:
+		return c.AlreadySet
+	case apply.KeptByPolicy:
+		return c.KeptByPolicy
+	case apply.NotSupported:
+		return c.NotSupported
+	case apply.NotRestorable:
+		return c.NotRestorable
+	case apply.Failed:
+		return c.Failed
+	}
+	panic("replay: expect.items.counts has no field for apply outcome " + string(o))
+}
+
+// of is the expected names of one apply outcome; nil when the scenario does not give them.
+func (n *outcomeNames) of(o apply.Outcome) []string {
+	switch o {
+	case apply.Applied:
+		return n.Applied
+	case apply.AlreadySet:
+		return n.AlreadySet
+	case apply.KeptByPolicy:
+		return n.KeptByPolicy
+	case apply.NotSupported:
+		return n.NotSupported
+	case apply.NotRestorable:
+		return n.NotRestorable
+	case apply.Failed:
+		return n.Failed
+	}
+	panic("replay: expect.items.names has no field for apply outcome " + string(o))
 }
