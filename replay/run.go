@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/internal/redact"
 	"github.com/oobe-dev/oobe/localca"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore/device"
@@ -111,8 +112,8 @@ type run struct {
 	tmp    string
 	person *person
 	events []Event // the replay's own, before the flow
-	// secrets are what scrub takes out of the report: the password and the device code.
-	secrets []string
+	// redactor takes the password and the device code out of the report; nil until they are known.
+	redactor *redact.Redactor
 }
 
 func (r *run) cleanup() {
@@ -191,7 +192,7 @@ func (r *run) play(ctx context.Context) *Report {
 	sc := r.sc
 	rep := &Report{Name: sc.Name, File: sc.File, Failures: []Failure{}, Transcript: []Event{}, start: sc.Start}
 	harness := func(err error) *Report {
-		r.secrets = r.person.secrets()
+		r.redactor = redact.New(r.person.secrets(), redact.With("[redacted]"), redact.With("[token]"))
 		rep.Failures = append(rep.Failures, Failure{Field: "run", Expected: "the scenario runs to the end of the flow", Got: r.scrub(err.Error())})
 		rep.Outcome = Summary{Reasons: []string{}, Backups: []string{}, RestorePage: "hidden"}
 		rep.Transcript = r.scrubEvents(r.events)
@@ -244,7 +245,7 @@ func (r *run) play(ctx context.Context) *Report {
 		}
 		st = after.State
 	}
-	r.secrets = r.person.secrets()
+	r.redactor = redact.New(r.person.secrets(), redact.With("[redacted]"), redact.With("[token]"))
 	rep.Failures = check(sc, out, st)
 	if runErr != nil {
 		rep.Failures = append([]Failure{{Field: "run", Expected: "the flow runs to its end", Got: runErr.Error(), Stage: out.FinalStage}}, rep.Failures...)
@@ -287,27 +288,27 @@ func (r *run) play(ctx context.Context) *Report {
 }
 
 var (
-	jwtRE      = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
 	loopbackRE = regexp.MustCompile(`(127\.0\.0\.1|localhost|\[::1\]):\d+`)
 	requestRE  = regexp.MustCompile(`(?i)(request-id|correlation id|trace id|correlation_id|trace_id)([ :="]+)[0-9a-f-]{36}`)
 )
 
+// tokensOnly redacts a report before the run knows its secrets: JWTs and secret fields.
+var tokensOnly = redact.New(nil, redact.With("[redacted]"), redact.With("[token]"))
+
 // scrub removes what must not be in a report, or would make it differ from run to run: the
-// loopback ports, the device directory, tokens, the password and the device code, and
-// request ids. Most transcript lines hold none of them; cheap checks skip the regexps there.
+// loopback ports, the device directory, tokens, secret fields, the password and the device
+// code (internal/redact), and request ids. Most transcript lines hold none of them; cheap
+// checks skip the regexps there.
+
 func (r *run) scrub(s string) string {
 	if r.tmp != "" && strings.Contains(s, r.tmp) {
 		s = strings.ReplaceAll(s, r.tmp, "$DEVICES")
 	}
-	for _, secret := range r.secrets {
-		// Shorter ones would garble ordinary words; none is that short.
-		if len(secret) >= 6 && strings.Contains(s, secret) {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
-		}
+	rd := r.redactor
+	if rd == nil {
+		rd = tokensOnly
 	}
-	if strings.Contains(s, "eyJ") {
-		s = jwtRE.ReplaceAllString(s, "[token]")
-	}
+	s = rd.Redact(s)
 	if strings.Contains(s, "127.0.0.1:") || strings.Contains(s, "localhost:") || strings.Contains(s, "[::1]:") {
 		s = loopbackRE.ReplaceAllString(s, "$1:PORT")
 	}

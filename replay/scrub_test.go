@@ -1,8 +1,11 @@
 package replay
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/oobe-dev/oobe/internal/redact"
 )
 
 func TestContainsFoldMatchesWhatLoweringTheTextMatches(t *testing.T) {
@@ -63,5 +66,27 @@ func TestContainsAnyFoldFindsAnyOfTheWords(t *testing.T) {
 				t.Fatalf("containsAnyFold(%q) = %v, lowering finds %v", s, got, want)
 			}
 		})
+	}
+}
+
+// TestScrubTakesTheRunsSecretsOutOfTextAndDetails: the password, a wrong password that
+// starts with it and the device code go whole, in a transcript line and in an event's JSON
+// detail where encoding/json escaped them, and so do tokens.
+func TestScrubTakesTheRunsSecretsOutOfTextAndDetails(t *testing.T) {
+	const password = "Tom&Jerry-2026!"
+	r := &run{redactor: redact.New([]string{password, password + "-not-it", "KQ7XDRT4M"}, redact.With("[redacted]"), redact.With("[token]"))}
+	detail, err := json.Marshal(map[string]string{"typed": password + "-not-it", "code": "KQ7XDRT4M"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := r.scrubEvents([]Event{{
+		Text:   "signed in with " + password + " and token eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl",
+		Detail: detail,
+	}})
+	if got, want := events[0].Text, "signed in with [redacted] and token [token]"; got != want {
+		t.Errorf("text = %q, want %q", got, want)
+	}
+	if got, want := string(events[0].Detail), `{"code":"[redacted]","typed":"[redacted]"}`; got != want {
+		t.Errorf("detail = %s, want %s", got, want)
 	}
 }
