@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/internal/devicelogin"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore/profile"
 )
@@ -131,18 +132,16 @@ func (p *person) DeviceCode(ctx context.Context, prompt auth.DeviceCodePrompt) {
 		return
 	}
 	user, pw := p.credentials()
-	code, formAction, want := prompt.UserCode, "approve", http.StatusOK
+	code, formAction, want := prompt.UserCode, devicelogin.ActionApprove, http.StatusOK
 	switch action {
 	case ActionDecline:
-		formAction = "deny"
+		formAction = devicelogin.ActionDeny
 	case ActionWrongPassword:
 		want = http.StatusBadRequest
 	case ActionWrongCode:
 		code, want = wrongCode(code), http.StatusBadRequest
 	}
-	status, page, err := p.post(ctx, prompt.VerificationURI, url.Values{
-		"user_code": {code}, "username": {user}, "password": {pw}, "action": {formAction},
-	})
+	status, page, err := p.post(ctx, prompt.VerificationURI, devicelogin.Form(code, user, pw, formAction))
 	if err != nil {
 		p.problem("posting to the device sign-in page: %v", err)
 		return
