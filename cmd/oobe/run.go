@@ -21,6 +21,7 @@ import (
 	"github.com/oobe-dev/oobe/oobe/tui"
 	"github.com/oobe-dev/oobe/oobe/tui/accessible"
 	"github.com/oobe-dev/oobe/replay"
+	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/device"
 	"github.com/oobe-dev/oobe/restore/profile"
 	"github.com/oobe-dev/oobe/sim"
@@ -428,7 +429,7 @@ func writeSummary(w io.Writer, o *oobe.Outcome, logPath string) {
 		line("Skipped", fmt.Sprintf("%d already set, %d kept by policy, %d not supported here, %d not restorable", c.AlreadySet, c.KeptByPolicy, c.NotSupported, c.NotRestorable))
 		line("Failed", fmt.Sprintf("%d", c.Failed))
 		for _, it := range r.Items {
-			if it.Outcome != "applied" && it.Outcome != "alreadySet" {
+			if it.Outcome != apply.Applied && it.Outcome != apply.AlreadySet {
 				fmt.Fprintf(w, "    %s %s: %s — %s\n", it.Kind, it.Name, it.Outcome, it.Reason)
 			}
 		}
