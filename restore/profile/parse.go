@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/oobe-dev/oobe/internal/yamlnode"
 )
 
 // MaxProfileBytes caps a device profile or dsregcmd capture: real ones are a few KiB.
@@ -19,13 +19,6 @@ const MaxProfileBytes = 1 << 20
 // requiredFields are the fields a device profile file must give; the others have defaults.
 var requiredFields = []string{"os", "edition", "join", "provisioning"}
 
-var (
-	yamlLineRE    = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-	typeErrLineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
-	unknownKeyRE  = regexp.MustCompile(`^field (.+) not found in type `)
-	cannotRE      = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)$")
-)
-
 // Parse reads a device profile file (YAML, docs/devices.md). Unknown fields, wrong
 // types and unknown values are errors naming file:line and the field. Missing optional
 // fields get their defaults: cloud global, shared and installQualityUpdates false.
@@ -33,22 +26,18 @@ func Parse(file string, data []byte) (DeviceProfile, error) {
 	if len(data) > MaxProfileBytes {
 		return DeviceProfile{}, &FieldError{File: file, Msg: fmt.Sprintf("file is larger than %d bytes: not a device profile", MaxProfileBytes)}
 	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
 		return DeviceProfile{}, yamlError(file, nil, err)
 	}
 	if len(root.Content) == 0 {
-		return DeviceProfile{}, &FieldError{File: file, Msg: "empty file: a device profile needs at least os, edition, join and provisioning"}
+		return DeviceProfile{}, emptyProfile(file)
 	}
 	doc := root.Content[0]
-	if doc.Kind != yaml.MappingNode {
-		return DeviceProfile{}, &FieldError{File: file, Line: doc.Line, Msg: "a device profile is a mapping of fields (os: …, edition: …), not a " + kindName(doc.Kind)}
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var d DeviceProfile
-	if err := dec.Decode(&d); err != nil {
-		return DeviceProfile{}, yamlError(file, doc, err)
+	d, err := decode(file, doc)
+	if err != nil {
+		return DeviceProfile{}, err
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -56,9 +45,50 @@ func Parse(file string, data []byte) (DeviceProfile, error) {
 	} else if !errors.Is(err, io.EOF) {
 		return DeviceProfile{}, yamlError(file, doc, err)
 	}
+	return complete(file, doc, d)
+}
 
+// ParseNode reads a device profile written inside another YAML document, such as a QA
+// scenario's device: n is a mapping with a profile file's fields. Its checks and messages are
+// Parse's, and its errors name file and the lines of n.
+func ParseNode(file string, n *yaml.Node) (DeviceProfile, error) {
+	if n != nil && n.Kind == yaml.DocumentNode {
+		if len(n.Content) == 0 {
+			n = nil
+		} else {
+			n = n.Content[0]
+		}
+	}
+	if n == nil {
+		return DeviceProfile{}, emptyProfile(file)
+	}
+	d, err := decode(file, n)
+	if err != nil {
+		return DeviceProfile{}, err
+	}
+	return complete(file, n, d)
+}
+
+func emptyProfile(file string) error {
+	return &FieldError{File: file, Msg: "empty file: a device profile needs at least os, edition, join and provisioning"}
+}
+
+// decode reads the profile's mapping doc strictly: a mapping, known fields, the right types.
+func decode(file string, doc *yaml.Node) (DeviceProfile, error) {
+	if doc.Kind != yaml.MappingNode {
+		return DeviceProfile{}, &FieldError{File: file, Line: doc.Line, Msg: "a device profile is a mapping of fields (os: …, edition: …), not a " + kindName(doc.Kind)}
+	}
+	var d DeviceProfile
+	if err := yamlnode.DecodeKnown(doc, &d); err != nil {
+		return DeviceProfile{}, yamlError(file, doc, err)
+	}
+	return d, nil
+}
+
+// complete checks the decoded profile d of mapping doc and fills in its defaults.
+func complete(file string, doc *yaml.Node, d DeviceProfile) (DeviceProfile, error) {
 	for _, f := range requiredFields {
-		n := valueNode(doc, f)
+		n := yamlnode.At(doc, f)
 		if n == nil {
 			return DeviceProfile{}, &FieldError{File: file, Line: doc.Line, Field: f, Msg: "missing: " + fieldHint[f]}
 		}
@@ -66,7 +96,7 @@ func Parse(file string, data []byte) (DeviceProfile, error) {
 			return DeviceProfile{}, &FieldError{File: file, Line: n.Line, Field: f, Msg: "empty: " + fieldHint[f]}
 		}
 	}
-	if valueNode(doc, "cloud") == nil {
+	if yamlnode.At(doc, "cloud") == nil {
 		d.Cloud = CloudGlobal
 	}
 	if d.Edition != "" {
@@ -77,10 +107,7 @@ func Parse(file string, data []byte) (DeviceProfile, error) {
 	if err := d.Validate(); err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
-			line := doc.Line
-			if n := valueNode(doc, fe.Field); n != nil {
-				line = n.Line
-			}
+			line := yamlnode.Line(yamlnode.At(doc, fe.Field), doc.Line)
 			return DeviceProfile{}, &FieldError{File: file, Line: line, Field: fe.Field, Msg: fe.Msg, Err: fe.Err}
 		}
 		return DeviceProfile{}, &FieldError{File: file, Msg: err.Error(), Err: err}
@@ -95,73 +122,37 @@ var fieldHint = map[string]string{
 	"provisioning": "how the device is set up, like userDriven",
 }
 
-// valueNode returns the value of key in a mapping node, or nil.
-func valueNode(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// fieldAtLine names the key whose value sits on line, so a type error can name its field.
-func fieldAtLine(m *yaml.Node, line int) string {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return ""
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i+1].Line == line || m.Content[i].Line == line {
-			return m.Content[i].Value
-		}
-	}
-	return ""
-}
-
 // yamlError turns a yaml.v3 error into a FieldError with the line and, where it can, the field.
 func yamlError(file string, doc *yaml.Node, err error) error {
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg := te.Errors[0]
-		m := typeErrLineRE.FindStringSubmatch(msg)
-		if m == nil {
-			return &FieldError{File: file, Msg: msg, Err: err}
-		}
-		line, _ := strconv.Atoi(m[1])
-		msg = m[2]
-		if k := unknownKeyRE.FindStringSubmatch(msg); k != nil {
-			return &FieldError{File: file, Line: line, Field: k[1], Msg: "unknown field: a device profile has " + strings.Join(knownFields(), ", "), Err: err}
-		}
-		field := fieldAtLine(doc, line)
-		if c := cannotRE.FindStringSubmatch(msg); c != nil {
-			got := yamlTagNames[c[1]]
-			if got == "" {
-				got = c[1]
-			}
-			if c[2] == "" {
-				msg = fmt.Sprintf("a %s, want %s", got, goTypeName(c[3]))
-			} else {
-				msg = fmt.Sprintf("%q is a %s, want %s", c[2], got, goTypeName(c[3]))
-			}
-		}
-		return &FieldError{File: file, Line: line, Field: field, Msg: msg, Err: err}
+	p := yamlnode.Explain(err)
+	if !p.Typed {
+		return &FieldError{File: file, Line: p.Line, Msg: p.Msg, Err: err}
 	}
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &FieldError{File: file, Line: line, Msg: m[2], Err: err}
+	if p.Line == 0 {
+		return &FieldError{File: file, Msg: p.Msg, Err: err}
 	}
-	return &FieldError{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: "), Err: err}
+	if p.Unknown != "" {
+		return &FieldError{File: file, Line: p.Line, Field: p.Unknown, Msg: "unknown field: a device profile has " + strings.Join(knownFields(), ", "), Err: err}
+	}
+	msg := p.Msg
+	if p.Tag != "" {
+		got := yamlnode.TagWords(p.Tag)
+		if got == "" {
+			got = "a " + p.Tag
+		}
+		if p.Value == "" {
+			msg = fmt.Sprintf("%s, want %s", got, goTypeName(p.Want))
+		} else {
+			msg = fmt.Sprintf("%q is %s, want %s", p.Value, got, goTypeName(p.Want))
+		}
+	}
+	return &FieldError{File: file, Line: p.Line, Field: yamlnode.KeyOnLine(doc, p.Line), Msg: msg, Err: err}
 }
 
+// goTypeName says what a value of Go type t (as yaml.v3 names it) should be.
 func goTypeName(t string) string {
-	switch t {
-	case "bool":
-		return "true or false"
-	case "string":
-		return "a string"
+	if w := yamlnode.TypeWords(t); w != "" {
+		return w
 	}
 	if strings.Contains(t, "Device") {
 		return "a mapping of fields"
@@ -183,16 +174,10 @@ func kindName(k yaml.Kind) string {
 
 // knownFields lists the yaml names of DeviceProfile's fields, for the unknown-field message.
 func knownFields() []string {
-	t := reflect.TypeFor[DeviceProfile]()
-	names := make([]string, 0, t.NumField())
-	for f := range t.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		names = append(names, name)
+	fields, _ := yamlnode.Fields(reflect.TypeFor[DeviceProfile]())
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Key
 	}
 	return names
-}
-
-var yamlTagNames = map[string]string{
-	"str": "string", "int": "number", "float": "number", "bool": "true or false",
-	"map": "mapping", "seq": "list", "null": "null", "timestamp": "timestamp",
 }

@@ -4,8 +4,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func readFixture(t *testing.T, name string) []byte {
@@ -84,6 +88,61 @@ func TestAnEmptyOrHugeProfileIsRefused(t *testing.T) {
 	} {
 		if _, err := Parse(name, data); err == nil {
 			t.Errorf("%s profile was accepted", name)
+		}
+	}
+}
+
+func TestAProfileInsideAnotherDocumentGetsParseChecksAtItsOwnLines(t *testing.T) {
+	const good = "os: 10.0.22631.4317\nedition: Enterprise\njoin: entra\nprovisioning: userDriven\n"
+	cases := []struct{ name, yaml string }{
+		{"a good profile", good + "cloud: gcch\n"},
+		{"an unknown field", good + "colour: silver\n"},
+		{"an unknown value", strings.Replace(good, "join: entra", "join: azureAD", 1)},
+		{"a wrong type", good + "shared: maybe\n"},
+		{"a missing field", "os: 10.0.22631.4317\nedition: Enterprise\njoin: entra\n"},
+		{"an empty field", "os: 10.0.22631.4317\nedition:\njoin: entra\nprovisioning: userDriven\n"},
+		{"a repeated field", good + "join: hybrid\n"},
+		{"a list, not a mapping", "- os: 10.0.22631.4317\n"},
+	}
+	const offset = 3 // the lines above the profile in the scenario below
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fromFile, fileErr := Parse("lab/device.yaml", []byte(tc.yaml))
+			scenario := "# a scenario\nsetup:\n  device:\n" + regexp.MustCompile(`(?m)^`).ReplaceAllString(tc.yaml, "    ")
+			var root yaml.Node
+			if err := yaml.Unmarshal([]byte(scenario), &root); err != nil {
+				t.Fatal(err)
+			}
+			fromNode, nodeErr := ParseNode("lab/scenario.yaml", root.Content[0].Content[1].Content[1])
+			if fromNode != fromFile {
+				t.Fatalf("ParseNode = %+v, Parse = %+v", fromNode, fromFile)
+			}
+			if (fileErr == nil) != (nodeErr == nil) {
+				t.Fatalf("ParseNode: %v, Parse: %v", nodeErr, fileErr)
+			}
+			if fileErr == nil {
+				return
+			}
+			var fe, ne *FieldError
+			if !errors.As(fileErr, &fe) || !errors.As(nodeErr, &ne) {
+				t.Fatalf("errors %v and %v are not FieldErrors", fileErr, nodeErr)
+			}
+			// A message that names another line names it down there too.
+			wantMsg := regexp.MustCompile(`line (\d+)`).ReplaceAllStringFunc(fe.Msg, func(s string) string {
+				n, _ := strconv.Atoi(strings.TrimPrefix(s, "line "))
+				return "line " + strconv.Itoa(n+offset)
+			})
+			if ne.File != "lab/scenario.yaml" || ne.Line != fe.Line+offset || ne.Field != fe.Field || ne.Msg != wantMsg {
+				t.Fatalf("ParseNode: %v (field %q), want Parse's %v (field %q) %d lines down", nodeErr, ne.Field, fileErr, fe.Field, offset)
+			}
+		})
+	}
+}
+
+func TestAnAbsentProfileNodeIsAnEmptyProfile(t *testing.T) {
+	for name, n := range map[string]*yaml.Node{"nil": nil, "an empty document": {Kind: yaml.DocumentNode}} {
+		if _, err := ParseNode("s.yaml", n); err == nil || !strings.Contains(err.Error(), "empty") {
+			t.Errorf("%s: err = %v, want an empty profile", name, err)
 		}
 	}
 }
