@@ -19,6 +19,7 @@ import (
 
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/internal/guid"
+	"github.com/oobe-dev/oobe/internal/yamlnode"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
@@ -156,7 +157,7 @@ type parser struct {
 }
 
 func (p *parser) errAt(n *yaml.Node, format string, args ...any) error {
-	return &Error{File: p.file, Line: lineOf(n, lineOf(p.root, 0)), Msg: fmt.Sprintf(format, args...)}
+	return &Error{File: p.file, Line: yamlnode.Line(n, yamlnode.Line(p.root, 0)), Msg: fmt.Sprintf(format, args...)}
 }
 
 // Parse reads one scenario file. Unknown keys, wrong types and wrong values are *Error,
@@ -200,7 +201,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 }
 
 func (p *parser) name() error {
-	n := at(p.root, "name")
+	n := yamlnode.At(p.root, "name")
 	name := strings.TrimSpace(p.f.Name)
 	switch {
 	case n == nil:
@@ -216,7 +217,7 @@ func (p *parser) name() error {
 }
 
 func (p *parser) tenant() error {
-	tn := at(p.root, "tenant")
+	tn := yamlnode.At(p.root, "tenant")
 	spec := p.f.Tenant
 	if tn == nil {
 		return p.errAt(nil, "missing tenant: name a demo tenant (tenant: {fixture: contoso}) or define one inline (id, name, domains, users)")
@@ -226,7 +227,7 @@ func (p *parser) tenant() error {
 	}
 	if spec.Fixture != "" {
 		for _, k := range []string{"id", "name", "domains", "users"} {
-			if kn := keyAt(tn, k); kn != nil {
+			if kn := yamlnode.Key(tn, k); kn != nil {
 				return p.errAt(kn, "tenant.%s: a tenant is given by fixture or inline, not both; with a fixture only restorePage, cloud and conditionalAccess may be changed", k)
 			}
 		}
@@ -243,17 +244,17 @@ func (p *parser) tenant() error {
 			}
 		}
 		if p.sc.Tenant == nil {
-			return p.errAt(at(tn, "fixture"), "tenant.fixture %q is not a demo tenant: want one of %s", spec.Fixture, strings.Join(names, ", "))
+			return p.errAt(yamlnode.At(tn, "fixture"), "tenant.fixture %q is not a demo tenant: want one of %s", spec.Fixture, strings.Join(names, ", "))
 		}
 		if spec.RestorePage != "" {
 			if !slices.Contains(sim.RestorePageStates(), spec.RestorePage) {
-				return p.errAt(at(tn, "restorePage"), "tenant.restorePage %q is not one of %s", spec.RestorePage, strings.Join(sim.RestorePageStates(), ", "))
+				return p.errAt(yamlnode.At(tn, "restorePage"), "tenant.restorePage %q is not one of %s", spec.RestorePage, strings.Join(sim.RestorePageStates(), ", "))
 			}
 			p.sc.Tenant.RestorePage = spec.RestorePage
 		}
 		if spec.Cloud != "" {
 			if !slices.Contains([]string{profile.CloudGlobal, profile.CloudGCCHigh, profile.Cloud21Vianet}, spec.Cloud) {
-				return p.errAt(at(tn, "cloud"), "tenant.cloud %q is not one of global, gcch, 21vianet", spec.Cloud)
+				return p.errAt(yamlnode.At(tn, "cloud"), "tenant.cloud %q is not one of global, gcch, 21vianet", spec.Cloud)
 			}
 			p.sc.Tenant.Cloud = spec.Cloud
 		}
@@ -267,23 +268,23 @@ func (p *parser) tenant() error {
 			}
 		}
 		if p.sc.ClientID == "" {
-			return p.errAt(at(tn, "fixture"), "tenant.fixture %q has no public client app to sign in with", spec.Fixture)
+			return p.errAt(yamlnode.At(tn, "fixture"), "tenant.fixture %q has no public client app to sign in with", spec.Fixture)
 		}
 		p.sc.Tenant.Source = p.file
 		return nil
 	}
-	if at(tn, "id") == nil && at(tn, "name") == nil {
+	if yamlnode.At(tn, "id") == nil && yamlnode.At(tn, "name") == nil {
 		return p.errAt(tn, "tenant: give fixture (a demo tenant: %s) or an inline tenant's id, name, domains and users", p.demoNames())
 	}
 	// An inline tenant is checked by the tenant fixture parser itself, on a fixture document
 	// built from the scenario's own nodes, so its errors name the scenario's lines.
-	head := mapping("id", at(tn, "id"), "name", at(tn, "name"), "domains", at(tn, "domains"),
-		"cloud", at(tn, "cloud"), "restorePage", at(tn, "restorePage"), "conditionalAccess", at(tn, "conditionalAccess"))
+	head := mapping("id", yamlnode.At(tn, "id"), "name", yamlnode.At(tn, "name"), "domains", yamlnode.At(tn, "domains"),
+		"cloud", yamlnode.At(tn, "cloud"), "restorePage", yamlnode.At(tn, "restorePage"), "conditionalAccess", yamlnode.At(tn, "conditionalAccess"))
 	app := mapping("name", scalar("oobe replay"), "clientId", scalar(InlineClientID),
 		"public", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"},
 		"redirectUris", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle,
 			Content: []*yaml.Node{scalar("http://localhost"), scalar("http://127.0.0.1")}})
-	users := at(tn, "users")
+	users := yamlnode.At(tn, "users")
 	if users == nil {
 		users = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	}
@@ -319,7 +320,7 @@ func (p *parser) demoNames() string {
 }
 
 func (p *parser) user() error {
-	n := at(p.root, "user")
+	n := yamlnode.At(p.root, "user")
 	if n == nil {
 		return p.errAt(nil, "missing user: the UPN of the tenant user who signs in")
 	}
@@ -349,7 +350,7 @@ func stableGUID(parts ...string) string {
 }
 
 func (p *parser) device() error {
-	n := at(p.root, "device")
+	n := yamlnode.At(p.root, "device")
 	if n == nil {
 		return p.errAt(nil, "missing device: the device being set up (os, edition, join, provisioning — as in oobe check's profile files)")
 	}
@@ -362,7 +363,7 @@ func (p *parser) device() error {
 	if tenantCloud == "" {
 		tenantCloud = profile.CloudGlobal
 	}
-	if c := at(n, "cloud"); c == nil {
+	if c := yamlnode.At(n, "cloud"); c == nil {
 		st.Profile.Cloud = tenantCloud
 	} else if st.Profile.Cloud != tenantCloud {
 		return p.errAt(c, "device.cloud %q differs from the tenant's cloud %q: a device is set up in its tenant's cloud", st.Profile.Cloud, tenantCloud)
@@ -381,7 +382,7 @@ var profileKeys = func() map[string]bool {
 }()
 
 // deviceState builds a device's state from a device mapping: the profile through
-// profile.Parse (so its checks and messages are oobe check's), then what it holds.
+// profile.ParseNode (so its checks and messages are oobe check's), then what it holds.
 func (p *parser) deviceState(path string, n *yaml.Node, spec deviceSpec, defaultName, defaultID string) (device.State, error) {
 	if n.Kind != yaml.MappingNode {
 		return device.State{}, p.errAt(n, "%s: want a mapping (os: …, edition: …, join: …, provisioning: …)", path)
@@ -395,21 +396,19 @@ func (p *parser) deviceState(path string, n *yaml.Node, spec deviceSpec, default
 	if len(prof.Content) == 0 {
 		return device.State{}, p.errAt(n, "%s: the profile is missing: give at least os, edition, join and provisioning", path)
 	}
-	data, mapLine, err := reparse(prof)
-	if err != nil {
-		return device.State{}, p.errAt(n, "%s: %v", path, err)
-	}
-	prof0, err := profile.Parse(p.file, data)
+	// The profile starts at its first key: a missing field is reported there.
+	prof.Line, prof.Column = prof.Content[0].Line, prof.Content[0].Column
+	prof0, err := profile.ParseNode(p.file, prof)
 	if err != nil {
 		var fe *profile.FieldError
 		if errors.As(err, &fe) {
-			line := mapLine(fe.Line)
-			if line == 0 {
-				line = n.Line
-			}
 			field := path
 			if fe.Field != "" {
 				field += "." + fe.Field
+			}
+			line := fe.Line
+			if line == 0 {
+				line = n.Line
 			}
 			return device.State{}, &Error{File: p.file, Line: line, Msg: field + ": " + fe.Msg}
 		}
@@ -432,7 +431,7 @@ func (p *parser) deviceState(path string, n *yaml.Node, spec deviceSpec, default
 	}
 	for cat, m := range spec.Settings {
 		if !slices.Contains(device.Categories(), cat) {
-			return device.State{}, p.errAt(keyAt(at(n, "settings"), cat), "%s.settings: category %q is not one of %s", path, cat, strings.Join(device.Categories(), ", "))
+			return device.State{}, p.errAt(yamlnode.Key(yamlnode.At(n, "settings"), cat), "%s.settings: category %q is not one of %s", path, cat, strings.Join(device.Categories(), ", "))
 		}
 		if st.Settings[cat] == nil {
 			st.Settings[cat] = map[string]json.RawMessage{}
@@ -440,18 +439,18 @@ func (p *parser) deviceState(path string, n *yaml.Node, spec deviceSpec, default
 		for name, v := range m {
 			raw, err := jsonValue(v)
 			if err != nil {
-				return device.State{}, p.errAt(at(n, "settings", cat, name), "%s.settings.%s.%s: %v", path, cat, name, err)
+				return device.State{}, p.errAt(yamlnode.At(n, "settings", cat, name), "%s.settings.%s.%s: %v", path, cat, name, err)
 			}
 			st.Settings[cat][name] = raw
 		}
 	}
-	if at(n, "wifi") != nil {
+	if yamlnode.At(n, "wifi") != nil {
 		st.WiFi = []backup.WiFiNetwork{}
 		for _, w := range spec.WiFi {
 			st.WiFi = append(st.WiFi, backup.WiFiNetwork{SSID: w.SSID, Security: w.Security})
 		}
 	}
-	if at(n, "storeApps") != nil {
+	if yamlnode.At(n, "storeApps") != nil {
 		st.StoreApps = []device.App{}
 		for _, a := range spec.StoreApps {
 			arch := a.Architecture
@@ -461,19 +460,19 @@ func (p *parser) deviceState(path string, n *yaml.Node, spec deviceSpec, default
 			st.StoreApps = append(st.StoreApps, device.App{ProductID: a.ProductID, Name: a.Name, Architecture: arch, Architectures: append([]string{}, a.Architectures...)})
 		}
 	}
-	if at(n, "startPins") != nil {
+	if yamlnode.At(n, "startPins") != nil {
 		st.StartPins = []backup.Pin{}
 		for _, pin := range spec.StartPins {
 			st.StartPins = append(st.StartPins, backup.Pin(pin))
 		}
 	}
-	if at(n, "startTiles") != nil {
+	if yamlnode.At(n, "startTiles") != nil {
 		st.StartTiles = nil
 		for _, t := range spec.StartTiles {
 			st.StartTiles = append(st.StartTiles, backup.StartTile(t))
 		}
 	}
-	if at(n, "taskbarPins") != nil {
+	if yamlnode.At(n, "taskbarPins") != nil {
 		st.TaskbarPins = []backup.Pin{}
 		for _, pin := range spec.TaskbarPins {
 			st.TaskbarPins = append(st.TaskbarPins, backup.Pin(pin))
@@ -484,7 +483,7 @@ func (p *parser) deviceState(path string, n *yaml.Node, spec deviceSpec, default
 		if pol.Value != nil {
 			raw, err := jsonValue(pol.Value)
 			if err != nil {
-				return device.State{}, p.errAt(at(n, "policies", i, "value"), "%s.policies[%d].value: %v", path, i, err)
+				return device.State{}, p.errAt(yamlnode.At(n, "policies", i, "value"), "%s.policies[%d].value: %v", path, i, err)
 			}
 			dp.Value = raw
 		}
@@ -523,16 +522,16 @@ func (p *parser) stateError(path string, n *yaml.Node, err error) error {
 	node := n
 	for _, f := range stateFileKeys {
 		if rest, ok := strings.CutPrefix(msg, f.prefix); ok {
-			kn := at(n, f.key)
+			kn := yamlnode.At(n, f.key)
 			if f.key == "startPins" && kn == nil {
-				kn = at(n, "startTiles") // start.json holds Windows 10 tiles too
+				kn = yamlnode.At(n, "startTiles") // start.json holds Windows 10 tiles too
 			}
 			if f.key != "" {
 				if kn != nil {
 					node = kn
 					if m := stateIndexRE.FindStringSubmatch(rest); m != nil {
 						i, _ := strconv.Atoi(m[1])
-						if item := at(kn, i); item != nil {
+						if item := yamlnode.At(kn, i); item != nil {
 							node = item
 						}
 					}
@@ -546,7 +545,7 @@ func (p *parser) stateError(path string, n *yaml.Node, err error) error {
 
 func (p *parser) start() error {
 	p.sc.Start = DefaultStart
-	n := at(p.root, "start")
+	n := yamlnode.At(p.root, "start")
 	if n == nil {
 		return nil
 	}
@@ -571,15 +570,15 @@ func (p *parser) duration(n *yaml.Node, key, raw string, lo, hi time.Duration) (
 }
 
 func (p *parser) autopilot() error {
-	n := at(p.root, "autopilot")
+	n := yamlnode.At(p.root, "autopilot")
 	a := p.f.Autopilot
 	p.sc.Autopilot.DeviceNameTemplate = a.DeviceNameTemplate
 	// The flow's own parser: %RAND:4% is four characters, not eight.
 	if err := oobe.ValidateNameTemplate(a.DeviceNameTemplate); err != nil {
-		return p.errAt(at(n, "deviceNameTemplate"), "autopilot.deviceNameTemplate: %v", err)
+		return p.errAt(yamlnode.At(n, "deviceNameTemplate"), "autopilot.deviceNameTemplate: %v", err)
 	}
 	if a.ESPTimeout != "" {
-		d, err := p.duration(at(n, "espTimeout"), "autopilot.espTimeout", a.ESPTimeout, time.Minute, 24*time.Hour)
+		d, err := p.duration(yamlnode.At(n, "espTimeout"), "autopilot.espTimeout", a.ESPTimeout, time.Minute, 24*time.Hour)
 		if err != nil {
 			return err
 		}
@@ -607,13 +606,13 @@ func networkStages() []string {
 }
 
 func (p *parser) faults() error {
-	n := at(p.root, "faults")
+	n := yamlnode.At(p.root, "faults")
 	f := p.f.Faults
 	e := oobe.Faults{EnrollmentError: f.EnrollmentError, ESPAppInstallFailure: f.ESPAppInstallFailure,
 		ESPTimeout: f.ESPTimeout, RestoreApplyFailure: f.RestoreApplyFailure, NoIntuneLicense: f.NoIntuneLicense}
 	if f.NetworkLostAt != "" {
 		if !slices.Contains(networkStages(), f.NetworkLostAt) {
-			return p.errAt(at(n, "networkLostAt"), "faults.networkLostAt %q: the network can be lost at %s", f.NetworkLostAt, strings.Join(networkStages(), ", "))
+			return p.errAt(yamlnode.At(n, "networkLostAt"), "faults.networkLostAt %q: the network can be lost at %s", f.NetworkLostAt, strings.Join(networkStages(), ", "))
 		}
 		e.NetworkLostAt = oobe.Stage(f.NetworkLostAt)
 	}
@@ -623,7 +622,7 @@ func (p *parser) faults() error {
 			codes = append(codes, ee.Code)
 		}
 		if !slices.Contains(codes, f.EnrollmentError) {
-			return p.errAt(at(n, "enrollmentError"), "faults.enrollmentError %q is not one of %s", f.EnrollmentError, strings.Join(codes, ", "))
+			return p.errAt(yamlnode.At(n, "enrollmentError"), "faults.enrollmentError %q is not one of %s", f.EnrollmentError, strings.Join(codes, ", "))
 		}
 	}
 	// The flow's own check, for what the keys above do not say (two faults on one ESP row).
@@ -633,36 +632,36 @@ func (p *parser) faults() error {
 	p.sc.Faults.Engine = e
 	if f.AccessTokenLifetime != "" {
 		// Entra's configurable token lifetime runs from 10 minutes to a day.
-		d, err := p.duration(at(n, "accessTokenLifetime"), "faults.accessTokenLifetime", f.AccessTokenLifetime, 10*time.Minute, 24*time.Hour)
+		d, err := p.duration(yamlnode.At(n, "accessTokenLifetime"), "faults.accessTokenLifetime", f.AccessTokenLifetime, 10*time.Minute, 24*time.Hour)
 		if err != nil {
 			return err
 		}
 		p.sc.Faults.AccessTokenLifetime = d
 	}
 	for i, ef := range f.Endpoints {
-		fn := at(n, "endpoints", i)
+		fn := yamlnode.At(n, "endpoints", i)
 		where := fmt.Sprintf("faults.endpoints[%d]", i)
 		if ef.Endpoint == "" {
 			return p.errAt(fn, "%s.endpoint is missing: one of %s", where, strings.Join(sim.FaultEndpoints(), ", "))
 		}
 		if !slices.Contains(sim.FaultEndpoints(), ef.Endpoint) {
-			return p.errAt(at(fn, "endpoint"), "%s.endpoint %q is not one of %s", where, ef.Endpoint, strings.Join(sim.FaultEndpoints(), ", "))
+			return p.errAt(yamlnode.At(fn, "endpoint"), "%s.endpoint %q is not one of %s", where, ef.Endpoint, strings.Join(sim.FaultEndpoints(), ", "))
 		}
 		kind, err := sim.ParseFaultKind(ef.Kind)
 		if err != nil {
-			return p.errAt(lineNode(at(fn, "kind"), fn), "%s.kind: %v", where, err)
+			return p.errAt(lineNode(yamlnode.At(fn, "kind"), fn), "%s.kind: %v", where, err)
 		}
 		tf := sim.Fault{Endpoint: ef.Endpoint, Kind: kind, Times: ef.Times, Status: ef.Status}
 		if ef.Times < 0 {
-			return p.errAt(at(fn, "times"), "%s.times %d: want 1 or more, or leave it out for every request", where, ef.Times)
+			return p.errAt(yamlnode.At(fn, "times"), "%s.times %d: want 1 or more, or leave it out for every request", where, ef.Times)
 		}
 		if ef.RetryAfter != "" {
-			if tf.RetryAfter, err = p.duration(at(fn, "retryAfter"), where+".retryAfter", ef.RetryAfter, time.Second, time.Hour); err != nil {
+			if tf.RetryAfter, err = p.duration(yamlnode.At(fn, "retryAfter"), where+".retryAfter", ef.RetryAfter, time.Second, time.Hour); err != nil {
 				return err
 			}
 		}
 		if ef.Delay != "" {
-			if tf.Delay, err = p.duration(at(fn, "delay"), where+".delay", ef.Delay, time.Millisecond, 24*time.Hour); err != nil {
+			if tf.Delay, err = p.duration(yamlnode.At(fn, "delay"), where+".delay", ef.Delay, time.Millisecond, 24*time.Hour); err != nil {
 				return err
 			}
 		}
@@ -673,7 +672,7 @@ func (p *parser) faults() error {
 		}{{"retryAfter", ef.RetryAfter != "", 0}, {"status", ef.Status != 0, sim.FaultServerError}, {"delay", ef.Delay != "", sim.FaultDelay}} {
 			ok := c.kind == 0 && (kind == sim.FaultThrottle || kind == sim.FaultServerError) || c.kind == kind
 			if c.set && !ok {
-				return p.errAt(at(fn, c.key), "%s.%s does not apply to a %s fault", where, c.key, kind)
+				return p.errAt(yamlnode.At(fn, c.key), "%s.%s does not apply to a %s fault", where, c.key, kind)
 			}
 		}
 		if kind == sim.FaultDelay && tf.Delay == 0 {
@@ -695,19 +694,19 @@ func lineNode(n, fallback *yaml.Node) *yaml.Node {
 }
 
 func (p *parser) steps() error {
-	n := at(p.root, "steps")
+	n := yamlnode.At(p.root, "steps")
 	s := p.f.Steps
 	st := Steps{Region: s.Region, Keyboard: s.Keyboard, Restore: strings.TrimSpace(s.Restore)}
 	if s.SecondKeyboard != "skip" {
 		st.SecondKeyboard = s.SecondKeyboard
 	}
 	switch {
-	case at(n, "network") == nil:
+	case yamlnode.At(n, "network") == nil:
 		st.Network = Network{Wired: true}
 	case s.Network.Wired:
 		st.Network = Network{Wired: true}
 	default:
-		nn := at(n, "network")
+		nn := yamlnode.At(n, "network")
 		if s.Network.SSID == "" || len(s.Network.SSID) > 32 {
 			return p.errAt(nn, "steps.network.ssid: give the Wi-Fi network's name (1 to 32 bytes), or write network: wired")
 		}
@@ -716,31 +715,31 @@ func (p *parser) steps() error {
 			sec = backup.WiFiWPA2Personal
 		}
 		if !slices.Contains([]string{backup.WiFiOpen, backup.WiFiWPA2Personal, backup.WiFiWPA3Personal}, sec) {
-			return p.errAt(at(nn, "security"), "steps.network.security %q: during setup a person joins open, wpa2Personal or wpa3Personal networks", sec)
+			return p.errAt(yamlnode.At(nn, "security"), "steps.network.security %q: during setup a person joins open, wpa2Personal or wpa3Personal networks", sec)
 		}
 		if sec != backup.WiFiOpen && s.Network.Password == "" {
 			return p.errAt(nn, "steps.network: a %s network needs its password", sec)
 		}
 		st.Network = Network{SSID: s.Network.SSID, Password: s.Network.Password, Security: sec}
 	}
-	si := at(n, "signIn")
+	si := yamlnode.At(n, "signIn")
 	switch s.SignIn.Method {
 	case "", string(oobe.SignInDeviceCode):
 		st.SignInMethod = oobe.SignInDeviceCode
 	case string(oobe.SignInBrowser):
 		st.SignInMethod = oobe.SignInBrowser
 	default:
-		return p.errAt(at(si, "method"), "steps.signIn.method %q is not deviceCode or browser", s.SignIn.Method)
+		return p.errAt(yamlnode.At(si, "method"), "steps.signIn.method %q is not deviceCode or browser", s.SignIn.Method)
 	}
 	st.SignInAction = s.SignIn.Action
 	if st.SignInAction == "" {
 		st.SignInAction = ActionApprove
 	}
 	if !slices.Contains(SignInActions(), st.SignInAction) {
-		return p.errAt(at(si, "action"), "steps.signIn.action %q is not one of %s", s.SignIn.Action, strings.Join(SignInActions(), ", "))
+		return p.errAt(yamlnode.At(si, "action"), "steps.signIn.action %q is not one of %s", s.SignIn.Action, strings.Join(SignInActions(), ", "))
 	}
 	if st.SignInMethod == oobe.SignInBrowser && (st.SignInAction == ActionWrongCode || st.SignInAction == ActionExpire) {
-		return p.errAt(at(si, "action"), "steps.signIn.action %s needs method deviceCode: the browser sign-in has no code to type or let expire", st.SignInAction)
+		return p.errAt(yamlnode.At(si, "action"), "steps.signIn.action %s needs method deviceCode: the browser sign-in has no code to type or let expire", st.SignInAction)
 	}
 	switch s.ESP {
 	case "", string(oobe.ESPContinueAnyway):
@@ -748,9 +747,9 @@ func (p *parser) steps() error {
 	case string(oobe.ESPResetDevice):
 		st.ESP = oobe.ESPResetDevice
 	default:
-		return p.errAt(at(n, "esp"), "steps.esp %q is not continueAnyway or resetDevice", s.ESP)
+		return p.errAt(yamlnode.At(n, "esp"), "steps.esp %q is not continueAnyway or resetDevice", s.ESP)
 	}
-	if rn := at(n, "restore"); rn != nil && st.Restore == "" {
+	if rn := yamlnode.At(n, "restore"); rn != nil && st.Restore == "" {
 		return p.errAt(rn, "steps.restore is empty: give a previous PC's name, or new; leave it out to pick the newest")
 	}
 	p.sc.Steps = st
@@ -758,7 +757,7 @@ func (p *parser) steps() error {
 }
 
 func (p *parser) oldPC() error {
-	n := at(p.root, "oldPC")
+	n := yamlnode.At(p.root, "oldPC")
 	if n == nil {
 		return nil
 	}
@@ -767,9 +766,9 @@ func (p *parser) oldPC() error {
 		return p.errAt(n, "oldPC: want a mapping with device and days")
 	}
 	if spec.Days < 1 || spec.Days > 3650 {
-		return p.errAt(lineNode(at(n, "days"), keyAt(p.root, "oldPC")), "oldPC.days %d: the old PC backs up over 1 to 3650 days before the flow", spec.Days)
+		return p.errAt(lineNode(yamlnode.At(n, "days"), yamlnode.Key(p.root, "oldPC")), "oldPC.days %d: the old PC backs up over 1 to 3650 days before the flow", spec.Days)
 	}
-	dn := at(n, "device")
+	dn := yamlnode.At(n, "device")
 	if dn == nil {
 		return p.errAt(n, "oldPC.device is missing: the old PC's profile (os, edition, join, provisioning, name)")
 	}
@@ -782,7 +781,7 @@ func (p *parser) oldPC() error {
 }
 
 func (p *parser) expect() error {
-	n := at(p.root, "expect")
+	n := yamlnode.At(p.root, "expect")
 	if n == nil || n.Kind != yaml.MappingNode || len(n.Content) == 0 {
 		return p.errAt(n, "expect is missing or empty: a scenario must expect something (finalStage at least)")
 	}
@@ -795,7 +794,7 @@ func (p *parser) expect() error {
 		case "hidden":
 			e.RestorePage = new(false)
 		default:
-			return p.errAt(at(n, "restorePage"), "expect.restorePage %q is not shown or hidden", *x.RestorePage)
+			return p.errAt(yamlnode.At(n, "restorePage"), "expect.restorePage %q is not shown or hidden", *x.RestorePage)
 		}
 	}
 	if x.Reasons != nil {
@@ -806,10 +805,10 @@ func (p *parser) expect() error {
 		seen := map[string]bool{}
 		for i, r := range *x.Reasons {
 			if !slices.Contains(ids, r) {
-				return p.errAt(at(n, "reasons", i), "expect.reasons[%d] %q is not a reason id: want one of %s", i, r, strings.Join(ids, ", "))
+				return p.errAt(yamlnode.At(n, "reasons", i), "expect.reasons[%d] %q is not a reason id: want one of %s", i, r, strings.Join(ids, ", "))
 			}
 			if seen[r] {
-				return p.errAt(at(n, "reasons", i), "expect.reasons[%d] %q is listed twice", i, r)
+				return p.errAt(yamlnode.At(n, "reasons", i), "expect.reasons[%d] %q is listed twice", i, r)
 			}
 			seen[r] = true
 		}
@@ -817,26 +816,26 @@ func (p *parser) expect() error {
 	}
 	if x.IntuneStatus != nil {
 		if !slices.Contains(backup.Statuses(), *x.IntuneStatus) {
-			return p.errAt(at(n, "intuneStatus"), "expect.intuneStatus %q is not one of Intune's: %s", *x.IntuneStatus, strings.Join(backup.Statuses(), ", "))
+			return p.errAt(yamlnode.At(n, "intuneStatus"), "expect.intuneStatus %q is not one of Intune's: %s", *x.IntuneStatus, strings.Join(backup.Statuses(), ", "))
 		}
 		e.IntuneStatus = x.IntuneStatus
 	}
 	if x.Backups != nil {
 		for i, b := range *x.Backups {
 			if strings.TrimSpace(b) == "" {
-				return p.errAt(at(n, "backups", i), "expect.backups[%d] is empty: give the previous PC's device name", i)
+				return p.errAt(yamlnode.At(n, "backups", i), "expect.backups[%d] is empty: give the previous PC's device name", i)
 			}
 		}
 		e.Backups, e.HasBackups = append([]string{}, *x.Backups...), true
 	}
 	if x.BackupCount != nil {
 		if *x.BackupCount < 0 {
-			return p.errAt(at(n, "backupCount"), "expect.backupCount %d is negative", *x.BackupCount)
+			return p.errAt(yamlnode.At(n, "backupCount"), "expect.backupCount %d is negative", *x.BackupCount)
 		}
 		e.BackupCount = x.BackupCount
 	}
 	if x.Items != nil {
-		in := at(n, "items")
+		in := yamlnode.At(n, "items")
 		if x.Items.Counts != nil {
 			e.Counts = map[string]int{}
 			c := x.Items.Counts
@@ -846,7 +845,7 @@ func (p *parser) expect() error {
 					continue
 				}
 				if *v < 0 {
-					return p.errAt(at(in, "counts", name), "expect.items.counts.%s %d is negative", name, *v)
+					return p.errAt(yamlnode.At(in, "counts", name), "expect.items.counts.%s %d is negative", name, *v)
 				}
 				e.Counts[name] = *v
 			}
@@ -858,7 +857,7 @@ func (p *parser) expect() error {
 				name, v := string(oc), nm.of(oc)
 				for i, s := range v {
 					if strings.TrimSpace(s) == "" {
-						return p.errAt(at(in, "names", name, i), "expect.items.names.%s[%d] is empty", name, i)
+						return p.errAt(yamlnode.At(in, "names", name, i), "expect.items.names.%s[%d] is empty", name, i)
 					}
 				}
 				if v != nil {
@@ -868,10 +867,10 @@ func (p *parser) expect() error {
 		}
 	}
 	if x.Device != nil {
-		dn := at(n, "device")
+		dn := yamlnode.At(n, "device")
 		e.Device = map[string]json.RawMessage{}
 		for key, v := range x.Device {
-			kn := keyAt(dn, key)
+			kn := yamlnode.Key(dn, key)
 			cat, name, ok := strings.Cut(key, "/")
 			switch {
 			case !ok || name == "":
@@ -885,17 +884,17 @@ func (p *parser) expect() error {
 			}
 			raw, err := jsonValue(v)
 			if err != nil {
-				return p.errAt(at(dn, key), "expect.device %q: %v", key, err)
+				return p.errAt(yamlnode.At(dn, key), "expect.device %q: %v", key, err)
 			}
 			if raw, err = device.CanonicalValue(raw); err != nil {
-				return p.errAt(at(dn, key), "expect.device %q: %v", key, err)
+				return p.errAt(yamlnode.At(dn, key), "expect.device %q: %v", key, err)
 			}
 			e.Device[key] = raw
 		}
 	}
 	if x.FinalStage != nil {
 		if !slices.Contains(stageNames(), *x.FinalStage) {
-			return p.errAt(at(n, "finalStage"), "expect.finalStage %q is not a stage: want one of %s", *x.FinalStage, strings.Join(stageNames(), ", "))
+			return p.errAt(yamlnode.At(n, "finalStage"), "expect.finalStage %q is not a stage: want one of %s", *x.FinalStage, strings.Join(stageNames(), ", "))
 		}
 		st := oobe.Stage(*x.FinalStage)
 		e.FinalStage = &st
