@@ -17,12 +17,12 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oobe-dev/oobe/internal/guid"
+	"github.com/oobe-dev/oobe/internal/yamlnode"
 )
 
 // Tenant is one simulated Entra tenant as a fixture file describes it.
@@ -131,8 +131,6 @@ func (e *FixtureError) Error() string {
 
 var (
 	domainRE     = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$`)
-	yamlLineRE   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-	unmarshalRE  = regexp.MustCompile(`^line (\d+): (.*)$`)
 	trustTypes   = map[string]bool{"AzureAd": true, "ServerAd": true, "Workplace": true}
 	clouds       = map[string]bool{"global": true, "gcch": true, "21vianet": true}
 	versionRE    = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
@@ -240,10 +238,10 @@ func ParseTenantNode(file string, n *yaml.Node, readKey func(string) ([]byte, er
 		n = n.Content[0]
 	}
 	if n == nil || n.Kind != yaml.MappingNode {
-		return nil, &FixtureError{File: file, Line: lineOf(n), Msg: "a tenant is a mapping with tenant:, apps: and users: (as in a tenant file)"}
+		return nil, &FixtureError{File: file, Line: yamlnode.Line(n, 0), Msg: "a tenant is a mapping with tenant:, apps: and users: (as in a tenant file)"}
 	}
-	if err := checkKnownFields(file, n, reflect.TypeFor[fixtureFile]()); err != nil {
-		return nil, err
+	if err := yamlnode.KnownFields(n, reflect.TypeFor[fixtureFile]()); err != nil {
+		return nil, yamlError(file, err)
 	}
 	var ff fixtureFile
 	if err := n.Decode(&ff); err != nil {
@@ -268,7 +266,7 @@ func buildTenant(file string, root *yaml.Node, ff *fixtureFile, readKey func(str
 	if !IsGUID(t.ID) {
 		return nil, v.errAt(v.node("tenant", "id"), fmt.Sprintf("tenant.id %q is not a GUID (like 39150fda-e360-47ce-b98e-d9250ba6f8e8)", t.ID))
 	}
-	t.idLine = lineOf(v.node("tenant", "id"))
+	t.idLine = yamlnode.Line(v.node("tenant", "id"), 0)
 	if strings.TrimSpace(t.Name) == "" {
 		return nil, v.errAt(v.node("tenant", "name"), "tenant.name is empty")
 	}
@@ -307,7 +305,7 @@ func buildTenant(file string, root *yaml.Node, ff *fixtureFile, readKey func(str
 		if !a.Public && a.Secret == "" {
 			return nil, v.errAt(v.node("apps", i), fmt.Sprintf("apps[%d] is a confidential client (public: false) and needs a secret", i))
 		}
-		t.appLines = append(t.appLines, lineOf(at("clientId")))
+		t.appLines = append(t.appLines, yamlnode.Line(at("clientId"), 0))
 		if a.Public && len(a.ApplicationPermissions) > 0 {
 			return nil, v.errAt(at("applicationPermissions"), fmt.Sprintf("apps[%d] is a public client: only a confidential client (with a secret) can have applicationPermissions", i))
 		}
@@ -459,21 +457,10 @@ func ParseRSAKey(data []byte) (*rsa.PrivateKey, error) {
 	return key, nil
 }
 
+// yamlError turns a yaml.v3 error into a FixtureError with its line.
 func yamlError(file string, err error) error {
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg := te.Errors[0]
-		if m := unmarshalRE.FindStringSubmatch(msg); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return &FixtureError{File: file, Line: line, Msg: m[2]}
-		}
-		return &FixtureError{File: file, Msg: msg}
-	}
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &FixtureError{File: file, Line: line, Msg: m[2]}
-	}
-	return &FixtureError{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	p := yamlnode.Explain(err)
+	return &FixtureError{File: file, Line: p.Line, Msg: p.Msg}
 }
 
 // validator finds the YAML node behind a field so errors can name its line.
@@ -483,53 +470,15 @@ type validator struct {
 }
 
 // node walks keys (string) and sequence indexes (int) from the document root.
-func (v validator) node(steps ...any) *yaml.Node {
-	n := v.root
-	for _, s := range steps {
-		if n == nil {
-			return nil
-		}
-		switch s := s.(type) {
-		case string:
-			if n.Kind != yaml.MappingNode {
-				return nil
-			}
-			var next *yaml.Node
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == s {
-					next = n.Content[i+1]
-				}
-			}
-			n = next
-		case int:
-			if n.Kind != yaml.SequenceNode || s >= len(n.Content) {
-				return nil
-			}
-			n = n.Content[s]
-		}
-	}
-	return n
-}
+func (v validator) node(steps ...any) *yaml.Node { return yamlnode.At(v.root, steps...) }
 
 // key finds the key node of name in the mapping n, for errors about the key itself; n when
 // there is none.
 func (v validator) key(n *yaml.Node, name string) *yaml.Node {
-	if n != nil && n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == name {
-				return n.Content[i]
-			}
-		}
+	if k := yamlnode.Key(n, name); k != nil {
+		return k
 	}
 	return n
-}
-
-// lineOf is a node's line, or 0 for a node that is not there.
-func lineOf(n *yaml.Node) int {
-	if n == nil {
-		return 0
-	}
-	return n.Line
 }
 
 func (v validator) errAt(n *yaml.Node, msg string) error {

@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -95,6 +96,28 @@ func TestABrokenInlineTenantNamesTheScenarioLine(t *testing.T) {
 			_, err = ParseTenant("woodgrove.yaml", []byte(broken), nil)
 			if !errors.As(err, &fe) || fe.Line != c.line {
 				t.Fatalf("as a file: %v, want line %d", err, c.line)
+			}
+		})
+	}
+}
+
+func TestAKeyThatIsNoNameReadsAsInTheFile(t *testing.T) {
+	for name, key := range map[string]string{"a list as a key": "? [a]\n    : 1", "a null key": "~: 1"} {
+		t.Run(name, func(t *testing.T) {
+			broken := strings.Replace(goodFixture, "    password: x\n", "    password: x\n    "+key+"\n", 1)
+			_, fileErr := ParseTenant("woodgrove.yaml", []byte(broken), nil)
+			_, nodeErr := ParseTenantNode("woodgrove.yaml", tenantNode(t, inScenario(broken)), nil)
+			want, got := "<nil>", "<nil>"
+			if fileErr != nil {
+				fe := fileErr.(*FixtureError)
+				want = fmt.Sprintf("line %d: %s", fe.Line+scenarioOffset, fe.Msg)
+			}
+			if nodeErr != nil {
+				fe := nodeErr.(*FixtureError)
+				got = fmt.Sprintf("line %d: %s", fe.Line, fe.Msg)
+			}
+			if got != want {
+				t.Fatalf("inline: %s, want the file's %s", got, want)
 			}
 		})
 	}
