@@ -209,58 +209,36 @@ type itemsSpec struct {
 	Names  *outcomeNames  `yaml:"names"`
 }
 
-type outcomeCounts struct {
-	Applied       *int `yaml:"applied"`
-	AlreadySet    *int `yaml:"alreadySet"`
-	KeptByPolicy  *int `yaml:"keptByPolicy"`
-	NotSupported  *int `yaml:"notSupported"`
-	NotRestorable *int `yaml:"notRestorable"`
-	Failed        *int `yaml:"failed"`
+// perOutcome holds one value for each apply outcome, under the outcome's name.
+type perOutcome[T any] struct {
+	Applied       T `yaml:"applied"`
+	AlreadySet    T `yaml:"alreadySet"`
+	KeptByPolicy  T `yaml:"keptByPolicy"`
+	NotSupported  T `yaml:"notSupported"`
+	NotRestorable T `yaml:"notRestorable"`
+	Failed        T `yaml:"failed"`
 }
 
-type outcomeNames struct {
-	Applied       []string `yaml:"applied"`
-	AlreadySet    []string `yaml:"alreadySet"`
-	KeptByPolicy  []string `yaml:"keptByPolicy"`
-	NotSupported  []string `yaml:"notSupported"`
-	NotRestorable []string `yaml:"notRestorable"`
-	Failed        []string `yaml:"failed"`
-}
+type (
+	outcomeCounts = perOutcome[*int]     // expect.items.counts; nil when not given
+	outcomeNames  = perOutcome[[]string] // expect.items.names; nil when not given
+)
 
-// of is the expected count of one apply outcome; nil when the scenario does not give it.
-func (c *outcomeCounts) of(o apply.Outcome) *int {
+// of is the value for one apply outcome.
+func (p *perOutcome[T]) of(o apply.Outcome) T {
 	switch o {
 	case apply.Applied:
-		return c.Applied
+		return p.Applied
 	case apply.AlreadySet:
-		return c.AlreadySet
+		return p.AlreadySet
 	case apply.KeptByPolicy:
-		return c.KeptByPolicy
+		return p.KeptByPolicy
 	case apply.NotSupported:
-		return c.NotSupported
+		return p.NotSupported
 	case apply.NotRestorable:
-		return c.NotRestorable
+		return p.NotRestorable
 	case apply.Failed:
-		return c.Failed
+		return p.Failed
 	}
-	panic("replay: expect.items.counts has no field for apply outcome " + string(o))
-}
-
-// of is the expected names of one apply outcome; nil when the scenario does not give them.
-func (n *outcomeNames) of(o apply.Outcome) []string {
-	switch o {
-	case apply.Applied:
-		return n.Applied
-	case apply.AlreadySet:
-		return n.AlreadySet
-	case apply.KeptByPolicy:
-		return n.KeptByPolicy
-	case apply.NotSupported:
-		return n.NotSupported
-	case apply.NotRestorable:
-		return n.NotRestorable
-	case apply.Failed:
-		return n.Failed
-	}
-	panic("replay: expect.items.names has no field for apply outcome " + string(o))
+	panic("replay: expect.items has no field for apply outcome " + string(o))
 }
