@@ -35,7 +35,8 @@ type World struct {
 
 	clock timeline
 	srv   *tenant.Server
-	hs    *http.Server // the tenant's, on 127.0.0.1, when Spec.Addr is ""
+	hs    *http.Server  // the tenant's, on 127.0.0.1, when Spec.Addr is ""
+	pipe  *pipeListener // the same server's in-memory door for the world's own clients, with hs
 	url   string
 	tr    http.RoundTripper
 	hc    *http.Client
@@ -205,11 +206,14 @@ func (w *World) serve() error {
 	}
 	w.hs = &http.Server{Handler: w.srv.Handler()}
 	w.url = "http://" + ln.Addr().String()
+	w.pipe = newPipeListener(ln.Addr())
+	var pl net.Listener = w.pipe
 	if t := w.spec.TLS; t != nil {
-		ln = tls.NewListener(ln, t.server)
+		ln, pl = tls.NewListener(ln, t.server), tls.NewListener(pl, t.server)
 		w.url = "https://" + ln.Addr().String()
 	}
 	go func() { _ = w.hs.Serve(ln) }()
+	go func() { _ = w.hs.Serve(pl) }()
 	w.srv.SetBaseURL(w.url)
 	return nil
 }
@@ -234,9 +238,21 @@ func dialNoLinger(ctx context.Context, network, addr string) (net.Conn, error) {
 // redirect). One per host, as over HTTP/2 to the real services: the restore page's concurrent
 // profile reads take turns on it instead of dialing a connection each, which cost a scenario
 // more than the reads themselves. Nothing holds a response open while it sends another
-// request, so a turn always comes.
+// request, so a turn always comes. Connections to the tenant served here go through its
+// in-memory door (pipe.go); the rest (the auth code flow's loopback redirect, a tenant on
+// Spec.Addr) are loopback sockets.
 func (w *World) transport() http.RoundTripper {
-	tr := &http.Transport{DialContext: dialNoLinger, MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}
+	dial := dialNoLinger
+	if p := w.pipe; p != nil {
+		tenantAddr := p.Addr().String()
+		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if addr == tenantAddr {
+				return p.dial(ctx)
+			}
+			return dialNoLinger(ctx, network, addr)
+		}
+	}
+	tr := &http.Transport{DialContext: dial, MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}
 	if w.spec.TLS != nil {
 		tr.TLSClientConfig = w.spec.TLS.client
 	}
