@@ -42,9 +42,10 @@ type WindowsSettingInstance struct {
 	ExpirationDateTime   time.Time `json:"expirationDateTime"`
 }
 
-// DeviceProfile is the decoded deviceprofile payload, field for field as Windows writes it.
+// DeviceProfilePayload is the decoded deviceprofile payload, field for field as Windows writes
+// it: the wire form of a previous PC (profile.BackupProfile is what the restore page shows).
 // ProfileID is a braced GUID; without the braces it equals the setting's windowsDeviceId.
-type DeviceProfile struct {
+type DeviceProfilePayload struct {
 	ProfileID                   string `json:"profileId"`
 	DeviceDisplayName           string `json:"deviceDisplayName"`
 	CreatedBy                   string `json:"createdBy"`

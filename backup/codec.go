@@ -89,8 +89,8 @@ func DeviceIDOf(profileID string) string {
 
 // DecodeDeviceProfile decodes and checks a deviceprofile payload. Fields Windows adds later are
 // ignored, so a newer Windows does not hide a user's previous PCs.
-func DecodeDeviceProfile(payload string) (*DeviceProfile, error) {
-	var p DeviceProfile
+func DecodeDeviceProfile(payload string) (*DeviceProfilePayload, error) {
+	var p DeviceProfilePayload
 	if err := decodePayloadWith(PayloadDeviceProfile, payload, &p, false); err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func DecodeDeviceProfile(payload string) (*DeviceProfile, error) {
 }
 
 // Validate checks the fields Windows always writes.
-func (p *DeviceProfile) Validate() error {
+func (p *DeviceProfilePayload) Validate() error {
 	switch {
 	case !strings.HasPrefix(p.ProfileID, "{") || !strings.HasSuffix(p.ProfileID, "}") || !guid.Valid(DeviceIDOf(p.ProfileID)):
 		return fmt.Errorf("profileId %q is not a GUID in braces", p.ProfileID)

@@ -94,7 +94,7 @@ func TestDeviceProfileDecodesToTheDocumentedFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := DeviceProfile{ProfileID: "{f7773c63-33ce-49d7-bc1e-8d340efdb52c}", DeviceDisplayName: "ADELE-LAPTOP", CreatedBy: "windows",
+	want := DeviceProfilePayload{ProfileID: "{f7773c63-33ce-49d7-bc1e-8d340efdb52c}", DeviceDisplayName: "ADELE-LAPTOP", CreatedBy: "windows",
 		CreatedTime: 1760000000, ModifiedTime: 1763000000, IsActive: true, LastFullBackupCompletedTime: 1763000000, OSVersion: "10.0.22631.4317"}
 	if *p != want {
 		t.Fatalf("decoded %+v, want %+v", *p, want)

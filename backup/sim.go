@@ -30,8 +30,8 @@ func Statuses() []string {
 // would be stored. The tenant files it under the signed-in user, replacing that device's
 // previous backup (Windows keeps one backup per source device).
 type Upload struct {
-	WindowsDeviceID string        `json:"windowsDeviceId"`
-	Profile         DeviceProfile `json:"profile"`
+	WindowsDeviceID string               `json:"windowsDeviceId"`
+	Profile         DeviceProfilePayload `json:"profile"`
 	// Content is the base64 content payload (PayloadContent).
 	Content string `json:"content"`
 }

@@ -45,7 +45,7 @@ func opaqueUnitStore(tid, oid, deviceID string, modified time.Time) string {
 // setting, the simulator's content setting and an opaque backupunitstore setting, each with
 // one instance.
 // The content payload is stored as given, byte for byte.
-func deviceBackup(tid, oid, deviceID string, profile backup.DeviceProfile, contentPayload string, created, modified, expires time.Time) ([]storedSetting, error) {
+func deviceBackup(tid, oid, deviceID string, profile backup.DeviceProfilePayload, contentPayload string, created, modified, expires time.Time) ([]storedSetting, error) {
 	profilePayload, err := backup.EncodePayload(profile)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the deviceprofile of device %s: %w", deviceID, err)

@@ -142,7 +142,7 @@ func uploadBody(t *testing.T, deviceID, name, tid, oid string, at time.Time, the
 	}
 	up := backup.Upload{
 		WindowsDeviceID: deviceID,
-		Profile: backup.DeviceProfile{ProfileID: backup.ProfileID(deviceID), DeviceDisplayName: name, CreatedBy: "windows",
+		Profile: backup.DeviceProfilePayload{ProfileID: backup.ProfileID(deviceID), DeviceDisplayName: name, CreatedBy: "windows",
 			CreatedTime: at.Add(-time.Hour).Unix(), ModifiedTime: at.Unix(), IsActive: true, LastFullBackupCompletedTime: at.Unix(),
 			OSVersion: "10.0.26100.4946"},
 		Content: payload,

@@ -86,7 +86,7 @@ func TestTheDeviceProfilePayloadDecodesToTheDocumentedFields(t *testing.T) {
 	}
 	created := time.Date(2025, 2, 3, 8, 15, 0, 0, time.UTC)
 	last := time.Date(2026, 9, 2, 17, 40, 0, 0, time.UTC)
-	want := backup.DeviceProfile{ProfileID: "{" + adeleLaptop + "}", DeviceDisplayName: "ADELE-LAPTOP", CreatedBy: "windows",
+	want := backup.DeviceProfilePayload{ProfileID: "{" + adeleLaptop + "}", DeviceDisplayName: "ADELE-LAPTOP", CreatedBy: "windows",
 		CreatedTime: created.Unix(), ModifiedTime: last.Unix(), IsActive: true, LastFullBackupCompletedTime: last.Unix(), OSVersion: "10.0.19045.6216"}
 	if *p != want {
 		t.Fatalf("deviceprofile = %+v, want %+v", *p, want)

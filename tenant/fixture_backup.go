@@ -141,8 +141,8 @@ func (b Backup) ExpiresAt() time.Time {
 }
 
 // Profile is the backup's deviceprofile payload, as Windows writes it.
-func (b Backup) Profile() backup.DeviceProfile {
-	return backup.DeviceProfile{
+func (b Backup) Profile() backup.DeviceProfilePayload {
+	return backup.DeviceProfilePayload{
 		ProfileID:                   backup.ProfileID(strings.ToLower(b.DeviceID)),
 		DeviceDisplayName:           b.Device,
 		CreatedBy:                   "windows",

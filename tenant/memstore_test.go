@@ -114,7 +114,7 @@ func TestBothStoresAnswerAlike(t *testing.T) {
 	})
 	same(t, "the restore configuration after the changes", false, func(st tenantStore) (any, error) { return st.restoreConfig(ctx, contosoID) })
 
-	upload, err := deviceBackup(contosoID, pagingOID, device, backup.DeviceProfile{}, "Y29udGVudA==", testStart, testStart, testStart.Add(DefaultBackupRetention))
+	upload, err := deviceBackup(contosoID, pagingOID, device, backup.DeviceProfilePayload{}, "Y29udGVudA==", testStart, testStart, testStart.Add(DefaultBackupRetention))
 	if err != nil {
 		t.Fatal(err)
 	}

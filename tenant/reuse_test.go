@@ -152,7 +152,7 @@ func TestAClosedServerAnswersWithServerErrors(t *testing.T) {
 }
 
 func TestAFixtureChangedBetweenServersIsServedAsChanged(t *testing.T) {
-	profileOf := func(t *testing.T, h *harness) *backup.DeviceProfile {
+	profileOf := func(t *testing.T, h *harness) *backup.DeviceProfilePayload {
 		t.Helper()
 		in := h.instances(settingID(adeleLaptop, backup.PayloadDeviceProfile), h.tokenFor(adeleUPN, adelePassword))
 		p, err := backup.DecodeDeviceProfile(in[0].Payload)

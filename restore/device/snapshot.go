@@ -68,7 +68,7 @@ func CanBackUp(s *State) error {
 // only, as the device keeps no credentials — Store apps, pins and the device name) and its
 // deviceprofile. It refuses a device Windows would not back up, or one joined to another
 // tenant than owner's.
-func Snapshot(s *State, owner backup.Owner, now time.Time) (*backup.Content, *backup.DeviceProfile, error) {
+func Snapshot(s *State, owner backup.Owner, now time.Time) (*backup.Content, *backup.DeviceProfilePayload, error) {
 	if err := CanBackUp(s); err != nil {
 		return nil, nil, err
 	}
@@ -109,7 +109,7 @@ func Snapshot(s *State, owner backup.Owner, now time.Time) (*backup.Content, *ba
 	if first.IsZero() {
 		first = now
 	}
-	p := &backup.DeviceProfile{
+	p := &backup.DeviceProfilePayload{
 		ProfileID:                   backup.ProfileID(strings.ToLower(s.Profile.DeviceID)),
 		DeviceDisplayName:           s.Profile.Name,
 		CreatedBy:                   "windows",

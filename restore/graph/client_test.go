@@ -185,7 +185,7 @@ func TestADuplicateSettingWhilePagingIsAnError(t *testing.T) {
 // instanceGraph serves two previous PCs: one whose deviceprofile is damaged, and one whose
 // content payload fails its checksum.
 func instanceGraph(t *testing.T) http.Handler {
-	good, _ := backup.EncodePayload(backup.DeviceProfile{ProfileID: "{00000000-0000-0000-0000-000000000002}", DeviceDisplayName: "PC-TWO",
+	good, _ := backup.EncodePayload(backup.DeviceProfilePayload{ProfileID: "{00000000-0000-0000-0000-000000000002}", DeviceDisplayName: "PC-TWO",
 		CreatedBy: "windows", CreatedTime: 1, ModifiedTime: 2, IsActive: true, LastFullBackupCompletedTime: 2, OSVersion: "10.0.22631.4317"})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1.0/me/settings/windows", func(w http.ResponseWriter, r *http.Request) {
