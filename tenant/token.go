@@ -146,23 +146,7 @@ func (s *Server) redeemAuthCode(r *http.Request, form url.Values, ts *tenantStat
 		s.mu.Unlock()
 		return nil, errBadAuthCode("Its user no longer exists.")
 	}
-	if e := g.consent(); e != nil {
-		s.mu.Unlock()
-		return nil, e
-	}
-	if e := accessRefusal(g); e != nil {
-		s.mu.Unlock()
-		s.logRefusal(r, g, e)
-		return nil, e
-	}
-	c.redeemed = true
-	s.mu.Unlock()
-
-	resp, err := s.issueTokens(r, g)
-	if err != nil {
-		return nil, s.internalError(r, err)
-	}
-	return resp, nil
+	return s.grantLocked(r, g, func() { c.redeemed = true })
 }
 
 // verifierRE is RFC 7636 §4.1's code_verifier: 43 to 128 unreserved characters.
@@ -313,6 +297,13 @@ func (s *Server) redeemDeviceCode(r *http.Request, form url.Values, ts *tenantSt
 		s.mu.Unlock()
 		return nil, errBadDeviceCode()
 	}
+	return s.grantLocked(r, g, func() { d.issued = true })
+}
+
+// grantLocked ends a code's redemption, called with s.mu held, and releases it: it checks
+// consent and Conditional Access for g, and only when both let the grant through marks the
+// code used (spend) and issues the tokens, outside the lock.
+func (s *Server) grantLocked(r *http.Request, g grantContext, spend func()) (*tokenResponse, *entraError) {
 	if e := g.consent(); e != nil {
 		s.mu.Unlock()
 		return nil, e
@@ -322,7 +313,7 @@ func (s *Server) redeemDeviceCode(r *http.Request, form url.Values, ts *tenantSt
 		s.logRefusal(r, g, e)
 		return nil, e
 	}
-	d.issued = true
+	spend()
 	s.mu.Unlock()
 
 	resp, err := s.issueTokens(r, g)
