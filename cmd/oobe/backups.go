@@ -66,13 +66,9 @@ func runBackups(ctx context.Context, s streams, o signinOptions) error {
 		return err
 	}
 	defer sess.close()
-	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token, HTTPClient: sess.http, OnSkip: warnSkipped(s)})
+	_, profiles, err := sess.backupProfiles(ctx, s)
 	if err != nil {
 		return err
-	}
-	profiles, err := gc.BackupProfiles(ctx)
-	if err != nil {
-		return fmt.Errorf("listing backups: %w", err)
 	}
 	now := clock.Real{}.Now()
 	rep := backupsReport{User: sess.result.Identity.UPN, Profiles: []profileReport{}}
@@ -89,6 +85,20 @@ func runBackups(ctx context.Context, s streams, o signinOptions) error {
 		return enc.Encode(rep)
 	}
 	return printBackups(s.out, rep)
+}
+
+// backupProfiles lists the signed-in user's previous PCs as the restore page does, telling the
+// person about any the listing had to leave out; the Graph client is the caller's to go on with.
+func (sess *session) backupProfiles(ctx context.Context, s streams) (*graph.Client, []profile.BackupProfile, error) {
+	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token, HTTPClient: sess.http, OnSkip: warnSkipped(s)})
+	if err != nil {
+		return nil, nil, err
+	}
+	profiles, err := gc.BackupProfiles(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing backups: %w", err)
+	}
+	return gc, profiles, nil
 }
 
 // warnSkipped tells the person about a previous PC the listing had to leave out.

@@ -16,7 +16,6 @@ import (
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/device"
-	"github.com/oobe-dev/oobe/restore/graph"
 	"github.com/oobe-dev/oobe/restore/profile"
 )
 
@@ -80,13 +79,9 @@ func runRestore(ctx context.Context, s streams, o signinOptions, dir, from strin
 		return err
 	}
 	defer sess.close()
-	gc, err := graph.New(graph.Config{BaseURL: sess.graphURL, Token: sess.token, HTTPClient: sess.http, OnSkip: warnSkipped(s)})
+	gc, profiles, err := sess.backupProfiles(ctx, s)
 	if err != nil {
 		return err
-	}
-	profiles, err := gc.BackupProfiles(ctx)
-	if err != nil {
-		return fmt.Errorf("listing backups: %w", err)
 	}
 	in := restore.Input{Device: dev.State.Profile}
 	n := len(profiles)
