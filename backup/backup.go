@@ -25,12 +25,16 @@ const (
 	PayloadContent = "oobe.simulator.backup.content"
 )
 
-// WindowsSetting is Graph's windowsSetting: one payload type for one source device.
+// WindowsSetting is Graph's windowsSetting: one payload type, for one source device or (the
+// device profiles, roaming settings) for none.
 type WindowsSetting struct {
 	ID              string `json:"id"`
 	PayloadType     string `json:"payloadType"`
 	SettingType     string `json:"settingType"`
-	WindowsDeviceID string `json:"windowsDeviceId"`
+	WindowsDeviceID string `json:"windowsDeviceId,omitempty"`
+	// Instances are the setting's instances when the listing carries them inline, as Graph's
+	// does (domain.md §7.4 [G]); nil when the answer had none, and then …/{id}/instances has them.
+	Instances []WindowsSettingInstance `json:"instances,omitempty"`
 }
 
 // WindowsSettingInstance is Graph's windowsSettingInstance: one stored payload, base64 encoded.

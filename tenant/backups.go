@@ -32,10 +32,11 @@ const (
 )
 
 // backupRoutes registers the Graph-shaped backup API and the simulator's own backup endpoints.
-func backupRoutes(handle func(pattern, endpoint string, h serverFunc)) {
+func backupRoutes(handle func(pattern, endpoint string, h serverFunc, alsoFaultedAs ...string)) {
 	for _, v := range []string{"v1.0", "beta"} {
 		base := "/" + v + "/me/settings/windows"
-		handle(base, EndpointGraphWindowsSettings, graph(needOwnWindowsSettings, (*Server).handleListSettings))
+		// The listing reads the instances it carries inline, so a fault at the instances fails it too.
+		handle(base, EndpointGraphWindowsSettings, graph(needOwnWindowsSettings, (*Server).handleListSettings), EndpointGraphWindowsSettingInstances)
 		handle(base+"/{id}", EndpointGraphWindowsSettings, graph(needOwnWindowsSettings, (*Server).handleGetSetting))
 		handle(base+"/{id}/instances", EndpointGraphWindowsSettingInstances, graph(needOwnWindowsSettings, (*Server).handleListInstances))
 		handle(base+"/{id}/instances/{instance}", EndpointGraphWindowsSettingInstances, graph(needOwnWindowsSettings, (*Server).handleGetInstance))
@@ -52,15 +53,16 @@ func backupRoutes(handle func(pattern, endpoint string, h serverFunc)) {
 }
 
 // graphWindowsSetting is Graph's windowsSetting, fields in the order Graph's documentation shows.
-// Instances are not inlined: read them from .../instances, so a listing's size does not grow
-// with the payloads.
+// A listing carries each setting's instances inline, as Graph's list example does and Microsoft's
+// admin scripts rely on (domain.md §7.4 [G][S]); …/{id}/instances still serves them alone.
 type graphWindowsSetting struct {
-	Context         string `json:"@odata.context,omitempty"`
-	Type            string `json:"@odata.type"`
-	ID              string `json:"id"`
-	WindowsDeviceID string `json:"windowsDeviceId"`
-	SettingType     string `json:"settingType"`
-	PayloadType     string `json:"payloadType"`
+	Context         string                 `json:"@odata.context,omitempty"`
+	Type            string                 `json:"@odata.type"`
+	ID              string                 `json:"id"`
+	WindowsDeviceID string                 `json:"windowsDeviceId,omitempty"`
+	SettingType     string                 `json:"settingType"`
+	PayloadType     string                 `json:"payloadType"`
+	Instances       []graphSettingInstance `json:"instances,omitempty"`
 }
 
 // graphSettingInstance is Graph's windowsSettingInstance.
@@ -84,6 +86,16 @@ type graphPage[T any] struct {
 func toGraphSetting(st storedSetting) graphWindowsSetting {
 	return graphWindowsSetting{Type: odataWindowsSetting, ID: st.ID, WindowsDeviceID: st.DeviceID,
 		SettingType: st.SettingType, PayloadType: st.PayloadType}
+}
+
+// toGraphSettingInline is the setting as a listing shows it: with its instances inline.
+func toGraphSettingInline(st storedSetting) graphWindowsSetting {
+	out := toGraphSetting(st)
+	out.Instances = make([]graphSettingInstance, 0, len(st.Instances))
+	for _, in := range st.Instances {
+		out.Instances = append(out.Instances, toGraphInstance(in))
+	}
+	return out
 }
 
 func toGraphInstance(in storedInstance) graphSettingInstance {
@@ -241,8 +253,10 @@ type listQuery struct {
 	asked    bool
 }
 
-// parseListQuery reads $filter, $skiptoken and Prefer. Other system query options are refused:
-// Graph documents none for this API.
+// parseListQuery reads $filter, $skiptoken, $expand=instances and Prefer. Other system query
+// options are refused: Graph documents none for this API. $expand=instances changes nothing,
+// since a listing always carries its instances, but clients written against other Graph APIs
+// send it.
 func (s *Server) parseListQuery(r *http.Request, p *principal) (listQuery, error) {
 	var lq listQuery
 	q, err := url.ParseQuery(r.URL.RawQuery)
@@ -253,11 +267,14 @@ func (s *Server) parseListQuery(r *http.Request, p *principal) (listQuery, error
 		if !strings.HasPrefix(k, "$") {
 			continue
 		}
-		if k != "$filter" && k != "$skiptoken" {
+		if k != "$filter" && k != "$skiptoken" && k != "$expand" {
 			return lq, fmt.Errorf("Query option '%s' is not supported by this API; use $filter and follow @odata.nextLink.", clip(k, 32))
 		}
 		if len(vals) > 1 {
 			return lq, fmt.Errorf("Query option '%s' was specified more than once, but it must be specified at most once.", k)
+		}
+		if k == "$expand" && strings.TrimSpace(vals[0]) != "instances" {
+			return lq, fmt.Errorf("Could not find a property named '%s' on type 'microsoft.graph.windowsSetting' to expand; only instances can be expanded.", clip(vals[0], 64))
 		}
 	}
 	if q.Has("$filter") {
@@ -302,7 +319,7 @@ func (s *Server) handleListSettings(w http.ResponseWriter, r *http.Request, p *p
 		page.NextLink = s.baseURL(r) + r.URL.Path + "?$skiptoken=" + url.QueryEscape(tok)
 	}
 	for _, st := range list {
-		page.Value = append(page.Value, toGraphSetting(st))
+		page.Value = append(page.Value, toGraphSettingInline(st))
 	}
 	if lq.asked {
 		w.Header().Set("Preference-Applied", "odata.maxpagesize="+strconv.Itoa(lq.pageSize))

@@ -517,3 +517,31 @@ func TestGettingOneSettingAndItsInstances(t *testing.T) {
 		wantGraphError(t, resp, body, http.StatusMethodNotAllowed, "Request_BadRequest")
 	})
 }
+
+func TestAListingCarriesEachSettingsInstancesInlineAsGraphDocuments(t *testing.T) {
+	h := newHarness(t)
+	tok := h.tokenFor(adeleUPN, adelePassword)
+	for _, path := range []string{"/v1.0/me/settings/windows", "/beta/me/settings/windows", "/v1.0/me/settings/windows?$expand=instances"} {
+		resp, body := h.graphCall(http.MethodGet, path, tok, "")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+		raw := decodeJSON[struct {
+			Value []map[string]json.RawMessage `json:"value"`
+		}](t, body)
+		page := decodeJSON[settingsPage](t, body)
+		if len(page.Value) == 0 {
+			t.Fatalf("%s: nothing listed", path)
+		}
+		for i, s := range page.Value {
+			if _, ok := raw.Value[i]["instances"]; !ok {
+				t.Fatalf("%s: setting %s has no inline instances: %s", path, s.ID, body)
+			}
+			if got, want := s.Instances, h.instances(s.ID, tok); !slices.Equal(got, want) {
+				t.Errorf("%s: setting %s lists instances %+v inline, …/instances has %+v", path, s.ID, got, want)
+			}
+		}
+	}
+	resp, body := h.graphCall(http.MethodGet, "/v1.0/me/settings/windows?$expand=owner", tok, "")
+	wantGraphError(t, resp, body, http.StatusBadRequest, "BadRequest")
+}

@@ -23,7 +23,7 @@ type tenantStore interface {
 	setRestoreState(ctx context.Context, tid, state string, now time.Time) (restoreConfig, error)
 	// liveSettings lists a user's settings that have an instance alive at now (expiring after
 	// it), matching f, with ids after `after`, in id order (bytewise), at most limit of them (a
-	// negative limit is none), without their instances.
+	// negative limit is none), each with its live instances newest first (as liveSetting).
 	liveSettings(ctx context.Context, tid, oid string, f settingFilter, after string, limit int, now time.Time) ([]storedSetting, error)
 	// liveSetting returns one of the user's settings with its instances alive at now, newest
 	// first (modified time descending, then instance id), or nil when there is none.
@@ -256,7 +256,13 @@ func (m *memStore) liveSettings(_ context.Context, tid, oid string, f settingFil
 		if f.SettingType != "" && s.SettingType != f.SettingType || f.DeviceID != "" && s.DeviceID != f.DeviceID || !alive(s, ns) {
 			continue
 		}
-		out = append(out, storedSetting{ID: s.ID, DeviceID: s.DeviceID, SettingType: s.SettingType, PayloadType: s.PayloadType})
+		c := storedSetting{ID: s.ID, DeviceID: s.DeviceID, SettingType: s.SettingType, PayloadType: s.PayloadType}
+		for _, in := range s.Instances { // kept newest first, as the database orders them
+			if in.Expires.UnixNano() > ns {
+				c.Instances = append(c.Instances, in)
+			}
+		}
+		out = append(out, c)
 		if len(out) == limit {
 			break
 		}

@@ -67,8 +67,8 @@ type serverFunc func(s *Server, w http.ResponseWriter, r *http.Request)
 // 400 allocations. Each request finds its server in its reqInfo, which guard puts there.
 var sharedRoutes = sync.OnceValue(func() *http.ServeMux {
 	mux := http.NewServeMux()
-	handle := func(pattern, endpoint string, h serverFunc) {
-		mux.Handle(pattern, serveEndpoint(endpoint, h))
+	handle := func(pattern, endpoint string, h serverFunc, alsoFaultedAs ...string) {
+		mux.Handle(pattern, serveEndpoint(endpoint, h, alsoFaultedAs...))
 	}
 	get := entraMethods(http.MethodGet, http.MethodHead)
 	getPost := entraMethods(http.MethodGet, http.MethodHead, http.MethodPost)
@@ -88,7 +88,7 @@ var sharedRoutes = sync.OnceValue(func() *http.ServeMux {
 	handle("/v1.0/devices", EndpointGraphDevices, graph(needDeviceRead, (*Server).handleDevices))
 	handle("/oidc/userinfo", EndpointGraphUserInfo, graph(needOpenID, (*Server).handleUserInfo))
 	backupRoutes(handle)
-	sessionRoutes(handle)
+	sessionRoutes(func(pattern, endpoint string, h serverFunc) { handle(pattern, endpoint, h) })
 
 	handle("/_oobe/tenants", "oobe", oobeMethods(http.MethodGet, http.MethodHead)((*Server).handleListTenants))
 	handle("/_oobe/tenants/{tid}/keys/rotate", "oobe", oobeMethods(http.MethodPost)((*Server).handleRotate))
@@ -215,8 +215,10 @@ func oobeMethods(methods ...string) func(serverFunc) serverFunc {
 }
 
 // serveEndpoint wraps a handler with request ids, fault injection and the request log line.
-// The request's server comes from the reqInfo guard gave it.
-func serveEndpoint(name string, h serverFunc) http.Handler {
+// The request's server comes from the reqInfo guard gave it. A route that also serves what
+// another endpoint serves (the settings listing carries the instances inline) takes that
+// endpoint's faults too, in alsoFaultedAs, after its own.
+func serveEndpoint(name string, h serverFunc, alsoFaultedAs ...string) http.Handler {
 	graphVoice := isGraphEndpoint(name)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri, _ := r.Context().Value(reqInfoKey{}).(*reqInfo)
@@ -242,7 +244,14 @@ func serveEndpoint(name string, h serverFunc) http.Handler {
 		w.Header().Set("Client-Request-Id", ri.corrID)
 		sw := &statusWriter{ResponseWriter: w}
 		fault := ""
-		if f, ok := s.faults.take(name); ok {
+		f, ok := s.faults.take(name)
+		for _, other := range alsoFaultedAs {
+			if ok {
+				break
+			}
+			f, ok = s.faults.take(other)
+		}
+		if ok {
 			fault = f.Kind.String()
 			if f.Kind == FaultDrop {
 				// Logged first: once the connection closes, the client may already be looking.

@@ -168,8 +168,10 @@ const (
 	qListResults = `SELECT result FROM restore_results WHERE tenant_id = ? ORDER BY device_id`
 )
 
-// liveSettingsQuery is the listing, filtered on setting type, device, both or neither:
-// statements.liveSettings[i] is liveSettingsQuery(i&1 != 0, i&2 != 0).
+// liveSettingsQuery is the listing, filtered on setting type, device, both or neither, each
+// setting with its live instances (Graph lists them inline): statements.liveSettings[i] is
+// liveSettingsQuery(i&1 != 0, i&2 != 0). One query, so a page costs one round trip however many
+// instances it holds.
 func liveSettingsQuery(byType, byDevice bool) string {
 	q := `SELECT s.setting_id, s.device_id, s.setting_type, s.payload_type FROM settings s
 		WHERE s.tenant_id = ? AND s.user_oid = ? AND s.setting_id > ?`
@@ -179,9 +181,14 @@ func liveSettingsQuery(byType, byDevice bool) string {
 	if byDevice {
 		q += ` AND s.device_id = ?`
 	}
-	return q + ` AND EXISTS (SELECT 1 FROM instances i WHERE i.tenant_id = s.tenant_id AND i.user_oid = s.user_oid
+	q += ` AND EXISTS (SELECT 1 FROM instances i WHERE i.tenant_id = s.tenant_id AND i.user_oid = s.user_oid
 			AND i.setting_id = s.setting_id AND i.expires_ns > ?)
 		ORDER BY s.setting_id LIMIT ?`
+	return `SELECT p.setting_id, p.device_id, p.setting_type, p.payload_type,
+			i.instance_id, i.payload, i.created_ns, i.modified_ns, i.expires_ns
+		FROM (` + q + `) p JOIN instances i ON i.tenant_id = ? AND i.user_oid = ? AND i.setting_id = p.setting_id
+		WHERE i.expires_ns > ?
+		ORDER BY p.setting_id, i.modified_ns DESC, i.instance_id`
 }
 
 // statements are a database's prepared statements.
@@ -478,14 +485,14 @@ func (st *sqliteStore) setRestoreState(ctx context.Context, tid, state string, n
 }
 
 // liveSettings lists a user's settings that have an instance alive at now, matching f, with ids
-// after `after`, in id order, at most limit of them, without their instances.
+// after `after`, in id order, at most limit of them, each with its live instances (newest first).
 func (st *sqliteStore) liveSettings(ctx context.Context, tid, oid string, f settingFilter, after string, limit int, now time.Time) ([]storedSetting, error) {
 	if err := st.enter(); err != nil {
 		return nil, fmt.Errorf("listing settings: %w", err)
 	}
 	defer st.gate.RUnlock()
 	ctx = context.WithoutCancel(ctx)
-	args := make([]any, 0, 7)
+	args := make([]any, 0, 10)
 	args = append(args, tid, oid, after)
 	variant := 0
 	if f.SettingType != "" {
@@ -496,7 +503,7 @@ func (st *sqliteStore) liveSettings(ctx context.Context, tid, oid string, f sett
 		variant |= 2
 		args = append(args, f.DeviceID)
 	}
-	args = append(args, now.UnixNano(), limit)
+	args = append(args, now.UnixNano(), limit, tid, oid, now.UnixNano())
 	rows, err := st.q.liveSettings[variant].QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing settings: %w", err)
@@ -504,11 +511,20 @@ func (st *sqliteStore) liveSettings(ctx context.Context, tid, oid string, f sett
 	defer rows.Close()
 	var out []storedSetting
 	for rows.Next() {
-		var s storedSetting
-		if err := rows.Scan(&s.ID, &s.DeviceID, &s.SettingType, &s.PayloadType); err != nil {
+		var (
+			s                   storedSetting
+			in                  storedInstance
+			created, mod, expir int64
+		)
+		if err := rows.Scan(&s.ID, &s.DeviceID, &s.SettingType, &s.PayloadType, &in.ID, &in.Payload, &created, &mod, &expir); err != nil {
 			return nil, fmt.Errorf("listing settings: %w", err)
 		}
-		out = append(out, s)
+		in.Created, in.Modified, in.Expires = time.Unix(0, created).UTC(), time.Unix(0, mod).UTC(), time.Unix(0, expir).UTC()
+		if n := len(out); n == 0 || out[n-1].ID != s.ID {
+			out = append(out, s)
+		}
+		last := &out[len(out)-1]
+		last.Instances = append(last.Instances, in)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("listing settings: %w", err)

@@ -97,13 +97,13 @@ func (c *Client) BackupProfiles(ctx context.Context) ([]profile.BackupProfile, e
 		return nil, err
 	}
 	type device struct {
-		profileSetting string
-		contentSetting string
+		profileSetting *backup.WindowsSetting
+		contentSetting *backup.WindowsSetting
 		opaque         []string
 	}
 	devices := map[string]*device{}
 	var order []string
-	for _, s := range settings {
+	for i, s := range settings {
 		d := devices[s.WindowsDeviceID]
 		if d == nil {
 			d = &device{}
@@ -112,16 +112,16 @@ func (c *Client) BackupProfiles(ctx context.Context) ([]profile.BackupProfile, e
 		}
 		switch s.PayloadType {
 		case backup.PayloadDeviceProfile:
-			d.profileSetting = s.ID
+			d.profileSetting = &settings[i]
 		case backup.PayloadContent:
-			d.contentSetting = s.ID
+			d.contentSetting = &settings[i]
 		default:
 			d.opaque = append(d.opaque, s.PayloadType)
 		}
 	}
 	var ids []string
 	for _, id := range order {
-		if devices[id].profileSetting != "" { // without a deviceprofile, Windows shows no entry
+		if devices[id].profileSetting != nil { // without a deviceprofile, Windows shows no entry
 			ids = append(ids, id)
 		}
 	}
@@ -193,8 +193,17 @@ func latest(in []backup.WindowsSettingInstance) (backup.WindowsSettingInstance, 
 	return best, true
 }
 
-func (c *Client) profile(ctx context.Context, deviceID, profileSetting, contentSetting string) (*profile.BackupProfile, error) {
-	inst, err := c.Instances(ctx, profileSetting)
+// instancesOf returns a setting's instances: the ones its listing carried inline, or, when the
+// answer had none (an older Graph, a client-side filter), the ones …/{id}/instances lists.
+func (c *Client) instancesOf(ctx context.Context, s *backup.WindowsSetting) ([]backup.WindowsSettingInstance, error) {
+	if s.Instances != nil {
+		return s.Instances, nil
+	}
+	return c.Instances(ctx, s.ID)
+}
+
+func (c *Client) profile(ctx context.Context, deviceID string, profileSetting, contentSetting *backup.WindowsSetting) (*profile.BackupProfile, error) {
+	inst, err := c.instancesOf(ctx, profileSetting)
 	if err != nil {
 		return nil, err
 	}
@@ -212,12 +221,13 @@ func (c *Client) profile(ctx context.Context, deviceID, profileSetting, contentS
 	p := &profile.BackupProfile{
 		WindowsDeviceID: deviceID, DeviceName: dp.DeviceDisplayName, OSVersion: dp.OSVersion,
 		LastBackup: time.Unix(dp.LastFullBackupCompletedTime, 0).UTC(), Created: time.Unix(dp.CreatedTime, 0).UTC(),
-		Expires: last.ExpirationDateTime, Active: dp.IsActive, ContentSettingID: contentSetting,
+		Expires: last.ExpirationDateTime, Active: dp.IsActive,
 	}
-	if contentSetting == "" {
+	if contentSetting == nil {
 		return p, nil
 	}
-	ci, err := c.Instances(ctx, contentSetting)
+	p.ContentSettingID = contentSetting.ID
+	ci, err := c.instancesOf(ctx, contentSetting)
 	if err != nil {
 		return nil, err
 	}

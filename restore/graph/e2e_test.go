@@ -2,8 +2,10 @@ package graph_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +27,8 @@ type sim struct {
 	srv   *tenant.Server
 	url   string
 	clock *clock.Virtual
+	// instanceCalls counts the requests for a setting's …/instances.
+	instanceCalls atomic.Int64
 }
 
 func newSim(tb testing.TB, generate map[string]int) *sim {
@@ -43,10 +47,18 @@ func newSim(tb testing.TB, generate map[string]int) *sim {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	s := &sim{srv: srv, clock: vc}
+	h := srv.Handler()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/instances") {
+			s.instanceCalls.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
 	tb.Cleanup(func() { ts.Close(); _ = srv.Close() })
 	srv.SetBaseURL(ts.URL)
-	return &sim{srv: srv, url: ts.URL, clock: vc}
+	s.url = ts.URL
+	return s
 }
 
 var users = map[string]struct{ tenant, client, password string }{
@@ -103,6 +115,20 @@ func TestTheDemoUsersPreviousPCsAreListedNewestFirstWithTheirContent(t *testing.
 	laptop := profiles[2]
 	if laptop.OSVersion != "10.0.19045.6216" || laptop.Summary.StartPins == 0 || laptop.Summary.WiFi != 3 {
 		t.Fatalf("the Windows 10 laptop's profile: %+v %+v", laptop, laptop.Summary)
+	}
+}
+
+func TestTheRestorePageReadsInstancesFromTheListingWithoutAskingForThem(t *testing.T) {
+	s := newSim(t, nil)
+	profiles, err := s.graphFor(t, "adele.vance@contoso.com").BackupProfiles(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(profiles) != 3 || profiles[0].Content == nil {
+		t.Fatalf("listed %+v", profiles)
+	}
+	if n := s.instanceCalls.Load(); n != 0 {
+		t.Fatalf("%d requests for …/instances; the listing carries them inline (domain.md §7.4)", n)
 	}
 }
 
