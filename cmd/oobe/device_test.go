@@ -121,6 +121,13 @@ func TestDeviceCommandsRefuseBadInputWithExitTwo(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(broken, "wifi.json"), []byte("[\n  {\"ssid\": \"Home\",\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	foreign := filepath.Join(tmp, "foreign") // someone else's files, one with a state file's name
+	if err := os.MkdirAll(foreign, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(foreign, "apps.json"), []byte("my own list\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	badProfile := filepath.Join(tmp, "bad.yaml")
 	if err := os.WriteFile(badProfile, []byte("os: 10.0.22631.4317\nedition: Enterprise\njoin: entra\nprovisioning: userDriven\ncolour: blue\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -130,6 +137,7 @@ func TestDeviceCommandsRefuseBadInputWithExitTwo(t *testing.T) {
 		want string
 	}{
 		{[]string{"device", "init", existing}, "already holds a simulated device"},
+		{[]string{"device", "init", foreign}, "is not empty and holds no simulated device"},
 		{[]string{"device", "init", filepath.Join(tmp, "x"), "--os", "22631"}, "profile.json: os"},
 		{[]string{"device", "init", filepath.Join(tmp, "x"), "--join", "workgroup"}, "join"},
 		{[]string{"device", "init", filepath.Join(tmp, "x"), "--name", "THIS-NAME-IS-TOO-LONG"}, "name"},
@@ -150,5 +158,8 @@ func TestDeviceCommandsRefuseBadInputWithExitTwo(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(tmp, "x", "profile.json")); err == nil {
 		t.Fatal("a refused init created a device")
+	}
+	if got, err := os.ReadFile(filepath.Join(foreign, "apps.json")); err != nil || string(got) != "my own list\n" {
+		t.Fatalf("init into someone else's directory changed apps.json: %q, %v", got, err)
 	}
 }

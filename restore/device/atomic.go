@@ -59,7 +59,12 @@ func isTempName(name string) bool {
 // The caller fsyncs the directory to make the rename itself durable.
 func writeAtomic(path string, data []byte) error {
 	tmp := tempName(path)
-	if err := writeDurable(tmp, data); err != nil {
+	// The temp file is made anew, exclusively and without following a link: a leftover or a
+	// planted link in its place is removed (the link itself, never what it points to).
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := writeFile(tmp, data, os.O_EXCL); err != nil {
 		os.Remove(tmp)
 		return err
 	}
@@ -75,10 +80,21 @@ func writeAtomic(path string, data []byte) error {
 // fsync, close. A reader can see it half written, so it is only for a file no reader trusts
 // yet: Init's files before profile.json makes the device exist. The caller fsyncs the
 // directory to make the new name durable.
-func writeDurable(path string, data []byte) (err error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+func writeDurable(path string, data []byte) error { return writeFile(path, data, os.O_TRUNC) }
+
+// writeFile is writeDurable's and writeAtomic's write: it opens path with O_CREATE, mode
+// (O_TRUNC or O_EXCL) and without following a link, writes in counted chunks and fsyncs.
+func writeFile(path string, data []byte, mode int) (err error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|mode|oNoFollow, 0o644)
 	if err != nil {
+		if isLinkRefusal(path, err) {
+			return fmt.Errorf("%s: %w", path, errNotOwnFile)
+		}
 		return err
+	}
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, errNotOwnFile)
 	}
 	fileOp()
 	defer func() {

@@ -18,6 +18,10 @@ var ErrNotDevice = errors.New("not a simulated device (no profile.json); create 
 // ErrExists is wrapped when Init is pointed at a directory that already holds a device.
 var ErrExists = errors.New("already holds a simulated device")
 
+// ErrNotEmpty is wrapped when Init is pointed at a directory that holds files but no device,
+// nor what a killed Init left (its lock file comes first): Init would overwrite them.
+var ErrNotEmpty = errors.New("is not empty and holds no simulated device: give a new or empty directory")
+
 // maxReadAttempts bounds how often Open re-reads a device that changed under it.
 const maxReadAttempts = 100
 
@@ -56,7 +60,7 @@ func inDir(dir string, err error) error {
 }
 
 func readJournal(dir string) (*journal, error) {
-	data, err := os.ReadFile(osPath(dir, fileJournal))
+	data, err := readFile(osPath(dir, fileJournal))
 	if errors.Is(err, fs.ErrNotExist) {
 		return &journal{}, nil
 	}
@@ -103,7 +107,7 @@ func parseJournal(data []byte) (*journal, error) {
 func readFiles(dir string) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	// The profile first: Init writes it last, so without it there is no device (yet).
-	profile, err := os.ReadFile(osPath(dir, fileProfile))
+	profile, err := readFile(osPath(dir, fileProfile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", dir, ErrNotDevice)
 	}
@@ -111,11 +115,14 @@ func readFiles(dir string) (map[string][]byte, error) {
 		return nil, err
 	}
 	files[fileProfile] = profile
+	if err := checkDir(osPath(dir, dirSettings)); err != nil {
+		return nil, err
+	}
 	for _, name := range stateFiles() {
 		if name == fileProfile {
 			continue
 		}
-		data, err := os.ReadFile(osPath(dir, name))
+		data, err := readFile(osPath(dir, name))
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &FileError{File: osPath(dir, name), Err: errors.New("missing: not a complete device directory")}
 		}
@@ -170,7 +177,13 @@ func Open(dir string) (*Device, error) {
 // that already holds a device. profile.json is written last, so a device whose Init was
 // killed does not exist yet and Init can simply run again.
 func Init(dir string, st State) (*Device, error) {
+	if err := initLeftoverOnly(dir); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(osPath(dir, dirSettings), 0o755); err != nil {
+		return nil, err
+	}
+	if err := checkDir(osPath(dir, dirSettings)); err != nil {
 		return nil, err
 	}
 	unlock, err := lockFile(context.Background(), osPath(dir, fileLock))
@@ -220,6 +233,26 @@ func Init(dir string, st State) (*Device, error) {
 	return &Device{Dir: dir, State: s, files: files}, nil
 }
 
+// initLeftoverOnly refuses a directory Init would overwrite: one that holds anything but what
+// a killed Init leaves. Init makes settings/ and then takes its lock (.lock) before it writes
+// a file, so a killed Init left either an empty settings/ alone or the lock file; a directory
+// with files and no lock file is someone else's, whatever its files are called.
+func initLeftoverOnly(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) == 0 {
+		return nil // a new directory (MkdirAll makes it), or one Init will report on
+	}
+	if _, err := os.Lstat(osPath(dir, fileLock)); err == nil {
+		return nil
+	}
+	if len(entries) == 1 && entries[0].Name() == dirSettings && entries[0].IsDir() {
+		if inner, err := os.ReadDir(osPath(dir, dirSettings)); err == nil && len(inner) == 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s %w", dir, ErrNotEmpty)
+}
+
 // Update changes the device in dir under its writer lock. It first finishes a change a
 // killed writer left pending, then reads the device and calls change with it; change returns
 // the next state (which Update normalizes in place), or nil to leave the device as it is.
@@ -254,6 +287,9 @@ func Update(ctx context.Context, dir string, change func(cur *Device) (*State, e
 // recoverAndLoad is a writer's read: remove a killed writer's temp files, redo a pending
 // journal, then read the files. The caller holds the lock.
 func recoverAndLoad(dir string) (*Device, error) {
+	if err := checkDir(osPath(dir, dirSettings)); err != nil {
+		return nil, err
+	}
 	if err := removeAllTemps(dir); err != nil {
 		return nil, err
 	}

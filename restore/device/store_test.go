@@ -473,6 +473,10 @@ func TestAnInitCutShortLeavesNoDeviceAndInitRunsAgain(t *testing.T) {
 			if err := os.MkdirAll(filepath.Join(dir, dirSettings), 0o755); err != nil {
 				t.Fatal(err)
 			}
+			// Init takes its lock before it writes a file, so its leftovers come with the lock file.
+			if err := os.WriteFile(filepath.Join(dir, fileLock), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
 			for name, content := range c.leftover {
 				if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), []byte(content), 0o644); err != nil {
 					t.Fatal(err)
