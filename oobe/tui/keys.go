@@ -11,6 +11,7 @@ type KeyMap struct {
 	Back            key.Binding // Esc, where Windows has a Back button
 	Skip            key.Binding // the second keyboard's Skip
 	Browser         key.Binding // sign in with a browser instead
+	DeviceCode      key.Binding // sign in with a code on another device instead
 	OpenPage        key.Binding // open the verification page in a browser
 	Approve         key.Binding // the presenter's key: approve the code as the demo user
 	Details         key.Binding // show or hide details (ESP, restore page)
@@ -33,6 +34,7 @@ func DefaultKeyMap() KeyMap {
 		Back:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Skip:        key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "skip")),
 		Browser:     key.NewBinding(key.WithKeys("ctrl+b"), key.WithHelp("ctrl+b", "use a browser")),
+		DeviceCode:  key.NewBinding(key.WithKeys("ctrl+e"), key.WithHelp("ctrl+e", "use a code")),
 		OpenPage:    key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "open the page")),
 		Approve:     key.NewBinding(key.WithKeys("ctrl+a"), key.WithHelp("ctrl+a", "approve as demo user")),
 		Details:     key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "details")),

@@ -26,6 +26,11 @@ type Actions struct {
 	Open func(url string) error
 	// LogsDir is where "Collect logs" writes the transcript.
 	LogsDir string
+	// SignInPage, on the simulated tenant and with no pilot, makes the tenant's branded
+	// sign-in page the default sign-in; nil offers the device code and the browser only.
+	SignInPage *SignInPage
+
+	page *pageSession // the page's typing, shared with the person; nil when it is off
 }
 
 // Model is the root of the UI: it keeps the flow's state, the screens and the window size,

@@ -32,7 +32,9 @@ type Answer struct {
 	Network    oobe.Network
 	Passphrase string
 	Method     oobe.SignInMethod
-	Choice     oobe.ESPChoice
+	// Page is the sign-in on the tenant's page drawn here (Method is then browser).
+	Page   bool
+	Choice oobe.ESPChoice
 	// Back goes back to the previous screen, where the stage has one.
 	Back bool
 }
@@ -76,6 +78,7 @@ type person struct {
 	send    func(tea.Msg)
 	outside Outside
 	pilot   *Pilot
+	page    *pageSession
 }
 
 var _ oobe.Person = (*person)(nil)
@@ -122,6 +125,9 @@ func (p *person) Network(ctx context.Context, offered []oobe.Network) (oobe.Netw
 
 func (p *person) SignInMethod(ctx context.Context, b oobe.Branding) (oobe.SignInMethod, error) {
 	a, err := p.ask(ctx, &Ask{Stage: oobe.StageSignIn, Branding: b})
+	if p.page != nil {
+		p.page.use = a.Page
+	}
 	return a.Method, err
 }
 
@@ -140,6 +146,9 @@ func (p *person) DeviceCode(ctx context.Context, prompt auth.DeviceCodePrompt) {
 // Browser opens the sign-in page in a browser; the sign-in completes there.
 func (p *person) Browser(ctx context.Context, url string) error {
 	p.send(browserMsg{url: url})
+	if p.page != nil && p.page.use {
+		return p.page.signIn(ctx, url, p.send)
+	}
 	if p.pilot != nil {
 		return p.pilot.browser(ctx, url)
 	}

@@ -49,6 +49,11 @@ func Run(ctx context.Context, cfg oobe.Config, opts Options) (*oobe.Outcome, err
 		Flow: &FlowState{Branding: cfg.Branding}, Simulated: opts.Simulated}
 	actions := opts.Actions
 	actions.Ctx = ctx
+	if opts.Simulated && opts.Pilot == nil {
+		// A pilot presses the scenario's method's keys on the method list; the page is for a
+		// person at the keyboard.
+		actions.page = newPageSession(actions.SignInPage)
+	}
 	m := newModel(c, actions)
 	m.animate = opts.Pilot == nil || opts.Pilot.Pace > 0
 	m.exitWhenDone = opts.Pilot != nil && opts.Pilot.Pace == 0
@@ -88,7 +93,7 @@ func Run(ctx context.Context, cfg oobe.Config, opts Options) (*oobe.Outcome, err
 	}
 	p := tea.NewProgram(root, popts...)
 
-	cfg.Person = &person{send: p.Send, outside: opts.Outside, pilot: opts.Pilot}
+	cfg.Person = &person{send: p.Send, outside: opts.Outside, pilot: opts.Pilot, page: actions.page}
 	observe := cfg.Observe
 	cfg.Observe = func(e oobe.Event) {
 		if observe != nil {

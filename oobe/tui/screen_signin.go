@@ -6,9 +6,11 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/internal/signinpage"
 	"github.com/oobe-dev/oobe/oobe"
 )
 
@@ -28,6 +30,13 @@ type signInScreen struct {
 	status    string
 	bad       bool
 	approving bool
+	// The branded page: its two fields, which has focus (0 username, 1 password), the
+	// page's last refusal, and whether a sign-in is being posted.
+	user, pass textinput.Model
+	focus      int
+	refused    *signinpage.RefusedError
+	failed     string
+	posting    bool
 }
 
 type signInStep int
@@ -36,6 +45,7 @@ const (
 	signInWelcome signInStep = iota
 	signInCode
 	signInBrowser
+	signInPage // the tenant's branded page: username and password on this device
 )
 
 // The sign-in methods, in the order the welcome lists them.
@@ -53,27 +63,98 @@ type (
 	}
 )
 
+// The welcome's rows: the two ways this tool adds, after the page where the page is on.
+var (
+	codeItem    = listItem{label: "Sign in with a code on another device", note: "a phone or another computer"}
+	browserItem = listItem{label: "Sign in with a web browser on this PC", note: "a browser opens here"}
+	pageItem    = listItem{label: "Sign in here with your work or school account", note: "on this PC"}
+)
+
 func newSignInScreen(c *Common) screen {
-	return &signInScreen{c: c, list: newChoiceList([]listItem{
-		{label: "Sign in with a code on another device", note: "a phone or another computer"},
-		{label: "Sign in with a web browser on this PC", note: "a browser opens here"},
-	}, false)}
+	field := func(placeholder string) textinput.Model {
+		in := textinput.New()
+		in.Prompt = ""
+		in.Placeholder = placeholder
+		if c.Styles != nil {
+			in.SetStyles(inputStyles(c.Styles))
+		}
+		return in
+	}
+	s := &signInScreen{c: c, list: newChoiceList([]listItem{codeItem, browserItem}, false),
+		user: field("someone@example.com"), pass: field("Password")}
+	s.pass.EchoMode = textinput.EchoPassword
+	s.pass.EchoCharacter = '•'
+	return s
+}
+
+// pageOn is whether the branded page is offered: the simulated tenant, with a page session.
+func (s *signInScreen) pageOn() bool {
+	return s.c.Simulated && s.c.Actions != nil && s.c.Actions.page != nil
+}
+
+// items are the welcome's rows, the page's first where it is on.
+func (s *signInScreen) items() []listItem {
+	if s.pageOn() {
+		return []listItem{pageItem, codeItem, browserItem}
+	}
+	return []listItem{codeItem, browserItem}
+}
+
+// start is the first step of a sign-in question: the page where it is on, else the welcome.
+func (s *signInScreen) start() {
+	s.list.reset(s.items())
+	s.step = signInWelcome
+	if !s.pageOn() {
+		return
+	}
+	s.step, s.refused, s.failed, s.posting = signInPage, nil, "", false
+	s.user.SetValue(s.c.Actions.page.cfg.User)
+	s.user.CursorEnd()
+	s.pass.Reset()
+	s.focusField(0)
+	if s.user.Value() != "" {
+		s.focusField(1)
+	}
+}
+
+func (s *signInScreen) focusField(i int) {
+	s.focus = i
+	s.user.Blur()
+	s.pass.Blur()
+	if i == 0 {
+		s.user.Focus()
+	} else {
+		s.pass.Focus()
+	}
 }
 
 func (s *signInScreen) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case eventMsg:
 		if msg.event.Kind == oobe.EventEnter {
-			s.step, s.status, s.bad, s.approving = signInWelcome, "", false, false
-			s.list.reset(s.list.items)
+			s.status, s.bad, s.approving = "", false, false
+			s.start()
 		}
 	case askMsg:
-		s.ask, s.branding, s.step = msg.ask, msg.ask.Branding, signInWelcome
-		s.list.reset(s.list.items)
+		s.ask, s.branding = msg.ask, msg.ask.Branding
+		s.start()
+	case pageRefusedMsg:
+		if s.step == signInPage {
+			s.posting, s.refused, s.failed = false, msg.err, ""
+			s.pass.Reset()
+			s.focusField(1)
+		}
+	case pageFailedMsg:
+		if s.step == signInPage {
+			s.posting, s.refused, s.failed = false, nil, msg.err.Error()
+		}
 	case promptMsg:
 		s.step, s.prompt = signInCode, msg.prompt
 		s.status, s.bad, s.approving = "", false, false
 	case browserMsg:
+		if s.step == signInPage { // the page's own sign-in, posted from here
+			break
+		}
 		s.step, s.page = signInBrowser, withoutQuery(msg.url)
 		s.status, s.bad = "", false
 	case pageOpenedMsg:
@@ -100,6 +181,8 @@ func (s *signInScreen) update(msg tea.Msg) tea.Cmd {
 func (s *signInScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.c.Keys
 	switch s.step {
+	case signInPage:
+		return s.pageKey(msg)
 	case signInWelcome:
 		if s.ask == nil {
 			return nil
@@ -107,10 +190,21 @@ func (s *signInScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, k.Select):
 			if i, ok := s.list.selected(); ok {
+				if s.pageOn() {
+					if i == 0 {
+						s.step = signInPage
+						return nil
+					}
+					i--
+				}
 				return s.answer(signInMethods[i])
 			}
 		case key.Matches(msg, k.Browser):
 			return s.answer(oobe.SignInBrowser)
+		case key.Matches(msg, k.DeviceCode) && s.pageOn():
+			return s.answer(oobe.SignInDeviceCode)
+		case key.Matches(msg, k.Back) && s.pageOn():
+			s.step = signInPage
 		default:
 			s.list.update(msg, k)
 		}
@@ -128,6 +222,65 @@ func (s *signInScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	return nil
 }
+
+// pageKey handles a key on the branded page. Before the first try the other ways are one key
+// away; after a refusal the page waits for another try, and Esc gives up.
+func (s *signInScreen) pageKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.c.Keys
+	if s.posting {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.DeviceCode) && s.ask != nil:
+		return s.answer(oobe.SignInDeviceCode)
+	case key.Matches(msg, k.Browser) && s.ask != nil:
+		return s.answer(oobe.SignInBrowser)
+	case key.Matches(msg, k.Back):
+		if s.ask != nil {
+			s.step = signInWelcome // the other ways to sign in
+			return nil
+		}
+		if s.refused != nil {
+			s.posting = true
+			return s.c.Actions.page.submit(s.c.Actions.Ctx, credentials{giveUp: true})
+		}
+		return nil
+	case msg.String() == "tab" || msg.String() == "shift+tab" || msg.String() == "up" || msg.String() == "down":
+		s.focusField(1 - s.focus)
+		return nil
+	case key.Matches(msg, k.Select):
+		if s.focus == 0 {
+			s.focusField(1)
+			return nil
+		}
+		return s.submit()
+	}
+	var cmd tea.Cmd
+	if s.focus == 0 {
+		s.user, cmd = s.user.Update(msg)
+	} else {
+		s.pass, cmd = s.pass.Update(msg)
+	}
+	return cmd
+}
+
+// submit posts the typed credentials: the first try answers the question (a browser sign-in
+// whose browser is the page), a retry goes to the page still open.
+func (s *signInScreen) submit() tea.Cmd {
+	ps := s.c.Actions.page
+	c := credentials{user: strings.TrimSpace(s.user.Value()), password: s.pass.Value()}
+	s.posting, s.failed = true, ""
+	cmd := ps.submit(s.c.Actions.Ctx, c)
+	if s.ask == nil {
+		return cmd
+	}
+	a := s.ask
+	s.ask = nil
+	return tea.Batch(cmd, answer(a, Answer{Method: oobe.SignInBrowser, Page: true}))
+}
+
+// typing: the page's fields take '?' and 'q' as text.
+func (s *signInScreen) typing() bool { return s.step == signInPage }
 
 func (s *signInScreen) answer(m oobe.SignInMethod) tea.Cmd {
 	a := s.ask
@@ -163,6 +316,8 @@ func (s *signInScreen) view() string {
 		return s.codeView()
 	case signInBrowser:
 		return s.browserView()
+	case signInPage:
+		return s.pageView()
 	}
 	return s.welcomeView()
 }
@@ -285,7 +440,12 @@ func (s *signInScreen) browserView() string {
 func (s *signInScreen) help() []key.Binding {
 	k := s.c.Keys
 	switch s.step {
+	case signInPage:
+		return s.pageHelp(false)
 	case signInWelcome:
+		if s.pageOn() {
+			return []key.Binding{upDown(k), rebind(k.Select, "enter", "select"), rebind(k.Back, "esc", "back to the sign-in page")}
+		}
 		return []key.Binding{upDown(k), rebind(k.Select, "enter", "sign in"), k.Browser}
 	case signInCode:
 		var out []key.Binding
@@ -303,7 +463,12 @@ func (s *signInScreen) help() []key.Binding {
 func (s *signInScreen) fullHelp() [][]key.Binding {
 	k := s.c.Keys
 	switch s.step {
+	case signInPage:
+		return [][]key.Binding{s.pageHelp(true)}
 	case signInWelcome:
+		if s.pageOn() {
+			return [][]key.Binding{{k.Up, k.Down}, {rebind(k.Select, "enter", "select"), k.DeviceCode, k.Browser, rebind(k.Back, "esc", "back to the sign-in page")}}
+		}
 		return [][]key.Binding{{k.Up, k.Down}, {rebind(k.Select, "enter", "sign in"), k.Browser}}
 	case signInCode:
 		if h := s.help(); len(h) > 0 {
@@ -311,4 +476,85 @@ func (s *signInScreen) fullHelp() [][]key.Binding {
 		}
 	}
 	return nil
+}
+
+// pageHelp is the page's keys: sign in and the other ways while the question is open (all of
+// them, the other field and Esc too, when full); after a refusal, Esc gives up.
+func (s *signInScreen) pageHelp(full bool) []key.Binding {
+	k := s.c.Keys
+	if s.posting {
+		return nil
+	}
+	enter := rebind(k.Select, "enter", "sign in")
+	if s.focus == 0 {
+		enter = rebind(k.Select, "enter", "next")
+	}
+	other := rebind(k.Next, "tab", "other field")
+	if s.ask != nil {
+		code, browser := rebind(k.DeviceCode, "ctrl+e", "code"), rebind(k.Browser, "ctrl+b", "browser")
+		if full {
+			return []key.Binding{enter, other, code, browser, rebind(k.Back, "esc", "other ways")}
+		}
+		return []key.Binding{enter, code, browser}
+	}
+	out := []key.Binding{enter, other}
+	if s.refused != nil {
+		out = append(out, rebind(k.Back, "esc", "give up"))
+	}
+	return out
+}
+
+// pageView is the tenant's sign-in page as Windows setup shows it: the organization's name,
+// its sign-in text, the username and the password, and Entra's error when it refuses.
+func (s *signInScreen) pageView() string {
+	c := s.c
+	st := c.Styles
+	b := s.tenant()
+	text := c.Actions.page.cfg.Text
+	if text == "" {
+		org := b.TenantName
+		if org == "" {
+			org = "your organization's"
+		}
+		text = "Sign in with your " + org + " work or school account."
+	}
+	w := min(max(c.Width-2, 10), 60)
+	fieldBox := func(in *textinput.Model, focused bool) string {
+		in.SetWidth(max(w-4, 1))
+		box := st.Panel.Width(w)
+		if !focused {
+			box = box.BorderForeground(st.Palette.Subtle)
+		}
+		return box.Render(in.View())
+	}
+	parts := []string{setupHeading(c, "Sign in", b.TenantName), "", fitText(c, st.Body, text), ""}
+	if s.refused != nil {
+		parts = append(parts, fitText(c, st.Danger, s.refused.Message), fitText(c, st.Subtle, explainRefusal(s.refused)), "")
+	}
+	if s.failed != "" {
+		parts = append(parts, fitText(c, st.Danger, s.failed), "")
+	}
+	parts = append(parts,
+		fitText(c, st.Subtle, "Email or username"), fieldBox(&s.user, s.focus == 0),
+		fitText(c, st.Subtle, "Password"), fieldBox(&s.pass, s.focus == 1))
+	switch {
+	case s.posting:
+		parts = append(parts, "", workingLine(c, "Signing you in…", time.Time{}))
+	case s.ask != nil:
+		parts = append(parts, "", fitText(c, st.Subtle, "Other ways to sign in: ctrl+e a code on another device, ctrl+b a web browser."))
+	}
+	return stack(parts...)
+}
+
+// explainRefusal says in words what the person can do about the page's refusal.
+func explainRefusal(e *signinpage.RefusedError) string {
+	switch e.Code {
+	case signinpage.CodeBadPassword:
+		return "The password is wrong for this account. Type it again; Esc gives up."
+	case signinpage.CodeUnknownUser:
+		return "The organization has no account with this username. Check it and try again."
+	case signinpage.CodeMissingInput:
+		return "Both the username and the password are needed."
+	}
+	return "Try again, or press Esc to give up."
 }
