@@ -108,13 +108,16 @@ func TestEachRuleAloneFailsWithItsReasonAndStatus(t *testing.T) {
 		{"Group Policy enrollment", func(in *Input) { in.Device.Provisioning = profile.ProvisioningGroupPolicy }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
 		{"co-management", func(in *Input) { in.Device.Provisioning = profile.ProvisioningCoManagement }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
 		{"Windows 11 SE", func(in *Input) { in.Device.Edition = "CloudEdition" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
-		{"IoT Enterprise", func(in *Input) { in.Device.Edition = "IoTEnterprise" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
-		{"IoT Enterprise LTSC", func(in *Input) { in.Device.Edition = "IoTEnterpriseLTSC" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
+		{"Windows 11 SE N", func(in *Input) { in.Device.Edition = "CloudEditionN" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
 		{"Holographic", func(in *Input) { in.Device.Edition = "Holographic" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
-		{"Team", func(in *Input) { in.Device.Edition = "Team" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
+		{"IoT Core", func(in *Input) { in.Device.Edition = "IoTUAP" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
+		{"IoT Core Commercial", func(in *Input) { in.Device.Edition = "IoTUAPCommercial" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
+		{"Windows 10 Team", func(in *Input) { in.Device.Edition = "PPIPro" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
 		{"Home cannot enroll", func(in *Input) { in.Device.Edition = "Home" }, ReasonEditionUnsupported, backup.StatusNotApplicable},
 		{"shared device", func(in *Input) { in.Device.Shared = true }, ReasonSharedDevice, backup.StatusNotApplicable},
+		{"GCC", func(in *Input) { in.Device.Cloud = profile.CloudGCC }, ReasonSovereignCloud, backup.StatusNotApplicable},
 		{"GCC High", func(in *Input) { in.Device.Cloud = profile.CloudGCCHigh }, ReasonSovereignCloud, backup.StatusNotApplicable},
+		{"DoD", func(in *Input) { in.Device.Cloud = profile.CloudDoD }, ReasonSovereignCloud, backup.StatusNotApplicable},
 		{"21Vianet", func(in *Input) { in.Device.Cloud = profile.Cloud21Vianet }, ReasonSovereignCloud, backup.StatusNotApplicable},
 		{"no backups", func(in *Input) { in.Backups = new(0) }, ReasonNoBackups, backup.StatusNoBackups},
 		{"Conditional Access blocks the restore app", func(in *Input) { in.Access = &Access{Blocked: true} }, ReasonAccessBlocked, backup.StatusFailed},
@@ -169,7 +172,7 @@ func TestEveryFailingRuleIsReportedNotOnlyTheFirst(t *testing.T) {
 			in.Device.Shared = true
 		}, []string{ReasonRestorePageOff, ReasonSharedDevice}, backup.StatusNoPolicyAssigned},
 		{"kiosk", func(in *Input) {
-			in.Device.Edition, in.Device.Provisioning, in.Device.Shared, in.Device.Cloud = "IoTEnterprise", profile.ProvisioningSelfDeploying, true, profile.CloudGCCHigh
+			in.Device.Edition, in.Device.Provisioning, in.Device.Shared, in.Device.Cloud = "IoTUAP", profile.ProvisioningSelfDeploying, true, profile.CloudGCCHigh
 		}, []string{ReasonProvisioningUnsupported, ReasonEditionUnsupported, ReasonSharedDevice, ReasonSovereignCloud}, backup.StatusNotApplicable},
 		{"blocked access outranks no backups", func(in *Input) {
 			in.Backups = new(0)
@@ -217,6 +220,8 @@ func TestMinimumBuildsFailOneBelowAndPassAtTheMinimum(t *testing.T) {
 		{"10.0.26100.1301", false},
 		// 26200 (25H2) qualifies from its first build; the build below it is 24H2's.
 		{"10.0.26199.100", false}, {"10.0.26200.0", true}, {"10.0.26200.1", true}, {"10.0.27000.0", true},
+		// Later releases qualify (domain.md §7.1): 26H2 (26300) and 26H1 (28000) from their first build.
+		{"10.0.26300.0", true}, {"10.0.26300.7000", true}, {"10.0.28000.0", true}, {"10.0.28000.1", true},
 		// 22623 is 22H2 with its enablement package: 22621's update numbers apply.
 		{"10.0.22623.3957", false}, {"10.0.22623.3958", true},
 		// Below 22H2 nothing helps, however new the update.
@@ -300,13 +305,112 @@ func TestRulesNotCheckedDoNotCountAgainstTheDevice(t *testing.T) {
 }
 
 func TestEditionAliasesAreWhatWindowsReports(t *testing.T) {
-	for alias, want := range map[string]CheckState{"Professional": CheckPassed, "Core": CheckFailed, "ProfessionalEducation": CheckPassed, "IoTEnterpriseS": CheckFailed, "SE": CheckFailed} {
+	for alias, want := range map[string]CheckState{"Professional": CheckPassed, "Core": CheckFailed, "ProfessionalEducation": CheckPassed, "IoTEnterpriseS": CheckPassed, "SE": CheckFailed, "Team": CheckFailed} {
 		in := eligible()
 		in.Device.Edition = alias
 		e := mustEvaluate(t, in)
 		if got := e.Checks[4].State; got != want {
 			t.Errorf("edition %s: %s, want %s", alias, got, want)
 		}
+	}
+}
+
+// TestTheExcludedSKUsByNameAndNumber: the Intune page's six SKUs are refused whether the
+// profile names them or gives their number; every other edition by number is judged as by name.
+func TestTheExcludedSKUsByNameAndNumber(t *testing.T) {
+	cases := []struct {
+		edition   string
+		name      string
+		supported bool
+	}{
+		{"CloudEdition", "CloudEdition", false}, {"203", "CloudEdition", false}, {"SE", "CloudEdition", false},
+		{"CloudEditionN", "CloudEditionN", false}, {"202", "CloudEditionN", false},
+		{"Holographic", "Holographic", false}, {"136", "Holographic", false},
+		{"IoTUAP", "IoTUAP", false}, {"123", "IoTUAP", false},
+		{"IoTUAPCommercial", "IoTUAPCommercial", false}, {"131", "IoTUAPCommercial", false},
+		{"PPIPro", "PPIPro", false}, {"119", "PPIPro", false}, {"Team", "PPIPro", false},
+		{"IoTEnterprise", "IoTEnterprise", true}, {"188", "IoTEnterprise", true},
+		{"IoTEnterpriseLTSC", "IoTEnterpriseLTSC", true}, {"IoTEnterpriseS", "IoTEnterpriseLTSC", true}, {"191", "IoTEnterpriseLTSC", true},
+		{"Pro", "Pro", true}, {"48", "Pro", true}, {"49", "Pro", true},
+		{"ProEducation", "ProEducation", true}, {"164", "ProEducation", true},
+		{"ProWorkstation", "ProWorkstation", true}, {"161", "ProWorkstation", true},
+		{"Enterprise", "Enterprise", true}, {"4", "Enterprise", true}, {"125", "Enterprise", true},
+		{"Education", "Education", true}, {"121", "Education", true},
+		// Home is not on the list but cannot enroll (0x80180022): refused by number too.
+		{"Home", "Home", false}, {"101", "Home", false}, {"100", "Home", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.edition, func(t *testing.T) {
+			in := eligible()
+			in.Device.Edition = tc.edition
+			e := mustEvaluate(t, in)
+			c := e.Checks[4]
+			if c.ID != ReasonEditionUnsupported {
+				t.Fatalf("check 4 is %s, want the edition rule", c.ID)
+			}
+			if tc.supported {
+				if c.State != CheckPassed || c.Detail != tc.name {
+					t.Fatalf("edition check = %s %q, want passed %q", c.State, c.Detail, tc.name)
+				}
+				return
+			}
+			if c.State != CheckFailed || !slices.Equal(reasonIDs(e.Reasons), []string{ReasonEditionUnsupported}) {
+				t.Fatalf("edition check = %s, reasons %v, want only editionUnsupported", c.State, reasonIDs(e.Reasons))
+			}
+			ed, _ := lookupEdition(tc.edition)
+			if ed.Name != tc.name || ed.Source == "" || c.Detail != ed.Why {
+				t.Errorf("edition %s = %+v (detail %q), want %s with a why and a source", tc.edition, ed, c.Detail, tc.name)
+			}
+		})
+	}
+}
+
+// TestTheEditionRuleNamesTheIntuneSKUList keeps the rule's text and source on the Intune list.
+func TestTheEditionRuleNamesTheIntuneSKUList(t *testing.T) {
+	var r Rule
+	for _, x := range Rules() {
+		if x.ID == ReasonEditionUnsupported {
+			r = x
+		}
+	}
+	for _, e := range Editions() {
+		if e.Supported || e.Name == "Home" {
+			continue
+		}
+		want := fmt.Sprintf("%s (", e.Name)
+		num := fmt.Sprintf("%d)", e.SKUs[0])
+		if !strings.Contains(r.Requirement, want) || !strings.Contains(r.Requirement, num) || !strings.Contains(e.Source, fmt.Sprintf("%s (%d)", e.Name, e.SKUs[0])) {
+			t.Errorf("%s (%d): the rule's text %q or the edition's source %q does not name it with its number", e.Name, e.SKUs[0], r.Requirement, e.Source)
+		}
+	}
+	if strings.Contains(r.Requirement, "IoT,") {
+		t.Errorf("requirement %q still excludes IoT as a whole", r.Requirement)
+	}
+}
+
+// TestEveryGovernmentAndSovereignCloudIsExcluded: GCC, GCC High, DoD and 21Vianet (domain.md §7.2).
+func TestEveryGovernmentAndSovereignCloudIsExcluded(t *testing.T) {
+	for _, cloud := range profile.Clouds() {
+		t.Run(cloud, func(t *testing.T) {
+			in := eligible()
+			in.Device.Cloud = cloud
+			e := mustEvaluate(t, in)
+			if cloud == profile.CloudGlobal {
+				if !e.Eligible {
+					t.Fatalf("global cloud not eligible: %v", e.Reasons)
+				}
+				return
+			}
+			if !slices.Equal(reasonIDs(e.Reasons), []string{ReasonSovereignCloud}) {
+				t.Fatalf("reasons = %v, want sovereignCloud", reasonIDs(e.Reasons))
+			}
+			if !strings.Contains(e.Reasons[0].Message, profile.CloudTitle(cloud)) {
+				t.Errorf("message %q does not name %s", e.Reasons[0].Message, profile.CloudTitle(cloud))
+			}
+		})
+	}
+	if got := profile.Clouds(); !slices.Equal(got, []string{profile.CloudGlobal, profile.CloudGCC, profile.CloudGCCHigh, profile.CloudDoD, profile.Cloud21Vianet}) {
+		t.Errorf("clouds = %v", got)
 	}
 }
 
@@ -323,7 +427,9 @@ func TestEvaluateRefusesInputItCannotJudge(t *testing.T) {
 		{"edition in the wrong case", func(in *Input) { in.Device.Edition = "enterprise" }, "edition"},
 		{"unknown join", func(in *Input) { in.Device.Join = "azuread" }, "join"},
 		{"unknown provisioning", func(in *Input) { in.Device.Provisioning = "whiteGlove" }, "provisioning"},
-		{"unknown cloud", func(in *Input) { in.Device.Cloud = "gcc" }, "cloud"},
+		{"unknown cloud", func(in *Input) { in.Device.Cloud = "usgov" }, "cloud"},
+		{"unknown SKU number", func(in *Input) { in.Device.Edition = "999" }, "edition"},
+		{"SKU number with a leading zero", func(in *Input) { in.Device.Edition = "0203" }, "edition"},
 		{"unknown architecture", func(in *Input) { in.Device.Architecture = "amd64" }, "architecture"},
 		{"long device name", func(in *Input) { in.Device.Name = "CONTOSO-LAPTOP-0001" }, "name"},
 		{"device id not a GUID", func(in *Input) { in.Device.DeviceID = "f7773c63" }, "deviceId"},

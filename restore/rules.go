@@ -3,7 +3,7 @@ package restore
 import "github.com/oobe-dev/oobe/restore/profile"
 
 // The rules of the OOBE restore page as data, each with the public document it comes from
-// (shared/domain.md §2 is the digest these follow). Where Microsoft's pages disagree, the
+// (shared/domain.md §2 is the digest these follow, and its §7, late 2026, wins over it). Where Microsoft's pages disagree, the
 // value used and the other one are both written down beside it.
 
 // Sources the rules cite: the public page and its address, as text.
@@ -13,6 +13,17 @@ const (
 	SourceGraphRestore  = "Graph beta, windowsRestoreDeviceEnrollmentConfiguration (learn.microsoft.com/graph/api/resources/intune-onboarding-windowsrestoredeviceenrollmentconfiguration)"
 	SourceESP           = "Intune, Enrollment Status Page: Install Windows quality updates (learn.microsoft.com/intune/intune-service/enrollment/windows-enrollment-status)"
 	SourceAutopilotHome = "Windows Autopilot, troubleshoot device enrollment: HRESULT 0x80180022, Home edition (learn.microsoft.com/autopilot/troubleshoot-device-enrollment)"
+	// SourceIntuneSKUs is the Intune page's list of excluded SKUs, by name and number.
+	SourceIntuneSKUs = "Intune, Windows Backup and Restore, 2025-11-21: excluded SKUs CloudEdition (203), CloudEditionN (202), Holographic (136), IoTUAP (123), IoTUAPCommercial (131), PPIPro (119) (learn.microsoft.com/intune/intune-service/enrollment/windows-backup-restore)"
+	// SourceIoTEnterprise is why IoT Enterprise is eligible: it is not on the Intune page's list,
+	// and the Windows Restore CSP applies to it (domain.md §7.2); the IoT page covers its 26H2.
+	SourceIoTEnterprise = SourceIntuneSKUs + ` (IoT Enterprise and IoT Enterprise LTSC are not on it); "What's new in Windows 11 IoT Enterprise, version 26H2" (2026-09-29)`
+	// SourcePreProvisioning: the Intune page's source excludes pre-provisioning as a mode, its
+	// published text only the technician flow; the simulator's preProvisioned is that flow.
+	SourcePreProvisioning = SourceIntuneRestore + " (published text: the technician flow of pre-provisioning is excluded)"
+	// SourceClouds: the Windows page says "GCCH/Sovereign clouds or China", the Intune page
+	// "Government cloud or 21Vianet"; together GCC, GCC High, DoD and 21Vianet are excluded.
+	SourceClouds = SourceWindowsBackup + ` ("GCCH/Sovereign clouds or China"); ` + SourceIntuneRestore + ` ("Government cloud or 21Vianet")`
 )
 
 // Reason ids: stable names for why the restore page does not show. Scripts branch on these.
@@ -62,23 +73,23 @@ var rules = []Rule{
 		Requirement: `the tenant's Intune setting "Show restore page" is On (Graph beta state "enabled"; the default "notConfigured" is off). Tenant-wide, read only at enrollment`,
 		Source:      SourceIntuneRestore + "; " + SourceGraphRestore},
 	{ID: ReasonWindowsTooOld, Name: "Windows version", Needs: "device",
-		Requirement: "Windows 11 22H2 or later at its minimum build (22621.3958, 22631.3958, 26100.4770; 26200 and later all qualify); below the minimum only with Install Windows quality updates on; Windows 10 never",
+		Requirement: "Windows 11 22H2 or later at its minimum build (22621.3958, 22631.3958, 26100.4770; 26200 and later all qualify, 26H2 26300 and 26H1 28000 included); below the minimum only with Install Windows quality updates on; Windows 10 never",
 		Source:      SourceWindowsBackup + "; " + SourceESP},
 	{ID: ReasonNotEntraJoined, Name: "Join type", Needs: "device",
 		Requirement: "Microsoft Entra joined; not hybrid joined, registered, domain joined or not joined",
 		Source:      SourceWindowsBackup + "; " + SourceIntuneRestore},
 	{ID: ReasonProvisioningUnsupported, Name: "Provisioning", Needs: "device",
-		Requirement: "Windows Autopilot user-driven, or a work or school account joined during setup (OOBE)",
-		Source:      SourceIntuneRestore},
+		Requirement: "Windows Autopilot user-driven, or a work or school account joined during setup (OOBE); not self-deploying, not the technician flow of pre-provisioning (which preProvisioned models), not Autopilot Reset, the Settings app, Group Policy or co-management",
+		Source:      SourceIntuneRestore + "; " + SourcePreProvisioning},
 	{ID: ReasonEditionUnsupported, Name: "Edition", Needs: "device",
-		Requirement: "not Windows 11 SE (CloudEdition), IoT, Holographic or Team; Home cannot enroll at all",
-		Source:      SourceIntuneRestore + "; " + SourceAutopilotHome},
+		Requirement: "not one of the excluded SKUs: CloudEdition (Windows 11 SE, 203), CloudEditionN (202), Holographic (136), IoTUAP (IoT Core, 123), IoTUAPCommercial (131), PPIPro (Windows 10 Team, 119); IoT Enterprise and IoT Enterprise LTSC qualify; Home cannot enroll at all",
+		Source:      SourceIntuneSKUs + "; " + SourceAutopilotHome},
 	{ID: ReasonSharedDevice, Name: "Shared device", Needs: "device",
 		Requirement: "not a shared or userless device",
 		Source:      SourceIntuneRestore},
 	{ID: ReasonSovereignCloud, Name: "Cloud", Needs: "device",
-		Requirement: "the global cloud; not GCC High, not 21Vianet",
-		Source:      SourceWindowsBackup},
+		Requirement: "the global (commercial) cloud; not GCC, GCC High, DoD or 21Vianet",
+		Source:      SourceClouds},
 	{ID: ReasonNoBackups, Name: "Backups", Needs: "user",
 		Requirement: "the user signs in with the work account that made the backup and has at least one backup profile",
 		Source:      SourceWindowsBackup + "; " + SourceIntuneRestore},
@@ -106,6 +117,8 @@ var minimumBuilds = []MinimumBuild{
 	{Release: "Windows 11 23H2", Build: 22631, UBR: 3958, Source: SourceWindowsBackup},
 	// The Intune page says 26100.1301; the Windows page's 26100.4770 is used, as domain.md decides.
 	{Release: "Windows 11 24H2", Build: 26100, UBR: 4770, Source: SourceWindowsBackup + " (the Intune page says 26100.1301; 4770 is used)"},
+	// The last row holds every later release too: the Windows page lists none after 25H2, and
+	// domain.md §7.1 has later releases qualify, so 26H2 (26300) and 26H1 (28000) fall here.
 	{Release: "Windows 11 25H2", Build: 26200, UBR: 0, Source: SourceWindowsBackup},
 }
 
@@ -142,26 +155,31 @@ type editionSupport struct {
 	Source    string
 }
 
-const fixSupportedEdition = "Restore during setup needs Windows 11 Pro, Pro Education, Pro for Workstations, Enterprise or Education: set up a device with one of those editions."
+const fixSupportedEdition = "Restore during setup needs Windows 11 Pro, Pro Education, Pro for Workstations, Enterprise, Education or IoT Enterprise: set up a device with one of those editions."
 
-// editionRules: Home is refused because it cannot enroll in Intune at all (0x80180022), so
-// it never reaches the restore page, although the restore pages themselves do not list it.
+// editionRules, each with its source. The restore page excludes six SKUs, by the Intune
+// page's names and numbers (SourceIntuneSKUs); IoT Enterprise and IoT Enterprise LTSC are not
+// among them. Home is refused because it cannot enroll in Intune at all (0x80180022), so it
+// never reaches the restore page, although the restore pages themselves do not list it.
 // Enterprise LTSC (EnterpriseS) is judged as Enterprise: no Microsoft page singles it out.
 var editionRules = map[string]editionSupport{
-	"Pro":            {Supported: true},
-	"ProEducation":   {Supported: true},
-	"ProWorkstation": {Supported: true},
-	"Enterprise":     {Supported: true},
-	"Education":      {Supported: true},
+	"Pro":               {Supported: true},
+	"ProEducation":      {Supported: true},
+	"ProWorkstation":    {Supported: true},
+	"Enterprise":        {Supported: true},
+	"Education":         {Supported: true},
+	"IoTEnterprise":     {Supported: true, Source: SourceIoTEnterprise},
+	"IoTEnterpriseLTSC": {Supported: true, Source: SourceIoTEnterprise},
 	"Home": {
 		Why:    "Windows Home cannot enroll in Intune (Autopilot enrollment fails with 0x80180022), so it never reaches the restore page.",
 		Fix:    "Upgrade the device to Windows 11 Pro or higher (Enterprise, Education), then set it up again.",
 		Source: SourceAutopilotHome},
-	"CloudEdition":      {Why: "Windows 11 SE (CloudEdition) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
-	"IoTEnterprise":     {Why: "Windows IoT editions do not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
-	"IoTEnterpriseLTSC": {Why: "Windows IoT editions do not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
-	"Holographic":       {Why: "Windows Holographic (HoloLens) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
-	"Team":              {Why: "Windows Team (Surface Hub) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneRestore},
+	"CloudEdition":     {Why: "Windows 11 SE (CloudEdition) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneSKUs},
+	"CloudEditionN":    {Why: "Windows 11 SE N (CloudEditionN) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneSKUs},
+	"Holographic":      {Why: "Windows Holographic (HoloLens) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneSKUs},
+	"IoTUAP":           {Why: "Windows 10 IoT Core (IoTUAP) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneSKUs},
+	"IoTUAPCommercial": {Why: "Windows 10 IoT Core Commercial (IoTUAPCommercial) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneSKUs},
+	"PPIPro":           {Why: "Windows 10 Team (PPIPro, Surface Hub) does not offer restore during setup.", Fix: fixSupportedEdition, Source: SourceIntuneSKUs},
 }
 
 // Editions returns every edition a device profile may name, with whether it can restore.
@@ -174,7 +192,7 @@ func Editions() []Edition {
 	return out
 }
 
-// lookupEdition finds an edition by its name or one of its Windows EditionID aliases.
+// lookupEdition finds an edition by its name, a Windows EditionID alias or a SKU number.
 func lookupEdition(s string) (Edition, bool) {
 	e, ok := profile.LookupEdition(s)
 	if !ok {
@@ -191,14 +209,17 @@ type provisioningMode struct {
 	Why       string // for the user, when unsupported
 }
 
-// provisioningRules says how each provisioning mode fares, keyed by profile's names.
+// provisioningRules says how each provisioning mode fares, keyed by profile's names. Every
+// mode's source is the Intune page (SourceIntuneRestore); preProvisioned's is SourcePreProvisioning.
 var provisioningRules = map[string]struct {
 	Supported bool
 	Why       string
 }{
-	profile.ProvisioningUserDriven:     {Supported: true},
-	profile.ProvisioningOOBE:           {Supported: true},
-	profile.ProvisioningSelfDeploying:  {Why: "Windows Autopilot self-deploying mode sets the device up without a user, so there is nobody whose backup could be restored."},
+	profile.ProvisioningUserDriven:    {Supported: true},
+	profile.ProvisioningOOBE:          {Supported: true},
+	profile.ProvisioningSelfDeploying: {Why: "Windows Autopilot self-deploying mode sets the device up without a user, so there is nobody whose backup could be restored."},
+	// The Intune page's published text excludes only pre-provisioning's technician flow (its
+	// source excludes the whole mode); preProvisioned is modelled as that flow, so excluded.
 	profile.ProvisioningPreProvisioned: {Why: "Devices set up with Windows Autopilot pre-provisioning (the technician flow) do not show the restore page."},
 	profile.ProvisioningAutopilotReset: {Why: "Autopilot Reset does not show the restore page."},
 	profile.ProvisioningSettingsApp:    {Why: "Devices enrolled from the Settings app after setup do not show the restore page."},

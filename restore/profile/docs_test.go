@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -19,6 +20,9 @@ func TestDevicesDocNamesEveryFieldAndValue(t *testing.T) {
 		want = append(want, "`"+e.Name+"`")
 		for _, a := range e.Aliases {
 			want = append(want, "`"+a+"`")
+		}
+		for _, n := range e.SKUs {
+			want = append(want, fmt.Sprintf("`%d`", n))
 		}
 	}
 	for _, p := range provisioningModes {

@@ -1,5 +1,10 @@
 package profile
 
+import (
+	"slices"
+	"strconv"
+)
+
 // The names a device profile may give, as Microsoft's documents spell them. Whether each one
 // can restore is eligibility's business (restore.Editions and the rules in restore/rules.go).
 
@@ -9,36 +14,46 @@ type Edition struct {
 	// Aliases are the EditionID values Windows itself reports for the edition (the registry's
 	// EditionID), accepted so an admin can paste what the device says.
 	Aliases []string `json:"aliases,omitempty"`
+	// SKUs are the edition's SKU numbers, as Windows reports them (Win32_OperatingSystem's
+	// OperatingSystemSKU, GetProductInfo's PRODUCT_* values): the edition's own first, then
+	// those of its aliases (N, LTSC, …). A profile may give one instead of the name.
+	SKUs []int `json:"skus,omitempty"`
 }
 
-// editions are the editions a profile can name, in the order they are listed.
+// editions are the editions a profile can name, in the order they are listed. The SKU
+// numbers of the editions the restore page excludes are the Intune page's own list (domain.md
+// §7.2); the others are Windows' PRODUCT_* values (GetProductInfo, learn.microsoft.com/windows/
+// win32/api/sysinfoapi/nf-sysinfoapi-getproductinfo).
 var editions = []Edition{
-	{Name: "Pro", Aliases: []string{"Professional", "ProfessionalN"}},
-	{Name: "ProEducation", Aliases: []string{"ProfessionalEducation", "ProfessionalEducationN"}},
-	{Name: "ProWorkstation", Aliases: []string{"ProfessionalWorkstation", "ProfessionalWorkstationN"}},
-	{Name: "Enterprise", Aliases: []string{"EnterpriseN", "EnterpriseS", "EnterpriseSN"}},
-	{Name: "Education", Aliases: []string{"EducationN"}},
-	{Name: "Home", Aliases: []string{"Core", "CoreN", "CoreSingleLanguage", "CoreCountrySpecific"}},
-	{Name: "CloudEdition", Aliases: []string{"SE"}},
-	{Name: "IoTEnterprise"},
-	{Name: "IoTEnterpriseLTSC", Aliases: []string{"IoTEnterpriseS"}},
-	{Name: "Holographic"},
-	{Name: "Team"},
+	{Name: "Pro", Aliases: []string{"Professional", "ProfessionalN"}, SKUs: []int{48, 49}},
+	{Name: "ProEducation", Aliases: []string{"ProfessionalEducation", "ProfessionalEducationN"}, SKUs: []int{164, 165}},
+	{Name: "ProWorkstation", Aliases: []string{"ProfessionalWorkstation", "ProfessionalWorkstationN"}, SKUs: []int{161, 162}},
+	{Name: "Enterprise", Aliases: []string{"EnterpriseN", "EnterpriseS", "EnterpriseSN"}, SKUs: []int{4, 27, 125, 126}},
+	{Name: "Education", Aliases: []string{"EducationN"}, SKUs: []int{121, 122}},
+	{Name: "Home", Aliases: []string{"Core", "CoreN", "CoreSingleLanguage", "CoreCountrySpecific"}, SKUs: []int{101, 98, 100, 99}},
+	{Name: "IoTEnterprise", SKUs: []int{188}},
+	{Name: "IoTEnterpriseLTSC", Aliases: []string{"IoTEnterpriseS"}, SKUs: []int{191}},
+	// The six SKUs the Intune page excludes, by its names and numbers.
+	{Name: "CloudEdition", Aliases: []string{"SE"}, SKUs: []int{203}}, // Windows 11 SE
+	{Name: "CloudEditionN", SKUs: []int{202}},                         // Windows 11 SE N
+	{Name: "Holographic", SKUs: []int{136}},                           // HoloLens
+	{Name: "IoTUAP", SKUs: []int{123}},                                // Windows 10 IoT Core
+	{Name: "IoTUAPCommercial", SKUs: []int{131}},                      // Windows 10 IoT Core Commercial
+	// PPIPro was called Team here before the SKU names were used; Team is still accepted.
+	{Name: "PPIPro", Aliases: []string{"Team"}, SKUs: []int{119}}, // Windows 10 Team (Surface Hub)
 }
 
 // Editions returns every edition a device profile may name.
 func Editions() []Edition { return append([]Edition(nil), editions...) }
 
-// LookupEdition finds an edition by its name or one of its Windows EditionID aliases.
+// LookupEdition finds an edition by its name, one of its Windows EditionID aliases or one of
+// its SKU numbers written in decimal ("203" is CloudEdition).
 func LookupEdition(s string) (Edition, bool) {
+	sku, err := strconv.Atoi(s)
+	isSKU := err == nil && s == strconv.Itoa(sku) // no signs, spaces or leading zeros
 	for _, e := range editions {
-		if e.Name == s {
+		if e.Name == s || slices.Contains(e.Aliases, s) || (isSKU && slices.Contains(e.SKUs, sku)) {
 			return e, true
-		}
-		for _, a := range e.Aliases {
-			if a == s {
-				return e, true
-			}
 		}
 	}
 	return Edition{}, false
@@ -100,7 +115,9 @@ func Joins() []string { return append([]string(nil), joinOrder...) }
 // cloudTitles names each cloud.
 var cloudTitles = map[string]string{
 	CloudGlobal:   "global (commercial) cloud",
+	CloudGCC:      "GCC (US Government Community Cloud)",
 	CloudGCCHigh:  "GCC High (US Government)",
+	CloudDoD:      "DoD (US Government, Department of Defense)",
 	Cloud21Vianet: "Microsoft Azure operated by 21Vianet (China)",
 }
 
@@ -112,7 +129,7 @@ func CloudTitle(cloud string) string {
 	return cloud
 }
 
-var cloudOrder = []string{CloudGlobal, CloudGCCHigh, Cloud21Vianet}
+var cloudOrder = []string{CloudGlobal, CloudGCC, CloudGCCHigh, CloudDoD, Cloud21Vianet}
 
 // Clouds returns every cloud, in the order they are listed.
 func Clouds() []string { return append([]string(nil), cloudOrder...) }

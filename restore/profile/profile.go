@@ -4,14 +4,16 @@ package profile
 // set up. docs/devices.md documents the file format.
 type DeviceProfile struct {
 	// OS is the full version string, e.g. 10.0.22631.4317.
-	OS      string `yaml:"os" json:"os"`
+	OS string `yaml:"os" json:"os"`
+	// Edition is the edition's name, a Windows EditionID or a SKU number (203); Parse
+	// normalises it to the name.
 	Edition string `yaml:"edition" json:"edition"`
 	// Join is entra, hybrid, registered, domain, onPremDrs or none.
 	Join string `yaml:"join" json:"join"`
 	// Provisioning is how the device is being set up (userDriven, selfDeploying, …).
 	Provisioning string `yaml:"provisioning" json:"provisioning"`
 	Shared       bool   `yaml:"shared" json:"shared"`
-	// Cloud is global, gcch or 21vianet.
+	// Cloud is global, gcc, gcch, dod or 21vianet.
 	Cloud string `yaml:"cloud" json:"cloud"`
 	// InstallQualityUpdates is the ESP setting "Install Windows quality updates".
 	InstallQualityUpdates bool `yaml:"installQualityUpdates" json:"installQualityUpdates"`
@@ -46,9 +48,12 @@ const (
 	ProvisioningCoManagement   = "coManagement"
 )
 
-// Clouds.
+// Clouds: the global (commercial) cloud and the government and sovereign clouds the restore
+// pages name (domain.md §7.2).
 const (
 	CloudGlobal   = "global"
+	CloudGCC      = "gcc" // US Government Community Cloud
 	CloudGCCHigh  = "gcch"
+	CloudDoD      = "dod" // US Government, Department of Defense
 	Cloud21Vianet = "21vianet"
 )

@@ -3,6 +3,7 @@ package profile
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/oobe-dev/oobe/backup"
@@ -91,8 +92,8 @@ func (d DeviceProfile) Validate() error {
 	return nil
 }
 
-// ParseEdition returns the edition's name for a name or a Windows EditionID alias
-// ("Professional" is Pro, "Core" is Home).
+// ParseEdition returns the edition's name for a name, a Windows EditionID alias or a SKU
+// number ("Professional" is Pro, "Core" is Home, "203" is CloudEdition).
 func ParseEdition(s string) (string, error) {
 	if e, ok := LookupEdition(s); ok {
 		return e.Name, nil
@@ -101,7 +102,21 @@ func ParseEdition(s string) (string, error) {
 	for _, e := range editions {
 		names = append(names, e.Name)
 	}
+	if _, err := strconv.Atoi(s); err == nil {
+		return "", fmt.Errorf("%s is not a known edition's SKU number: want one of %s", s, strings.Join(skuList(), ", "))
+	}
 	return "", fmt.Errorf("%s", UnknownValue("edition", s, names))
+}
+
+// skuList names every SKU number a profile may give, with its edition, e.g. "203 (CloudEdition)".
+func skuList() []string {
+	var out []string
+	for _, e := range editions {
+		for _, n := range e.SKUs {
+			out = append(out, fmt.Sprintf("%d (%s)", n, e.Name))
+		}
+	}
+	return out
 }
 
 // unknownValue says a value is not one of the allowed ones, suggesting the right spelling

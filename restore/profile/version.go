@@ -47,9 +47,16 @@ func (v Version) Less(w Version) bool {
 	return v.UBR < w.UBR
 }
 
-// Release names the Windows release of the build, e.g. "Windows 11 23H2".
+// Release names the Windows release of the build, e.g. "Windows 11 23H2". 26H1's build (28000)
+// is higher than 26H2's (26300), so it is tested first.
 func (v Version) Release() string {
 	switch {
+	// Build 28000 is from Microsoft's CVE data; one third-party report says 26800 (domain.md §7.6).
+	case v.Build >= 28000:
+		return "Windows 11 26H1"
+	// "What's new in Windows 11 IoT Enterprise, version 26H2" (2026-09-29) gives build 26300.
+	case v.Build >= 26300:
+		return "Windows 11 26H2"
 	case v.Build >= 26200:
 		return "Windows 11 25H2"
 	case v.Build >= 26100:
