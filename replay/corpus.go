@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/oobe-dev/oobe/internal/inputfile"
 )
 
 // Load reads the scenarios at paths: files, or directories searched (with their
@@ -49,7 +51,7 @@ func Scan(paths ...string) ([]Entry, error) {
 // Scenario reads and parses the entry's file again. A file changed since Scan so that it no
 // longer parses, or names another scenario, is an error.
 func (e Entry) Scenario() (*Scenario, error) {
-	data, err := os.ReadFile(e.File)
+	data, err := readScenarioFile(e.File)
 	if err != nil {
 		return nil, &Error{File: e.File, Msg: err.Error()}
 	}
@@ -64,6 +66,24 @@ func (e Entry) Scenario() (*Scenario, error) {
 	return sc, nil
 }
 
+// readScenarioFile reads one scenario file: a regular file of at most MaxScenarioBytes
+// (`oobe replay /dev/zero` is refused at once instead of filling memory).
+func readScenarioFile(path string) ([]byte, error) {
+	data, err := inputfile.Read(path, MaxScenarioBytes)
+	var pe *fs.PathError
+	var tl *inputfile.TooLargeError
+	if errors.As(err, &tl) {
+		return nil, fmt.Errorf("larger than %d bytes: not a scenario", MaxScenarioBytes) // as Parse says
+	}
+	if errors.As(err, &pe) {
+		return nil, pe.Err // the Error carries the file's name already
+	}
+	if err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), path+": "))
+	}
+	return data, nil
+}
+
 // load finds the scenario files at paths, parses each in the order of their paths and hands
 // the good ones to keep; it reports every broken file and every name two files share.
 func load(paths []string, keep func(*Scenario)) error {
@@ -74,7 +94,7 @@ func load(paths []string, keep func(*Scenario)) error {
 	var errs []error
 	names := map[string]string{}
 	for _, f := range files {
-		data, err := os.ReadFile(f.file)
+		data, err := readScenarioFile(f.file)
 		if err != nil {
 			errs = append(errs, &Error{File: f.file, Msg: err.Error()})
 			continue

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 
+	"github.com/oobe-dev/oobe/internal/inputfile"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/profile"
 )
@@ -199,19 +200,16 @@ func loadCheckedDevice(o checkOptions, changed func(string) bool) (checkedDevice
 	return checkedDevice{device: d, unknown: unknown, source: o.dsregcmd + " (dsregcmd /status)", tenantName: st.TenantName}, nil
 }
 
-// readInputFile reads a file named by a flag, refusing one too large to be what it claims.
+// readInputFile reads a file named by a flag, refusing one too large to be what it claims,
+// and anything that is not a regular file (a FIFO would block, a device never end).
 func readInputFile(flag, path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, badInput("%s: %w", flag, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, profile.MaxProfileBytes+1))
-	if err != nil {
-		return nil, badInput("%s %s: %w", flag, path, err)
-	}
-	if len(data) > profile.MaxProfileBytes {
+	data, err := inputfile.Read(path, profile.MaxProfileBytes)
+	var tl *inputfile.TooLargeError
+	switch {
+	case errors.As(err, &tl):
 		return nil, badInput("%s %s: larger than %d bytes, not a device profile or dsregcmd capture", flag, path, profile.MaxProfileBytes)
+	case err != nil:
+		return nil, badInput("%s: %w", flag, err)
 	}
 	return data, nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,6 +16,7 @@ import (
 	"github.com/oobe-dev/oobe/restore/profile"
 
 	"github.com/oobe-dev/oobe/internal/guid"
+	"github.com/oobe-dev/oobe/internal/inputfile"
 )
 
 // defaultDevice is the device `oobe device init` makes without a profile: one the restore
@@ -114,7 +114,7 @@ func runDeviceInit(s streams, dir string, o deviceInitOptions, set map[string]st
 	var st device.State
 	st.Profile = defaultDevice
 	if o.state != "" {
-		data, err := os.ReadFile(o.state)
+		data, err := inputfile.Read(o.state, device.MaxStateFile)
 		if err != nil {
 			return badInput("--state: %v", err)
 		}
@@ -125,9 +125,9 @@ func runDeviceInit(s streams, dir string, o deviceInitOptions, set map[string]st
 		}
 	}
 	if o.profile != "" {
-		data, err := os.ReadFile(o.profile)
+		data, err := readInputFile("--profile", o.profile)
 		if err != nil {
-			return badInput("--profile: %v", err)
+			return err
 		}
 		p, err := profile.Parse(o.profile, data)
 		if err != nil {

@@ -4,13 +4,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/oobe-dev/oobe/internal/inputfile"
 	"github.com/oobe-dev/oobe/localca"
 )
 
@@ -54,17 +55,13 @@ const maxCertFileBytes = 1 << 20
 // and its key, naming the file that is wrong.
 func loadKeyPair(certFile, keyFile string) (tls.Certificate, error) {
 	read := func(flag, path string) ([]byte, error) {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, badInput("%s: %v", flag, err)
-		}
-		defer f.Close()
-		data, err := io.ReadAll(io.LimitReader(f, maxCertFileBytes+1))
-		if err != nil {
-			return nil, badInput("%s %s: %v", flag, path, err)
-		}
-		if len(data) > maxCertFileBytes {
+		data, err := inputfile.Read(path, maxCertFileBytes)
+		var tl *inputfile.TooLargeError
+		switch {
+		case errors.As(err, &tl):
 			return nil, badInput("%s %s: larger than %d bytes, not a PEM file", flag, path, maxCertFileBytes)
+		case err != nil:
+			return nil, badInput("%s: %v", flag, err)
 		}
 		return data, nil
 	}
