@@ -19,6 +19,9 @@ const (
 const (
 	// PayloadDeviceProfile is the one profile per source device (domain.md §5).
 	PayloadDeviceProfile = "windows.data.platform.backuprestore.deviceprofile"
+	// DeviceProfilesSettingID is the one windowsSetting that holds every device profile, one
+	// instance per device, with no windowsDeviceId (domain.md §7.4 [G]).
+	DeviceProfilesSettingID = "default$" + PayloadDeviceProfile + "$deviceprofiles"
 	// PayloadBackupUnitStore is an opaque blob outside Windows; shown as such, never decoded.
 	PayloadBackupUnitStore = "windows.data.platform.settingsbackup.backupunitstore"
 	// PayloadContent is the simulator's own, versioned content payload (docs/fixtures.md).

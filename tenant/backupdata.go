@@ -23,6 +23,14 @@ func settingID(deviceID, payloadType string) string {
 	return "{" + deviceID + "}$" + payloadType
 }
 
+// profileInstanceID is the id of a device's instance in the device profiles setting: one per
+// device, so a new backup of the device replaces it in place. Graph's instance ids are opaque;
+// this one is derived from whose device it is.
+func profileInstanceID(tid, oid, deviceID string) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "deviceprofile|%s|%s|%s", tid, oid, deviceID))
+	return formatGUID(sum[:16])
+}
+
 // instanceID derives a stable instance id from what the instance is: the same backup always
 // gets the same id, a new backup of the device a new one.
 func instanceID(tid, oid, setting string, modified time.Time) string {
@@ -41,27 +49,30 @@ func opaqueUnitStore(tid, oid, deviceID string, modified time.Time) string {
 	return base64.StdEncoding.EncodeToString(out[:opaqueUnitStoreBytes])
 }
 
-// deviceBackup is one source device's backup in the form the store keeps: a deviceprofile
-// setting, the simulator's content setting and an opaque backupunitstore setting, each with
-// one instance.
-// The content payload is stored as given, byte for byte.
+// deviceBackup is one source device's backup in the form the store keeps: the device's instance
+// of the device profiles setting (which it shares with the user's other devices, domain.md §7.4
+// [G]), then the simulator's content setting and an opaque backupunitstore setting, each the
+// device's own, with one instance. The content payload is stored as given, byte for byte.
 func deviceBackup(tid, oid, deviceID string, profile backup.DeviceProfilePayload, contentPayload string, created, modified, expires time.Time) ([]storedSetting, error) {
 	profilePayload, err := backup.EncodePayload(profile)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the deviceprofile of device %s: %w", deviceID, err)
 	}
 	payloads := []struct{ typ, payload string }{
-		{backup.PayloadDeviceProfile, profilePayload},
 		{backup.PayloadContent, contentPayload},
 		{backup.PayloadBackupUnitStore, opaqueUnitStore(tid, oid, deviceID, modified)},
 	}
-	out := make([]storedSetting, 0, len(payloads))
+	inst := func(id, payload string) []storedInstance {
+		return []storedInstance{{ID: id, Payload: payload, Created: created.UTC(), Modified: modified.UTC(), Expires: expires.UTC()}}
+	}
+	out := make([]storedSetting, 0, len(payloads)+1)
+	out = append(out, storedSetting{ID: backup.DeviceProfilesSettingID, SettingType: backup.SettingTypeBackup,
+		PayloadType: backup.PayloadDeviceProfile, Instances: inst(profileInstanceID(tid, oid, deviceID), profilePayload)})
 	for _, p := range payloads {
 		id := settingID(deviceID, p.typ)
 		out = append(out, storedSetting{
 			ID: id, DeviceID: deviceID, SettingType: backup.SettingTypeBackup, PayloadType: p.typ,
-			Instances: []storedInstance{{ID: instanceID(tid, oid, id, modified), Payload: p.payload,
-				Created: created.UTC(), Modified: modified.UTC(), Expires: expires.UTC()}},
+			Instances: inst(instanceID(tid, oid, id, modified), p.payload),
 		})
 	}
 	return out, nil

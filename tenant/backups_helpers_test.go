@@ -120,6 +120,19 @@ func (h *harness) instances(settingID, token string) []backup.WindowsSettingInst
 	return decodeJSON[instancesPage](h.t, body).Value
 }
 
+// profileInstances reads the device's instances of the device profiles setting, the one
+// setting that holds every device's profile (domain.md §7.4 [G]).
+func (h *harness) profileInstances(deviceID, token string) []backup.WindowsSettingInstance {
+	h.t.Helper()
+	var out []backup.WindowsSettingInstance
+	for _, in := range h.instances(backup.DeviceProfilesSettingID, token) {
+		if dp, err := backup.DecodeDeviceProfile(in.Payload); err == nil && backup.DeviceIDOf(dp.ProfileID) == deviceID {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
 // uploadBody builds a backup.Upload body for a device, with content owned by (tid, oid).
 func uploadBody(t *testing.T, deviceID, name, tid, oid string, at time.Time, theme string) string {
 	t.Helper()
@@ -154,11 +167,24 @@ func uploadBody(t *testing.T, deviceID, name, tid, oid string, at time.Time, the
 	return string(body)
 }
 
-// deviceIDs returns the distinct windowsDeviceIds of a listing.
+// deviceIDs counts a listing's settings by source device: a device's own settings by their
+// windowsDeviceId, and its instance of the device profiles setting (which has none) by the
+// instance's profileId, so a device with a full backup counts 3.
 func deviceIDs(list []backup.WindowsSetting) map[string]int {
 	out := map[string]int{}
 	for _, s := range list {
-		out[s.WindowsDeviceID]++
+		if s.ID != backup.DeviceProfilesSettingID {
+			out[s.WindowsDeviceID]++
+			continue
+		}
+		for _, in := range s.Instances {
+			dp, err := backup.DecodeDeviceProfile(in.Payload)
+			if err != nil {
+				out["undecodable deviceprofile "+in.ID]++
+				continue
+			}
+			out[backup.DeviceIDOf(dp.ProfileID)]++
+		}
 	}
 	return out
 }

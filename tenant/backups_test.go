@@ -38,8 +38,9 @@ func TestADemoUsersBackupsAreListedAsGraphWindowsSettings(t *testing.T) {
 		Value []map[string]any `json:"value"`
 	}](t, body)
 	for i, s := range page.Value {
-		if s.SettingType != backup.SettingTypeBackup || s.ID != "{"+s.WindowsDeviceID+"}$"+s.PayloadType {
-			t.Errorf("setting %+v: want settingType backup and id {device}$payloadType", s)
+		profiles := s.ID == backup.DeviceProfilesSettingID && s.WindowsDeviceID == "" && s.PayloadType == backup.PayloadDeviceProfile
+		if s.SettingType != backup.SettingTypeBackup || !profiles && s.ID != "{"+s.WindowsDeviceID+"}$"+s.PayloadType {
+			t.Errorf("setting %+v: want settingType backup and id {device}$payloadType, or the one device profiles setting", s)
 		}
 		if raw.Value[i]["@odata.type"] != "#microsoft.graph.windowsSetting" {
 			t.Errorf("setting %s has @odata.type %v", s.ID, raw.Value[i]["@odata.type"])
@@ -51,7 +52,7 @@ func TestADemoUsersBackupsAreListedAsGraphWindowsSettings(t *testing.T) {
 	// The beta endpoint serves the same settings.
 	_, betaBody := h.graphCall(http.MethodGet, "/beta/me/settings/windows", tok, "")
 	beta := decodeJSON[settingsPage](t, betaBody)
-	if len(beta.Value) != 9 || beta.Context != h.url("/beta/$metadata#users('"+adeleOID+"')/settings/windows") {
+	if len(beta.Value) != 7 || beta.Context != h.url("/beta/$metadata#users('"+adeleOID+"')/settings/windows") {
 		t.Fatalf("beta listing: %s", betaBody)
 	}
 }
@@ -59,7 +60,7 @@ func TestADemoUsersBackupsAreListedAsGraphWindowsSettings(t *testing.T) {
 func TestTheDeviceProfilePayloadDecodesToTheDocumentedFields(t *testing.T) {
 	h := newHarness(t)
 	tok := h.tokenFor(adeleUPN, adelePassword)
-	in := h.instances(settingID(adeleLaptop, backup.PayloadDeviceProfile), tok)
+	in := h.profileInstances(adeleLaptop, tok)
 	if len(in) != 1 {
 		t.Fatalf("%d instances, want 1", len(in))
 	}
@@ -151,8 +152,8 @@ func TestPagingReturnsEveryProfileExactlyOnce(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			all, pages := h.listAll("/v1.0/me/settings/windows"+backupFilter, tok, size)
-			if len(all) != 750 {
-				t.Fatalf("%d settings, want 750 (250 devices × 3 payload types)", len(all))
+			if len(all) != 501 {
+				t.Fatalf("%d settings, want 501 (250 devices × 2 payload types of their own, and the device profiles setting)", len(all))
 			}
 			seen := map[string]bool{}
 			profiles := map[string]int{}
@@ -162,7 +163,9 @@ func TestPagingReturnsEveryProfileExactlyOnce(t *testing.T) {
 				}
 				seen[s.ID] = true
 				if s.PayloadType == backup.PayloadDeviceProfile {
-					profiles[s.WindowsDeviceID]++
+					for id, n := range deviceIDs([]backup.WindowsSetting{s}) {
+						profiles[id] += n
+					}
 				}
 			}
 			if len(profiles) != 250 {
@@ -172,7 +175,7 @@ func TestPagingReturnsEveryProfileExactlyOnce(t *testing.T) {
 			if size == 0 {
 				perPage = defaultPageSize
 			}
-			if want := (750 + perPage - 1) / perPage; pages != want {
+			if want := (501 + perPage - 1) / perPage; pages != want {
 				t.Fatalf("%d pages, want %d", pages, want)
 			}
 		})
@@ -237,10 +240,10 @@ func TestPageSizePreference(t *testing.T) {
 		applied string
 		count   int
 	}{
-		{"no preference takes the default of 110", nil, 200, "", 15},
+		{"no preference takes the default of 110", nil, 200, "", 11},
 		{"a page size within 1 to 200 is honoured", []string{"odata.maxpagesize=4"}, 200, "odata.maxpagesize=4", 4},
 		{"the smallest page size", []string{"odata.maxpagesize=1"}, 200, "odata.maxpagesize=1", 1},
-		{"the largest page size", []string{"odata.maxpagesize=200"}, 200, "odata.maxpagesize=200", 15},
+		{"the largest page size", []string{"odata.maxpagesize=200"}, 200, "odata.maxpagesize=200", 11},
 		{"among other preferences and with parameters", []string{`return=minimal, odata.maxpagesize="3"; x=y`}, 200, "odata.maxpagesize=3", 3},
 		{"zero is refused", []string{"odata.maxpagesize=0"}, 400, "", 0},
 		{"201 is refused", []string{"odata.maxpagesize=201"}, 400, "", 0},
@@ -279,10 +282,10 @@ func TestSettingFilters(t *testing.T) {
 	}{
 		{"settingType eq 'backup'", "$filter=" + url.QueryEscape("settingType eq 'backup'"), 200, map[string]int{adeleLaptop: 3, adeleDesktop: 3, adeleSurface: 3}},
 		{"settingType eq 'roaming' matches none of the backups", "$filter=" + url.QueryEscape("settingType eq 'roaming'"), 200, map[string]int{}},
-		{"windowsDeviceId eq one device", "$filter=" + url.QueryEscape("windowsDeviceId eq '"+adeleDesktop+"'"), 200, map[string]int{adeleDesktop: 3}},
-		{"windowsDeviceId in upper case", "$filter=" + url.QueryEscape("windowsDeviceId eq '"+strings.ToUpper(adeleDesktop)+"'"), 200, map[string]int{adeleDesktop: 3}},
-		{"both joined by and", "$filter=" + url.QueryEscape("settingType eq 'backup' and windowsDeviceId eq '"+adeleSurface+"'"), 200, map[string]int{adeleSurface: 3}},
-		{"both joined by AND, property names in another case", "$filter=" + url.QueryEscape("WindowsDeviceId eq '"+adeleSurface+"' AND settingtype EQ 'backup'"), 200, map[string]int{adeleSurface: 3}},
+		{"windowsDeviceId eq one device", "$filter=" + url.QueryEscape("windowsDeviceId eq '"+adeleDesktop+"'"), 200, map[string]int{adeleDesktop: 2}},
+		{"windowsDeviceId in upper case", "$filter=" + url.QueryEscape("windowsDeviceId eq '"+strings.ToUpper(adeleDesktop)+"'"), 200, map[string]int{adeleDesktop: 2}},
+		{"both joined by and", "$filter=" + url.QueryEscape("settingType eq 'backup' and windowsDeviceId eq '"+adeleSurface+"'"), 200, map[string]int{adeleSurface: 2}},
+		{"both joined by AND, property names in another case", "$filter=" + url.QueryEscape("WindowsDeviceId eq '"+adeleSurface+"' AND settingtype EQ 'backup'"), 200, map[string]int{adeleSurface: 2}},
 		{"an unknown device matches nothing", "$filter=" + url.QueryEscape("windowsDeviceId eq '00000000-0000-0000-0000-000000000000'"), 200, map[string]int{}},
 		{"an empty device id matches nothing", "$filter=" + url.QueryEscape("windowsDeviceId eq ''"), 200, map[string]int{}},
 		{"another device's id in quotes with a quote in it matches nothing", "$filter=" + url.QueryEscape("windowsDeviceId eq 'it''s'"), 200, map[string]int{}},
@@ -457,7 +460,7 @@ func TestExpiredInstancesAreNotServed(t *testing.T) {
 func TestGettingOneSettingAndItsInstances(t *testing.T) {
 	h := newHarness(t)
 	tok := h.tokenFor(adeleUPN, adelePassword)
-	id := settingID(adeleSurface, backup.PayloadDeviceProfile)
+	id := backup.DeviceProfilesSettingID
 	for _, v := range []string{"v1.0", "beta"} {
 		t.Run(v, func(t *testing.T) {
 			resp, body := h.graphCall(http.MethodGet, "/"+v+"/me/settings/windows/"+url.PathEscape(id), tok, "")
@@ -473,7 +476,7 @@ func TestGettingOneSettingAndItsInstances(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := h.url("/" + v + "/$metadata#users('" + adeleOID + "')/settings/windows")
-			if got.ID != id || got.WindowsDeviceID != adeleSurface || got.PayloadType != backup.PayloadDeviceProfile ||
+			if got.ID != id || got.WindowsDeviceID != "" || got.PayloadType != backup.PayloadDeviceProfile ||
 				got.SettingType != "backup" || got.Type != "#microsoft.graph.windowsSetting" || got.Context != ctx+"/$entity" {
 				t.Fatalf("setting = %s", body)
 			}
@@ -482,7 +485,7 @@ func TestGettingOneSettingAndItsInstances(t *testing.T) {
 				Context string           `json:"@odata.context"`
 				Value   []map[string]any `json:"value"`
 			}
-			if err := json.Unmarshal(body, &list); err != nil || len(list.Value) != 1 {
+			if err := json.Unmarshal(body, &list); err != nil || len(list.Value) != 3 { // one per device
 				t.Fatalf("instances = %s", body)
 			}
 			inst := list.Value[0]

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/oobe-dev/oobe/backup"
 )
 
 // tenantStore is what the server keeps of its tenants that changes while it runs: the restore
@@ -151,7 +153,9 @@ func (m *memStore) seed(_ context.Context, s tenantSeed, now time.Time) (bool, e
 }
 
 // withSettings returns list (in id order) with copies of settings added, in id order, or the
-// error the database's primary keys would give: nothing is changed either way.
+// error the database's primary keys would give: nothing is changed either way. A setting stored
+// already (the device profiles setting every device shares) gains the new one's instances, as
+// the database's INSERT OR IGNORE of the setting and INSERT of its instances do.
 func withSettings(list []storedSetting, oid string, settings []storedSetting) ([]storedSetting, error) {
 	if len(settings) == 0 {
 		return list, nil
@@ -159,14 +163,18 @@ func withSettings(list []storedSetting, oid string, settings []storedSetting) ([
 	out := make([]storedSetting, 0, len(list)+len(settings))
 	out = append(out, list...)
 	for _, s := range settings {
-		if _, found := slices.BinarySearchFunc(out, s.ID, func(e storedSetting, id string) int { return cmp.Compare(e.ID, id) }); found {
-			return nil, fmt.Errorf("storing setting %s of user %s: the setting is stored already", s.ID, oid)
-		}
+		at, found := slices.BinarySearchFunc(out, s.ID, func(e storedSetting, id string) int { return cmp.Compare(e.ID, id) })
 		c := s
-		c.Instances = make([]storedInstance, len(s.Instances))
-		for i, in := range s.Instances {
+		var kept []storedInstance
+		if found {
+			c = out[at]
+			kept = c.Instances
+		}
+		c.Instances = make([]storedInstance, 0, len(kept)+len(s.Instances))
+		c.Instances = append(c.Instances, kept...)
+		for _, in := range s.Instances {
 			in.Created, in.Modified, in.Expires = asStored(in.Created), asStored(in.Modified), asStored(in.Expires)
-			c.Instances[i] = in
+			c.Instances = append(c.Instances, in)
 		}
 		slices.SortFunc(c.Instances, func(a, b storedInstance) int {
 			if c := cmp.Compare(b.Modified.UnixNano(), a.Modified.UnixNano()); c != 0 {
@@ -179,8 +187,11 @@ func withSettings(list []storedSetting, oid string, settings []storedSetting) ([
 				return nil, fmt.Errorf("storing instance %s of setting %s: the instance is stored already", c.Instances[i].ID, s.ID)
 			}
 		}
-		i, _ := slices.BinarySearchFunc(out, s.ID, func(e storedSetting, id string) int { return cmp.Compare(e.ID, id) })
-		out = slices.Insert(out, i, c)
+		if found {
+			out[at] = c
+		} else {
+			out = slices.Insert(out, at, c)
+		}
 	}
 	return out, nil
 }
@@ -303,6 +314,12 @@ func (m *memStore) replaceDeviceBackup(_ context.Context, tid, oid, deviceID str
 		return fmt.Errorf("storing the backup of device %s: %w", deviceID, err)
 	}
 	kept := slices.DeleteFunc(slices.Clone(t.users[oid]), func(s storedSetting) bool { return s.DeviceID == deviceID })
+	// The device's instance of the shared device profiles setting goes with its backup; the
+	// setting itself stays, as the database's row does, even when no instance is left.
+	if i, found := slices.BinarySearchFunc(kept, backup.DeviceProfilesSettingID, func(e storedSetting, id string) int { return cmp.Compare(e.ID, id) }); found {
+		mine := profileInstanceID(tid, oid, deviceID)
+		kept[i].Instances = slices.DeleteFunc(slices.Clone(kept[i].Instances), func(in storedInstance) bool { return in.ID == mine })
+	}
 	list, err := withSettings(kept, oid, settings)
 	if err != nil {
 		return fmt.Errorf("storing the backup of device %s: %w", deviceID, err)

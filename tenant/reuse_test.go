@@ -22,7 +22,7 @@ func closeHarness(t *testing.T, h *harness) {
 }
 
 // startsFromItsFixtures checks that h serves the demo fixtures as a new server does: the
-// fixture's restore page flag at version 1 since h's start, Adele's nine fixture settings, none
+// fixture's restore page flag at version 1 since h's start, Adele's seven fixture settings, none
 // for Megan, no restore results.
 func startsFromItsFixtures(t *testing.T, h *harness, start time.Time) {
 	t.Helper()
@@ -31,8 +31,8 @@ func startsFromItsFixtures(t *testing.T, h *harness, start time.Time) {
 	if rc := restoreConfigOf(t, body); rc.State != RestoreEnabled || rc.Version != 1 || !rc.CreatedDateTime.Equal(start) || !rc.LastModifiedDateTime.Equal(start) {
 		t.Errorf("the restore page configuration is %+v, want the fixture's, version 1, created at the server's start %v", rc, start)
 	}
-	if all, _ := h.listAll("/v1.0/me/settings/windows", h.tokenFor(adeleUPN, adelePassword), 0); len(all) != 9 {
-		t.Errorf("Adele has %d settings, want her fixture's 9", len(all))
+	if all, _ := h.listAll("/v1.0/me/settings/windows", h.tokenFor(adeleUPN, adelePassword), 0); len(all) != 7 {
+		t.Errorf("Adele has %d settings, want her fixture's 7", len(all))
 	}
 	if all, _ := h.listAll("/v1.0/me/settings/windows", h.tokenFor(meganUPN, meganPassword), 0); len(all) != 0 {
 		t.Errorf("Megan has %d settings, want none: she has no backups in the fixture", len(all))
@@ -146,15 +146,15 @@ func TestAClosedServerAnswersWithServerErrors(t *testing.T) {
 	other := newHarness(t)
 	resp, body := h.graphCall(http.MethodGet, "/v1.0/me/settings/windows", tok, "")
 	wantGraphError(t, resp, body, http.StatusInternalServerError, "generalException")
-	if all, _ := other.listAll("/v1.0/me/settings/windows", other.tokenFor(adeleUPN, adelePassword), 0); len(all) != 9 {
-		t.Errorf("the other server lists %d settings for Adele, want 9", len(all))
+	if all, _ := other.listAll("/v1.0/me/settings/windows", other.tokenFor(adeleUPN, adelePassword), 0); len(all) != 7 {
+		t.Errorf("the other server lists %d settings for Adele, want 7", len(all))
 	}
 }
 
 func TestAFixtureChangedBetweenServersIsServedAsChanged(t *testing.T) {
 	profileOf := func(t *testing.T, h *harness) *backup.DeviceProfilePayload {
 		t.Helper()
-		in := h.instances(settingID(adeleLaptop, backup.PayloadDeviceProfile), h.tokenFor(adeleUPN, adelePassword))
+		in := h.profileInstances(adeleLaptop, h.tokenFor(adeleUPN, adelePassword))
 		p, err := backup.DecodeDeviceProfile(in[0].Payload)
 		if err != nil {
 			t.Fatal(err)

@@ -152,7 +152,7 @@ const (
 	qSecretPut      = `INSERT INTO meta (key, value) VALUES (?, ?)`
 	qTenantCount    = `SELECT count(*) FROM tenants WHERE tenant_id = ?`
 	qTenantInsert   = `INSERT INTO tenants (tenant_id, restore_state, restore_version, created_ns, modified_ns) VALUES (?, ?, 1, ?, ?)`
-	qSettingInsert  = `INSERT INTO settings (tenant_id, user_oid, setting_id, device_id, setting_type, payload_type) VALUES (?, ?, ?, ?, ?, ?)`
+	qSettingInsert  = `INSERT OR IGNORE INTO settings (tenant_id, user_oid, setting_id, device_id, setting_type, payload_type) VALUES (?, ?, ?, ?, ?, ?)`
 	qInstanceInsert = `INSERT INTO instances (tenant_id, user_oid, setting_id, instance_id, payload, created_ns, modified_ns, expires_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	qRestoreConfig  = `SELECT restore_state, restore_version, created_ns, modified_ns FROM tenants WHERE tenant_id = ?`
 	qRestoreState   = `UPDATE tenants SET restore_state = ?, restore_version = restore_version + 1, modified_ns = ? WHERE tenant_id = ?`
@@ -163,6 +163,7 @@ const (
 		ORDER BY i.modified_ns DESC, i.instance_id`
 	qDeleteDevice = `DELETE FROM settings WHERE tenant_id = ? AND user_oid = ? AND device_id = ?`
 	qDeleteUser   = `DELETE FROM settings WHERE tenant_id = ? AND user_oid = ?`
+	qDeleteInst   = `DELETE FROM instances WHERE tenant_id = ? AND user_oid = ? AND setting_id = ? AND instance_id = ?`
 	qPutResult    = `INSERT INTO restore_results (tenant_id, device_id, user_oid, result) VALUES (?, ?, ?, ?)
 			ON CONFLICT (tenant_id, device_id) DO UPDATE SET user_oid = excluded.user_oid, result = excluded.result`
 	qListResults = `SELECT result FROM restore_results WHERE tenant_id = ? ORDER BY device_id`
@@ -194,7 +195,7 @@ func liveSettingsQuery(byType, byDevice bool) string {
 // statements are a database's prepared statements.
 type statements struct {
 	secretGet, secretPut, tenantCount, tenantInsert, settingInsert, instanceInsert *sql.Stmt
-	restoreConfig, restoreState, liveSetting, deleteDevice, deleteUser             *sql.Stmt
+	restoreConfig, restoreState, liveSetting, deleteDevice, deleteUser, deleteInst *sql.Stmt
 	putResult, listResults                                                         *sql.Stmt
 	liveSettings                                                                   [4]*sql.Stmt
 	all                                                                            []*sql.Stmt
@@ -227,6 +228,7 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 	p(&q.liveSetting, qLiveSetting)
 	p(&q.deleteDevice, qDeleteDevice)
 	p(&q.deleteUser, qDeleteUser)
+	p(&q.deleteInst, qDeleteInst)
 	p(&q.putResult, qPutResult)
 	p(&q.listResults, qListResults)
 	for i := range q.liveSettings {
@@ -426,6 +428,7 @@ func (st *sqliteStore) insertSettings(ctx context.Context, tx *sql.Tx, tid, oid 
 	setStmt := tx.StmtContext(ctx, st.q.settingInsert)
 	instStmt := tx.StmtContext(ctx, st.q.instanceInsert)
 	for _, s := range settings {
+		// A setting stored already (the device profiles setting every device shares) gains instances.
 		if _, err := setStmt.ExecContext(ctx, tid, oid, s.ID, s.DeviceID, s.SettingType, s.PayloadType); err != nil {
 			return fmt.Errorf("storing setting %s of user %s: %w", s.ID, oid, err)
 		}
@@ -577,6 +580,10 @@ func (st *sqliteStore) replaceDeviceBackup(ctx context.Context, tid, oid, device
 	ctx = context.WithoutCancel(ctx)
 	err := st.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.StmtContext(ctx, st.q.deleteDevice).ExecContext(ctx, tid, oid, deviceID); err != nil {
+			return err
+		}
+		// The device's instance of the shared device profiles setting goes with its backup.
+		if _, err := tx.StmtContext(ctx, st.q.deleteInst).ExecContext(ctx, tid, oid, backup.DeviceProfilesSettingID, profileInstanceID(tid, oid, deviceID)); err != nil {
 			return err
 		}
 		if err := st.step("upload.deleted"); err != nil {

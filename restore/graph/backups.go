@@ -89,82 +89,117 @@ type SkippedProfile struct {
 }
 
 // BackupProfiles lists the user's previous PCs the way the restore page does: one entry per
-// source device (its deviceprofile), newest backup first. A device whose profile cannot be
-// read is an error naming it, not a silent omission.
+// source device, newest backup first. Graph keeps the device profiles as one setting with one
+// instance per device (domain.md §7.4 [G]); each instance's profileId, without braces, is the
+// windowsDeviceId that keys the device's other settings. A tenant that still keeps a
+// deviceprofile setting per device (windowsDeviceId set) is read too. A device whose profile
+// cannot be read is left out and reported (OnSkip), not silently dropped.
 func (c *Client) BackupProfiles(ctx context.Context) ([]profile.BackupProfile, error) {
 	settings, err := c.WindowsSettings(ctx, "settingType eq 'backup'", DefaultPageSize)
 	if err != nil {
 		return nil, err
 	}
 	type device struct {
-		profileSetting *backup.WindowsSetting
+		profile        backup.WindowsSettingInstance
+		legacy         bool // read from a per-device deviceprofile setting
 		contentSetting *backup.WindowsSetting
 		opaque         []string
 	}
 	devices := map[string]*device{}
+	var profileSettings []*backup.WindowsSetting
 	var order []string
 	for i, s := range settings {
-		d := devices[s.WindowsDeviceID]
+		if s.PayloadType == backup.PayloadDeviceProfile {
+			profileSettings = append(profileSettings, &settings[i])
+			continue
+		}
+		id := strings.ToLower(s.WindowsDeviceID)
+		d := devices[id]
 		if d == nil {
 			d = &device{}
-			devices[s.WindowsDeviceID] = d
-			order = append(order, s.WindowsDeviceID)
+			devices[id] = d
 		}
 		switch s.PayloadType {
-		case backup.PayloadDeviceProfile:
-			d.profileSetting = &settings[i]
 		case backup.PayloadContent:
 			d.contentSetting = &settings[i]
 		default:
 			d.opaque = append(d.opaque, s.PayloadType)
 		}
 	}
-	var ids []string
-	for _, id := range order {
-		if devices[id].profileSetting != nil { // without a deviceprofile, Windows shows no entry
-			ids = append(ids, id)
+	skip := func(deviceID string, err error) {
+		c.log.Warn("previous PC left out: its deviceprofile cannot be read", "windowsDeviceId", deviceID, "error", err)
+		if c.onSkip != nil {
+			c.onSkip(SkippedProfile{WindowsDeviceID: deviceID, Reason: err.Error()})
 		}
 	}
-	profiles := make([]profile.BackupProfile, len(ids))
-	errs := make([]error, len(ids))
+	profiles := map[string]*profile.BackupProfile{}
+	for _, ps := range profileSettings {
+		inst, err := c.instancesOf(ctx, ps)
+		if err != nil {
+			return nil, err // the service failed, not one backup
+		}
+		legacy := ps.WindowsDeviceID != ""
+		if legacy {
+			// One setting per device: its newest instance is the device's profile.
+			last, ok := latest(inst)
+			if !ok {
+				skip(strings.ToLower(ps.WindowsDeviceID), fmt.Errorf("backup of device %s: %w", ps.WindowsDeviceID, errNoInstances))
+				continue
+			}
+			inst = []backup.WindowsSettingInstance{last}
+		}
+		for _, in := range inst {
+			p, err := profileOf(in)
+			if err == nil && legacy && !strings.EqualFold(p.WindowsDeviceID, ps.WindowsDeviceID) {
+				err = fmt.Errorf("its deviceprofile names profile {%s}", p.WindowsDeviceID)
+			}
+			if err != nil {
+				id := strings.ToLower(ps.WindowsDeviceID)
+				if id == "" {
+					id = "instance " + in.ID
+				}
+				skip(id, fmt.Errorf("backup of device %s: %w", id, err))
+				continue
+			}
+			// One instance per device; should a device appear twice, its newest backup wins.
+			if old := profiles[p.WindowsDeviceID]; old == nil || p.LastBackup.After(old.LastBackup) {
+				if old == nil {
+					order = append(order, p.WindowsDeviceID)
+				}
+				profiles[p.WindowsDeviceID] = p
+			}
+		}
+	}
+	out := make([]profile.BackupProfile, len(order))
+	errs := make([]error, len(order))
 	sem := make(chan struct{}, fetchConcurrency)
 	var wg sync.WaitGroup
-	for i, id := range ids {
+	for i, id := range order {
+		p := profiles[id]
+		d := devices[id]
+		if d == nil {
+			out[i] = *p
+			continue
+		}
+		sort.Strings(d.opaque)
+		p.Opaque = d.opaque
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			d := devices[id]
-			p, err := c.profile(ctx, id, d.profileSetting, d.contentSetting)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			sort.Strings(d.opaque)
-			p.Opaque = d.opaque
-			profiles[i] = *p
+			errs[i] = c.readContent(ctx, p, d.contentSetting)
+			out[i] = *p
 		}()
 	}
 	wg.Wait()
-	var listed []profile.BackupProfile
-	for i, err := range errs {
-		var pe *backup.PayloadError
-		switch {
-		case err == nil:
-			listed = append(listed, profiles[i])
-		case errors.As(err, &pe) || errors.Is(err, errNoInstances):
-			c.log.Warn("previous PC left out: its deviceprofile cannot be read", "windowsDeviceId", ids[i], "error", err)
-			if c.onSkip != nil {
-				c.onSkip(SkippedProfile{WindowsDeviceID: ids[i], Reason: err.Error()})
-			}
-		default:
+	for _, err := range errs {
+		if err != nil {
 			return nil, err // the service failed, not one backup
 		}
 	}
-	profiles = listed
-	sort.SliceStable(profiles, func(i, j int) bool {
-		a, b := profiles[i], profiles[j]
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
 		if !a.LastBackup.Equal(b.LastBackup) {
 			return a.LastBackup.After(b.LastBackup)
 		}
@@ -173,7 +208,7 @@ func (c *Client) BackupProfiles(ctx context.Context) ([]profile.BackupProfile, e
 		}
 		return a.WindowsDeviceID < b.WindowsDeviceID
 	})
-	return profiles, nil
+	return out, nil
 }
 
 // errNoInstances means a deviceprofile setting has no live instance.
@@ -202,44 +237,39 @@ func (c *Client) instancesOf(ctx context.Context, s *backup.WindowsSetting) ([]b
 	return c.Instances(ctx, s.ID)
 }
 
-func (c *Client) profile(ctx context.Context, deviceID string, profileSetting, contentSetting *backup.WindowsSetting) (*profile.BackupProfile, error) {
-	inst, err := c.instancesOf(ctx, profileSetting)
+// profileOf reads one deviceprofile instance as the previous PC it describes.
+func profileOf(in backup.WindowsSettingInstance) (*profile.BackupProfile, error) {
+	dp, err := backup.DecodeDeviceProfile(in.Payload)
 	if err != nil {
 		return nil, err
 	}
-	last, ok := latest(inst)
-	if !ok {
-		return nil, fmt.Errorf("backup of device %s: %w", deviceID, errNoInstances)
-	}
-	dp, err := backup.DecodeDeviceProfile(last.Payload)
-	if err != nil {
-		return nil, fmt.Errorf("backup of device %s: %w", deviceID, err)
-	}
-	if !strings.EqualFold(backup.DeviceIDOf(dp.ProfileID), deviceID) {
-		return nil, fmt.Errorf("backup of device %s: its deviceprofile names profile %s", deviceID, dp.ProfileID)
-	}
-	p := &profile.BackupProfile{
-		WindowsDeviceID: deviceID, DeviceName: dp.DeviceDisplayName, OSVersion: dp.OSVersion,
+	return &profile.BackupProfile{
+		WindowsDeviceID: strings.ToLower(backup.DeviceIDOf(dp.ProfileID)), DeviceName: dp.DeviceDisplayName, OSVersion: dp.OSVersion,
 		LastBackup: time.Unix(dp.LastFullBackupCompletedTime, 0).UTC(), Created: time.Unix(dp.CreatedTime, 0).UTC(),
-		Expires: last.ExpirationDateTime, Active: dp.IsActive,
-	}
+		Expires: in.ExpirationDateTime, Active: dp.IsActive,
+	}, nil
+}
+
+// readContent fills in the previous PC's content from its content setting, if it has one. A
+// content payload that cannot be read leaves the PC listed (Windows would show it) but never
+// applied; only the service failing is an error.
+func (c *Client) readContent(ctx context.Context, p *profile.BackupProfile, contentSetting *backup.WindowsSetting) error {
 	if contentSetting == nil {
-		return p, nil
+		return nil
 	}
 	p.ContentSettingID = contentSetting.ID
 	ci, err := c.instancesOf(ctx, contentSetting)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if cl, ok := latest(ci); ok {
 		content, err := backup.DecodeContent(cl.Payload)
 		if err != nil {
-			// Listed (Windows would show the PC) but never applied.
 			p.ContentError = err.Error()
-			return p, nil
+			return nil
 		}
 		p.Content = content
 		p.Summary = profile.Summarize(content)
 	}
-	return p, nil
+	return nil
 }
