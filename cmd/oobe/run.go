@@ -245,8 +245,11 @@ func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Log
 		if o.demo {
 			pilot = &tui.Pilot{Person: cfg.Person, Pace: o.pace}
 		}
+		// Setup signs in on the tenant's branded page, as Windows does; the device code and the
+		// browser are a key away on it (docs/tui.md).
+		page := &tui.SignInPage{Client: w.Browser(), User: sc.User}
 		out, err = tui.Run(ctx, cfg, tui.Options{Output: s.errOut, NoColor: o.noColor, Simulated: true, Pilot: pilot,
-			Outside: browserOutside{}, Actions: tui.Actions{Approve: w.Approve, Open: auth.OpenBrowser, LogsDir: logsDir}})
+			Outside: browserOutside{}, Actions: tui.Actions{Approve: w.Approve, Open: auth.OpenBrowser, LogsDir: logsDir, SignInPage: page}})
 	}
 	logger.Info("setup ended", "finalStage", outcomeStage(out), "error", errString(err))
 	return out, err

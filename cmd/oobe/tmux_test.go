@@ -160,6 +160,12 @@ func (s *tmuxSession) keys(keys ...string) {
 	s.must(append([]string{"send-keys", "-t", "oobe"}, keys...)...)
 }
 
+// text types text into the pane literally, character by character.
+func (s *tmuxSession) text(text string) {
+	s.t.Helper()
+	s.must("send-keys", "-t", "oobe", "-l", text)
+}
+
 // screen is the pane's text as it is now.
 func (s *tmuxSession) screen() string {
 	s.t.Helper()
@@ -359,10 +365,9 @@ func TestTmuxDemoFlow(t *testing.T) {
 	s.keys("Enter") // focus starts on Skip
 	s.waitFor("the network screen", "Let's connect you to a network", "Ethernet")
 	s.keys("Enter")
-	s.waitFor("the sign-in screen", "Contoso", "Sign in with a code on another device")
+	s.waitFor("the tenant's sign-in page", "Sign in with your Contoso work or school account", "adele.vance@contoso.com", "ctrl+e code")
+	s.text("Restore-2026!") // the username is the demo user's; the password field has focus
 	s.keys("Enter")
-	s.waitFor("the device code", "/devicelogin", "Waiting for you to sign in on the other device", "ctrl+a")
-	s.keys("C-a") // the presenter key: approve as the demo user
 	s.waitFor("the restore page", "Restore from your previous PC", "ADELE-SURFACE", "Set up as new PC")
 	s.keys("Enter")
 	s.waitFor("the restore confirmation", "Restore from ADELE-SURFACE?")
