@@ -53,14 +53,18 @@ type WindowsSettingInstance struct {
 // it: the wire form of a previous PC (profile.BackupProfile is what the restore page shows).
 // ProfileID is a braced GUID; without the braces it equals the setting's windowsDeviceId.
 type DeviceProfilePayload struct {
-	ProfileID                   string `json:"profileId"`
-	DeviceDisplayName           string `json:"deviceDisplayName"`
-	CreatedBy                   string `json:"createdBy"`
+	ProfileID         string `json:"profileId"`
+	DeviceDisplayName string `json:"deviceDisplayName"`
+	CreatedBy         string `json:"createdBy"`
+	// SourceProfileID is documented beside the others, empty in Graph's example (domain.md §7.4 [G]).
+	SourceProfileID             string `json:"sourceProfileId"`
 	CreatedTime                 int64  `json:"createdTime"`
 	ModifiedTime                int64  `json:"modifiedTime"`
 	IsActive                    bool   `json:"isActive"`
 	LastFullBackupCompletedTime int64  `json:"lastFullBackupCompletedTime"`
-	OSVersion                   string `json:"osVersion"`
+	// OSVersion is build.UBR.branch as Graph documents it ("18045.3750.vb_release"); older
+	// payloads have the full 10.0.build.UBR. FullOSVersion reads either.
+	OSVersion string `json:"osVersion"`
 }
 
 // Setting categories, as the Windows Backup app names them under "Remember my preferences".

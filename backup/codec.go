@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/oobe-dev/oobe/internal/guid"
@@ -40,7 +41,44 @@ var ErrChecksum = errors.New("checksum mismatch")
 
 var (
 	versionRE = regexp.MustCompile(`^10\.0\.\d{4,6}\.\d{1,6}$`)
+	// payloadVersionRE is the deviceprofile's documented osVersion: build.UBR.branch (domain.md §7.4 [G]).
+	payloadVersionRE = regexp.MustCompile(`^(\d{4,6})\.(\d{1,6})\.[A-Za-z0-9_]{1,64}$`)
 )
+
+// FullOSVersion returns a deviceprofile osVersion as the full version 10.0.build.UBR: the
+// documented build.UBR.branch form loses its branch, the older full form is kept. ok is false
+// for anything else.
+func FullOSVersion(osVersion string) (full string, ok bool) {
+	if versionRE.MatchString(osVersion) {
+		return osVersion, true
+	}
+	if m := payloadVersionRE.FindStringSubmatch(osVersion); m != nil {
+		return "10.0." + m[1] + "." + m[2], true
+	}
+	return "", false
+}
+
+// PayloadOSVersion writes a full version 10.0.build.UBR as Windows writes a deviceprofile's
+// osVersion: build.UBR.branch. Only vb_release (19041 to 19045) is documented [G]; the other
+// branch names are Windows' own build-lab names for those builds (ni_release, ge_release), and
+// builds after 26200 are inferred to stay on ge_release until Microsoft says otherwise.
+func PayloadOSVersion(full string) string {
+	if !versionRE.MatchString(full) {
+		return full
+	}
+	parts := strings.Split(full, ".")
+	build, _ := strconv.Atoi(parts[2]) // versionRE: digits
+	branch := "ge_release"
+	switch {
+	case build < 22000:
+		branch = "vb_release"
+	case build == 22000:
+		branch = "co_release"
+	case build < 26100:
+		branch = "ni_release"
+	}
+	return parts[2] + "." + parts[3] + "." + branch
+}
 
 // EncodePayload encodes v as a Graph windowsSettingInstance payload: base64 of its JSON.
 func EncodePayload(v any) (string, error) {
@@ -107,8 +145,8 @@ func (p *DeviceProfilePayload) Validate() error {
 		return fmt.Errorf("profileId %q is not a GUID in braces", p.ProfileID)
 	case strings.TrimSpace(p.DeviceDisplayName) == "":
 		return errors.New("deviceDisplayName is empty")
-	case !versionRE.MatchString(p.OSVersion):
-		return fmt.Errorf("osVersion %q is not a Windows version like 10.0.22631.4317", p.OSVersion)
+	case !versionRE.MatchString(p.OSVersion) && !payloadVersionRE.MatchString(p.OSVersion):
+		return fmt.Errorf("osVersion %q is not a Windows version like 22631.4317.ni_release (or 10.0.22631.4317)", p.OSVersion)
 	case p.CreatedTime <= 0 || p.ModifiedTime < p.CreatedTime || p.LastFullBackupCompletedTime < 0:
 		return errors.New("createdTime, modifiedTime and lastFullBackupCompletedTime are not a consistent set of Unix times")
 	}

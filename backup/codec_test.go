@@ -148,3 +148,30 @@ func FuzzDecodePayloads(f *testing.F) {
 		}
 	})
 }
+
+func TestADeviceProfileOSVersionIsReadInTheDocumentedFormAndTheOldOne(t *testing.T) {
+	cases := []struct{ in, full string }{
+		{"18045.3750.vb_release", "10.0.18045.3750"}, // Graph's documented example
+		{"26100.4946.ge_release", "10.0.26100.4946"},
+		{"10.0.26100.4946", "10.0.26100.4946"},
+	}
+	for _, c := range cases {
+		if got, ok := FullOSVersion(c.in); !ok || got != c.full {
+			t.Errorf("FullOSVersion(%q) = %q, %v; want %q", c.in, got, ok, c.full)
+		}
+	}
+	for _, bad := range []string{"", "26100", "10.0.26100", "26100.4946.", "Windows 11"} {
+		if _, ok := FullOSVersion(bad); ok {
+			t.Errorf("FullOSVersion(%q) accepted", bad)
+		}
+	}
+	if got := PayloadOSVersion("10.0.19045.6216"); got != "19045.6216.vb_release" {
+		t.Errorf("PayloadOSVersion = %q", got)
+	}
+	p := DeviceProfilePayload{ProfileID: "{95b3a2c8-0000-4000-8000-000000000001}", DeviceDisplayName: "EXAMPLEUSERDESKTOP",
+		CreatedBy: "windows", CreatedTime: 1664680589, ModifiedTime: 1698795040, IsActive: true,
+		LastFullBackupCompletedTime: 1698332137, OSVersion: "18045.3750.vb_release"}
+	if err := p.Validate(); err != nil {
+		t.Fatalf("the documented example is refused: %v", err)
+	}
+}

@@ -54,6 +54,8 @@ func opaqueUnitStore(tid, oid, deviceID string, modified time.Time) string {
 // [G]), then the simulator's content setting and an opaque backupunitstore setting, each the
 // device's own, with one instance. The content payload is stored as given, byte for byte.
 func deviceBackup(tid, oid, deviceID string, profile backup.DeviceProfilePayload, contentPayload string, created, modified, expires time.Time) ([]storedSetting, error) {
+	// Stored as Windows writes it: osVersion build.UBR.branch (domain.md §7.4 [G]).
+	profile.OSVersion = backup.PayloadOSVersion(profile.OSVersion)
 	profilePayload, err := backup.EncodePayload(profile)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the deviceprofile of device %s: %w", deviceID, err)

@@ -77,7 +77,7 @@ func TestTheDeviceProfilePayloadDecodesToTheDocumentedFields(t *testing.T) {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	documented := []string{"createdBy", "createdTime", "deviceDisplayName", "isActive", "lastFullBackupCompletedTime", "modifiedTime", "osVersion", "profileId"}
+	documented := []string{"createdBy", "createdTime", "deviceDisplayName", "isActive", "lastFullBackupCompletedTime", "modifiedTime", "osVersion", "profileId", "sourceProfileId"}
 	if !slices.Equal(names, documented) {
 		t.Fatalf("deviceprofile fields %v, want exactly %v", names, documented)
 	}
@@ -88,7 +88,7 @@ func TestTheDeviceProfilePayloadDecodesToTheDocumentedFields(t *testing.T) {
 	created := time.Date(2025, 2, 3, 8, 15, 0, 0, time.UTC)
 	last := time.Date(2026, 9, 2, 17, 40, 0, 0, time.UTC)
 	want := backup.DeviceProfilePayload{ProfileID: "{" + adeleLaptop + "}", DeviceDisplayName: "ADELE-LAPTOP", CreatedBy: "windows",
-		CreatedTime: created.Unix(), ModifiedTime: last.Unix(), IsActive: true, LastFullBackupCompletedTime: last.Unix(), OSVersion: "10.0.19045.6216"}
+		CreatedTime: created.Unix(), ModifiedTime: last.Unix(), IsActive: true, LastFullBackupCompletedTime: last.Unix(), OSVersion: "19045.6216.vb_release"} // build.UBR.branch, domain.md §7.4 [G]
 	if *p != want {
 		t.Fatalf("deviceprofile = %+v, want %+v", *p, want)
 	}

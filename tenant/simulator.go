@@ -97,7 +97,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p *princip
 			clip(content.Owner.ObjectID, 64), clip(content.Owner.TenantID, 64)))
 		return
 	}
-	if content.SourceOSVersion != up.Profile.OSVersion {
+	if full, _ := backup.FullOSVersion(up.Profile.OSVersion); content.SourceOSVersion != full {
 		bad(fmt.Sprintf("the content was made on Windows %s but profile.osVersion says %s.", clip(content.SourceOSVersion, 32), clip(up.Profile.OSVersion, 32)))
 		return
 	}

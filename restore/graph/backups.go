@@ -243,8 +243,11 @@ func profileOf(in backup.WindowsSettingInstance) (*profile.BackupProfile, error)
 	if err != nil {
 		return nil, err
 	}
+	// The restore page and `oobe backups` name the release from the full version, whichever
+	// form the payload has (Validate accepted one of the two).
+	full, _ := backup.FullOSVersion(dp.OSVersion)
 	return &profile.BackupProfile{
-		WindowsDeviceID: strings.ToLower(backup.DeviceIDOf(dp.ProfileID)), DeviceName: dp.DeviceDisplayName, OSVersion: dp.OSVersion,
+		WindowsDeviceID: strings.ToLower(backup.DeviceIDOf(dp.ProfileID)), DeviceName: dp.DeviceDisplayName, OSVersion: full,
 		LastBackup: time.Unix(dp.LastFullBackupCompletedTime, 0).UTC(), Created: time.Unix(dp.CreatedTime, 0).UTC(),
 		Expires: in.ExpirationDateTime, Active: dp.IsActive,
 	}, nil
