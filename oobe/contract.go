@@ -53,6 +53,10 @@ type SignInMethod string
 const (
 	SignInDeviceCode SignInMethod = "deviceCode"
 	SignInBrowser    SignInMethod = "browser"
+	// SignInPage is the tenant's sign-in page on the device itself, as setup shows it: the
+	// username and password are typed on the device and the page is the auth code flow's
+	// browser (Person.Browser is called with its address, and signs in there).
+	SignInPage SignInMethod = "page"
 )
 
 // Session is a signed-in user as the flow needs them; tokens stay inside the SignIn.

@@ -194,8 +194,14 @@ func (f *flow) signIn() (Stage, error) {
 			f.event(EventInfo, "Browser opened at "+pageOf(u), nil)
 			return f.cfg.Person.Browser(f.ctx, u)
 		})
+	case SignInPage:
+		f.event(EventChoice, "Sign-in method: the organization's sign-in page on this device", nil)
+		s, err = f.cfg.SignIn.Browser(f.ctx, func(u string) error {
+			f.event(EventInfo, "Sign-in page opened at "+pageOf(u), nil)
+			return f.cfg.Person.Browser(f.ctx, u)
+		})
 	default:
-		return "", fmt.Errorf("Person.SignInMethod answered %q; the methods are %s and %s", method, SignInDeviceCode, SignInBrowser)
+		return "", fmt.Errorf("Person.SignInMethod answered %q; the methods are %s, %s and %s", method, SignInDeviceCode, SignInBrowser, SignInPage)
 	}
 	if err != nil {
 		if f.ctx.Err() != nil {

@@ -239,7 +239,8 @@ func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Log
 	logger.Info("setup started", "scenario", sc.Name, "tenant", sc.Tenant.Name, "user", sc.User, "device", sc.Device.Profile.Name)
 	var out *oobe.Outcome
 	if o.accessible {
-		out, err = accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: s.out, Approve: w.Approve, Open: auth.OpenBrowser, LogsDir: logsDir})
+		out, err = accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: s.out, Approve: w.Approve, Open: auth.OpenBrowser, LogsDir: logsDir,
+			SignInPage: &accessible.SignInPage{Client: w.Browser(), User: sc.User}})
 	} else {
 		var pilot *tui.Pilot
 		if o.demo {

@@ -96,7 +96,8 @@ func TestTheSummarySaysWhereSetupEndedAndWhatWasRestored(t *testing.T) {
 // own clock holds the world's (sim.Held), so the sign-in polls as soon as the code is approved.
 func TestAccessibleRunsTheDemoAsLinePromptsFromPipedInput(t *testing.T) {
 	t.Parallel()
-	answers := "\n\n\n\n\napprove\n\nyes\n" // the defaults, approve as the demo user, restore the newest PC
+	// The defaults; the code on another device (2), approved as the demo user; restore the newest PC.
+	answers := "\n\n\n\n2\napprove\n\nyes\n"
 	state := t.TempDir()
 	code, text, errOut := cli{in: answers, env: map[string]string{"ACCESSIBLE": "1", "XDG_STATE_HOME": state}}.run(t, "--speed", "100000")
 	if code != 0 {
@@ -116,5 +117,31 @@ func TestAccessibleRunsTheDemoAsLinePromptsFromPipedInput(t *testing.T) {
 	}
 	if logs, _ := filepath.Glob(filepath.Join(state, "oobe", "logs", "oobe-*.log")); len(logs) != 1 {
 		t.Errorf("want one log file under XDG_STATE_HOME/oobe/logs, found %v", logs)
+	}
+}
+
+// TestAccessibleSignsInOnTheTenantsPage: the first way offered is the tenant's sign-in page,
+// as setup's; a wrong password is refused in Entra's words and explained, the right one signs
+// in, and neither password reaches the output.
+func TestAccessibleSignsInOnTheTenantsPage(t *testing.T) {
+	t.Parallel()
+	// The defaults; the page (1) with the demo user (Enter), a wrong password, then the demo
+	// user again with the right one; restore the newest PC.
+	answers := "\n\n\n\n1\n\nnot-the-password\n\nRestore-2026!\n\nyes\n"
+	code, text, errOut := cli{in: answers, env: map[string]string{"ACCESSIBLE": "1", "XDG_STATE_HOME": t.TempDir()}}.run(t, "--speed", "100000")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, text, errOut)
+	}
+	for _, want := range []string{"1. Username and password on this PC", "Sign in with your Contoso work or school account.",
+		"Email or username (Enter for adele.vance@contoso.com): ", "The sign-in page says:", "The username or the password is not right.",
+		"Restore from ADELE-SURFACE?", "Setup finished at the desktop."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	for _, secret := range []string{"Restore-2026!", "not-the-password"} {
+		if strings.Contains(text+errOut, secret) {
+			t.Errorf("the password %q reached the output", secret)
+		}
 	}
 }

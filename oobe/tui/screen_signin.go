@@ -276,7 +276,7 @@ func (s *signInScreen) submit() tea.Cmd {
 	}
 	a := s.ask
 	s.ask = nil
-	return tea.Batch(cmd, answer(a, Answer{Method: oobe.SignInBrowser, Page: true}))
+	return tea.Batch(cmd, answer(a, Answer{Method: oobe.SignInPage, Page: true}))
 }
 
 // typing: the page's fields take '?' and 'q' as text.

@@ -74,8 +74,8 @@ func TestSigningInOnThePagePostsTheTypedPasswordAndShowsItMasked(t *testing.T) {
 		t.Fatalf("the password is not masked:\n%s", view)
 	}
 	got := answers(t, a, send(m, press("enter")))
-	if len(got) != 1 || got[0].Method != oobe.SignInBrowser || !got[0].Page {
-		t.Fatalf("answers %+v, want one browser sign-in on the page", got)
+	if len(got) != 1 || got[0].Method != oobe.SignInPage || !got[0].Page {
+		t.Fatalf("answers %+v, want one sign-in on the page", got)
 	}
 	c, ok := posted(m)
 	if !ok || c.user != demoUser || c.password != "q?"+demoPassword || c.giveUp {

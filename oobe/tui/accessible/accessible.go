@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sync"
 
@@ -35,6 +36,19 @@ type Options struct {
 	// LogsDir is where "Collect logs" on an Enrollment Status Page failure writes the
 	// transcript so far (created 0700; the file is 0600). Empty: logs cannot be collected.
 	LogsDir string
+	// SignInPage, on the simulated tenant, offers the tenant's sign-in page first, as setup
+	// does: the person types the username and password here, and they go to the tenant's
+	// page (internal/signinpage) as the auth code flow's browser. Nil offers the code and the
+	// browser only.
+	SignInPage *SignInPage
+}
+
+// SignInPage is the tenant's sign-in page for the accessible mode.
+type SignInPage struct {
+	// Client reaches the simulated tenant; nil is http.DefaultClient.
+	Client *http.Client
+	// User is the username offered as the default (the demo user); "" offers none.
+	User string
 }
 
 // InputEndedError is a run that stopped because its input ended before a question was

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/internal/signinpage"
 	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore/profile"
@@ -22,6 +23,7 @@ import (
 const (
 	methodCode    = "Code on another device"
 	methodBrowser = "Web browser"
+	methodPage    = "Username and password on this PC"
 )
 
 // The choices on an Enrollment Status Page failure.
@@ -57,6 +59,9 @@ type person struct {
 	// stopped is why the approval reader ended the run, read once endSignIn has waited
 	// for it.
 	stopped error
+	// onPage is set when the person chose the tenant's sign-in page: the flow's browser
+	// sign-in then happens here.
+	onPage bool
 }
 
 var _ oobe.Person = (*person)(nil)
@@ -238,14 +243,83 @@ func (p *person) SignInMethod(ctx context.Context, b oobe.Branding) (oobe.SignIn
 	if b.DeviceName != "" {
 		intro = append(intro, "This PC will be named "+b.DeviceName+".")
 	}
-	i, err := p.ask(ctx, question{title: "How do you want to sign in?", intro: intro, options: []string{methodCode, methodBrowser}})
+	options := []string{methodCode, methodBrowser}
+	if p.opts.SignInPage != nil {
+		options = append([]string{methodPage}, options...)
+	}
+	i, err := p.ask(ctx, question{title: "How do you want to sign in?", intro: intro, options: options})
 	if err != nil {
 		return "", err
 	}
-	if i == 1 {
-		return oobe.SignInBrowser, nil
+	switch p.onPage = options[i] == methodPage; options[i] {
+	case methodPage:
+		return oobe.SignInPage, nil
+	case methodCode:
+		return oobe.SignInDeviceCode, nil
 	}
-	return oobe.SignInDeviceCode, nil
+	return oobe.SignInBrowser, nil
+}
+
+// signInOnPage is the tenant's sign-in page as line prompts: the username (the demo user by
+// default) and the password, posted to the page at authorizeURL, asked again after a refusal
+// with what the refusal means. "cancel" as the username cancels the sign-in, as the page's
+// Cancel button does. The password is never printed.
+func (p *person) signInOnPage(ctx context.Context, authorizeURL string) error {
+	cfg := p.opts.SignInPage
+	page, err := signinpage.Open(ctx, cfg.Client, authorizeURL)
+	if err != nil {
+		p.out.line("The sign-in page could not be opened: %v", err)
+		return err
+	}
+	tenant := page.Tenant
+	if tenant == "" {
+		tenant = "your organization"
+	}
+	p.out.line("Sign in with your %s work or school account.", tenant)
+	p.out.line("Type cancel as the username to stop signing in.")
+	for {
+		prompt := "Email or username: "
+		if cfg.User != "" {
+			prompt = fmt.Sprintf("Email or username (Enter for %s): ", cfg.User)
+		}
+		p.out.prompt(prompt)
+		user, err := p.readLine(ctx, "Email or username")
+		if err != nil {
+			return err
+		}
+		if user = strings.TrimSpace(user); user == "" {
+			user = cfg.User
+		}
+		if strings.EqualFold(user, "cancel") {
+			p.out.line("Signing in was cancelled.")
+			return page.Cancel(ctx)
+		}
+		p.out.prompt("Password: ")
+		password, err := p.readLine(ctx, "Password")
+		if err != nil {
+			return err
+		}
+		p.out.line("Signing in as %s…", user)
+		err = page.SignIn(ctx, user, password)
+		var refused *signinpage.RefusedError
+		if !errors.As(err, &refused) {
+			return err // nil: signed in; the flow goes on
+		}
+		p.out.line("The sign-in page says: %s", refused.Text())
+		switch refused.Code {
+		case signinpage.CodeBadPassword:
+			p.out.line("The username or the password is not right. Type them again.")
+		case signinpage.CodeUnknownUser:
+			p.out.line("There is no account %s in %s. Check the username and type it again.", user, tenant)
+		case signinpage.CodeMissingInput:
+			p.out.line("Both the username and the password are needed.")
+		case signinpage.CodeFlowExpired:
+			p.out.line("The sign-in took too long and has ended.")
+			return err
+		default:
+			p.out.line("Signing in did not work. Try again, or type cancel as the username.")
+		}
+	}
 }
 
 // DeviceCode shows the code, spelled out for a screen reader, and the page to enter it on.
@@ -329,7 +403,10 @@ func spelled(s string) string {
 
 // Browser prints the sign-in page's address and opens it when it can; the sign-in finishes
 // in the browser.
-func (p *person) Browser(_ context.Context, url string) error {
+func (p *person) Browser(ctx context.Context, url string) error {
+	if p.onPage {
+		return p.signInOnPage(ctx, url)
+	}
 	p.out.line("Sign in in your web browser, at this address:")
 	p.out.line("%s", url)
 	if p.opts.Open != nil {
