@@ -117,7 +117,7 @@ func Snapshot(s *State, owner backup.Owner, now time.Time) (*backup.Content, *ba
 		ModifiedTime:                now.Unix(),
 		IsActive:                    true,
 		LastFullBackupCompletedTime: now.Unix(),
-		OSVersion:                   s.Profile.OS,
+		OSVersion:                   backup.PayloadOSVersion(s.Profile.OS), // as Windows writes it: build.UBR.branch (domain.md §7.4)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("building the deviceprofile of %s: %w", s.Profile.Name, err)

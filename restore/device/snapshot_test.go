@@ -61,7 +61,7 @@ func TestABackupCarriesWhatWindowsBacksUp(t *testing.T) {
 		t.Errorf("tiles %d, pins %d, taskbar %d: want Windows 10's 4 tiles and 2 taskbar pins", len(c.StartTiles), len(c.StartPins), len(c.TaskbarPins))
 	}
 	want := backup.DeviceProfilePayload{ProfileID: "{0b9d1f7e-1c5a-4a8e-9f38-2d0b6f0c4e11}", DeviceDisplayName: "ADELE-OLD", CreatedBy: "windows",
-		CreatedTime: monday.Unix(), ModifiedTime: monday.Unix(), IsActive: true, LastFullBackupCompletedTime: monday.Unix(), OSVersion: "10.0.19045.6216"}
+		CreatedTime: monday.Unix(), ModifiedTime: monday.Unix(), IsActive: true, LastFullBackupCompletedTime: monday.Unix(), OSVersion: "19045.6216.vb_release"} // as Windows writes it (domain.md §7.4)
 	if up.Profile != want || up.WindowsDeviceID != "0b9d1f7e-1c5a-4a8e-9f38-2d0b6f0c4e11" {
 		t.Fatalf("profile %+v (device %s), want %+v", up.Profile, up.WindowsDeviceID, want)
 	}
