@@ -41,8 +41,13 @@ func backupRoutes(handle func(pattern, endpoint string, h serverFunc, alsoFaulte
 		handle(base+"/{id}/instances", EndpointGraphWindowsSettingInstances, graph(needOwnWindowsSettings, (*Server).handleListInstances))
 		handle(base+"/{id}/instances/{instance}", EndpointGraphWindowsSettingInstances, graph(needOwnWindowsSettings, (*Server).handleGetInstance))
 	}
+	// An admin's view of one user's settings (beta): read and list with Read.All, delete all
+	// with ReadWrite.All, both for a Microsoft 365 Backup Administrator (domain.md §7.4 [G]).
 	handle("/beta/users/{user}/settings/windows", EndpointGraphUserSettings,
-		graphAPI(graphMethods{http.MethodDelete: needUsersSettingsDelete}, (*Server).handleDeleteUserSettings))
+		graphAPI(graphMethods{http.MethodGet: needUsersSettingsRead, http.MethodHead: needUsersSettingsRead,
+			http.MethodDelete: needUsersSettingsDelete}, (*Server).handleUserSettings), EndpointGraphWindowsSettingInstances)
+	handle("/beta/users/{user}/settings/windows/{id}", EndpointGraphUserSettings,
+		graph(needUsersSettingsRead, (*Server).handleGetUserSetting))
 	handle("/beta/deviceManagement/deviceEnrollmentConfigurations", EndpointGraphEnrollmentConfigurations,
 		graph(needEnrollmentRead, (*Server).handleListEnrollmentConfigurations))
 	handle("/beta/deviceManagement/deviceEnrollmentConfigurations/{id}", EndpointGraphEnrollmentConfigurations,
@@ -111,9 +116,9 @@ func graphVersion(r *http.Request) string {
 	return "v1.0"
 }
 
-// settingsContext is the @odata.context root of a user's Windows settings.
-func (s *Server) settingsContext(r *http.Request, p *principal) string {
-	return s.baseURL(r) + "/" + graphVersion(r) + "/$metadata#users('" + strings.ToLower(p.user.ObjectID) + "')/settings/windows"
+// settingsContext is the @odata.context root of a user's Windows settings (oid lower case).
+func (s *Server) settingsContext(r *http.Request, oid string) string {
+	return s.baseURL(r) + "/" + graphVersion(r) + "/$metadata#users('" + oid + "')/settings/windows"
 }
 
 // pageCursor is what a $skiptoken carries: whose listing, which filter, and the last id served.
@@ -257,7 +262,7 @@ type listQuery struct {
 // options are refused: Graph documents none for this API. $expand=instances changes nothing,
 // since a listing always carries its instances, but clients written against other Graph APIs
 // send it.
-func (s *Server) parseListQuery(r *http.Request, p *principal) (listQuery, error) {
+func (s *Server) parseListQuery(r *http.Request, tid, oid string) (listQuery, error) {
 	var lq listQuery
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -287,7 +292,7 @@ func (s *Server) parseListQuery(r *http.Request, p *principal) (listQuery, error
 		if err != nil {
 			return lq, err
 		}
-		if c.Tenant != p.ts.id || c.User != strings.ToLower(p.user.ObjectID) {
+		if c.Tenant != tid || c.User != oid {
 			return lq, errBadSkipToken
 		}
 		if q.Has("$filter") && c.Filter != lq.filter {
@@ -301,18 +306,23 @@ func (s *Server) parseListQuery(r *http.Request, p *principal) (listQuery, error
 
 // handleListSettings lists the signed-in user's Windows settings that have a live instance.
 func (s *Server) handleListSettings(w http.ResponseWriter, r *http.Request, p *principal) {
-	lq, err := s.parseListQuery(r, p)
+	s.listSettings(w, r, p, strings.ToLower(p.user.ObjectID))
+}
+
+// listSettings lists the Windows settings of the user oid (lower case) of the caller's tenant
+// that have a live instance: the signed-in user's own, or, for an admin, another user's.
+func (s *Server) listSettings(w http.ResponseWriter, r *http.Request, p *principal, oid string) {
+	lq, err := s.parseListQuery(r, p.ts.id, oid)
 	if err != nil {
 		s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest", err.Error())
 		return
 	}
-	oid := strings.ToLower(p.user.ObjectID)
 	list, err := s.store.liveSettings(r.Context(), p.ts.id, oid, lq.filter, lq.after, lq.pageSize+1, s.clock.Now())
 	if err != nil {
 		s.storeFailed(w, r, err)
 		return
 	}
-	page := graphPage[graphWindowsSetting]{Context: s.settingsContext(r, p), Value: []graphWindowsSetting{}}
+	page := graphPage[graphWindowsSetting]{Context: s.settingsContext(r, oid), Value: []graphWindowsSetting{}}
 	if len(list) > lq.pageSize {
 		list = list[:lq.pageSize]
 		tok := s.signCursor(pageCursor{Tenant: p.ts.id, User: oid, After: list[len(list)-1].ID, Filter: lq.filter})
@@ -327,18 +337,24 @@ func (s *Server) handleListSettings(w http.ResponseWriter, r *http.Request, p *p
 	graphJSON(w, page)
 }
 
-// liveSettingOr404 finds one of the user's settings with a live instance, or answers 404: another
-// user's id and an expired backup look the same as one that never was.
+// liveSettingOr404 finds one of the signed-in user's settings with a live instance, or answers
+// 404: another user's id and an expired backup look the same as one that never was.
 func (s *Server) liveSettingOr404(w http.ResponseWriter, r *http.Request, p *principal) *storedSetting {
+	return s.liveSettingOf(w, r, p.ts.id, strings.ToLower(p.user.ObjectID), "the signed-in user")
+}
+
+// liveSettingOf is liveSettingOr404 for the user oid (lower case) of tenant tid, named whose
+// in the 404.
+func (s *Server) liveSettingOf(w http.ResponseWriter, r *http.Request, tid, oid, whose string) *storedSetting {
 	id := r.PathValue("id")
-	st, err := s.store.liveSetting(r.Context(), p.ts.id, strings.ToLower(p.user.ObjectID), id, s.clock.Now())
+	st, err := s.store.liveSetting(r.Context(), tid, oid, id, s.clock.Now())
 	if err != nil {
 		s.storeFailed(w, r, err)
 		return nil
 	}
 	if st == nil {
 		s.writeGraphError(w, r, http.StatusNotFound, "ResourceNotFound",
-			"The windowsSetting '"+clip(id, 200)+"' was not found for the signed-in user.")
+			"The windowsSetting '"+clip(id, 200)+"' was not found for "+whose+".")
 		return nil
 	}
 	return st
@@ -350,7 +366,7 @@ func (s *Server) handleGetSetting(w http.ResponseWriter, r *http.Request, p *pri
 		return
 	}
 	out := toGraphSetting(*st)
-	out.Context = s.settingsContext(r, p) + "/$entity"
+	out.Context = s.settingsContext(r, strings.ToLower(p.user.ObjectID)) + "/$entity"
 	graphJSON(w, out)
 }
 
@@ -360,7 +376,7 @@ func (s *Server) handleListInstances(w http.ResponseWriter, r *http.Request, p *
 		return
 	}
 	page := graphPage[graphSettingInstance]{
-		Context: s.settingsContext(r, p) + "('" + st.ID + "')/instances",
+		Context: s.settingsContext(r, strings.ToLower(p.user.ObjectID)) + "('" + st.ID + "')/instances",
 		Value:   []graphSettingInstance{},
 	}
 	for _, in := range st.Instances {
@@ -378,43 +394,13 @@ func (s *Server) handleGetInstance(w http.ResponseWriter, r *http.Request, p *pr
 	for _, in := range st.Instances {
 		if in.ID == want {
 			out := toGraphInstance(in)
-			out.Context = s.settingsContext(r, p) + "('" + st.ID + "')/instances/$entity"
+			out.Context = s.settingsContext(r, strings.ToLower(p.user.ObjectID)) + "('" + st.ID + "')/instances/$entity"
 			graphJSON(w, out)
 			return
 		}
 	}
 	s.writeGraphError(w, r, http.StatusNotFound, "ResourceNotFound",
 		"The windowsSettingInstance '"+clip(want, 200)+"' was not found.")
-}
-
-// handleDeleteUserSettings deletes every Windows setting of a user, as Graph's beta
-// DELETE /users/{id}@{tenantId}/settings/windows does for a backup administrator.
-func (s *Server) handleDeleteUserSettings(w http.ResponseWriter, r *http.Request, p *principal) {
-	oid, tid, ok := strings.Cut(r.PathValue("user"), "@")
-	if !ok || !IsGUID(oid) || !IsGUID(tid) {
-		s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest",
-			"The user must be named as {user object id}@{tenant id}.")
-		return
-	}
-	if !strings.EqualFold(tid, p.ts.id) {
-		s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest",
-			"The tenant id in the request URL must match the tenant id of the calling user.")
-		return
-	}
-	oid = strings.ToLower(oid)
-	if p.ts.oids[oid] == nil {
-		s.writeGraphError(w, r, http.StatusNotFound, "Request_ResourceNotFound",
-			"Resource '"+oid+"' does not exist or one of its queried reference-property objects are not present.")
-		return
-	}
-	n, err := s.store.deleteUserSettings(r.Context(), p.ts.id, oid)
-	if err != nil {
-		s.storeFailed(w, r, err)
-		return
-	}
-	s.log.Info("windows settings deleted", "tenant", p.ts.id, "user", oid, "by", strings.ToLower(p.user.ObjectID),
-		"settings", n, "trace_id", info(r).traceID)
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // storeFailed answers a database failure as Graph answers its own: a 500 generalException.

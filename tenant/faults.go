@@ -27,7 +27,7 @@ const (
 	EndpointGraphWindowsSettings = "graph.windowsSettings"
 	// EndpointGraphWindowsSettingInstances is .../me/settings/windows/{id}/instances and .../{instanceId}.
 	EndpointGraphWindowsSettingInstances = "graph.windowsSettingInstances"
-	// EndpointGraphUserSettings is DELETE /beta/users/{id}@{tenantId}/settings/windows.
+	// EndpointGraphUserSettings is /beta/users/{id}@{tenantId}/settings/windows[/{id}]: the admin's listing, read and delete.
 	EndpointGraphUserSettings = "graph.userSettings"
 	// EndpointGraphEnrollmentConfigurations is /beta/deviceManagement/deviceEnrollmentConfigurations[/{id}].
 	EndpointGraphEnrollmentConfigurations = "graph.deviceEnrollmentConfigurations"

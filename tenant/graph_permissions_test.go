@@ -112,6 +112,20 @@ func routeTable(settingID, instanceID string) []graphRoute {
 	}
 	table = append(table, settings("v1.0")...)
 	table = append(table, settings("beta")...)
+	adminRead := []shape{
+		{scp: "UserWindowsSettings.ReadWrite.All"},
+		{scp: "UserWindowsSettings.Read.All", roles: []string{roleGlobalAdministrator}},
+		{scp: "UserWindowsSettings.ReadWrite.All", roles: []string{roleGlobalAdministrator, roleIntuneAdministrator}},
+		{scp: "UserWindowsSettings.Read", roles: []string{roleBackupAdministrator}},
+	}
+	adminEnough := []shape{
+		{scp: "UserWindowsSettings.Read.All", roles: []string{roleBackupAdministrator}},
+		{scp: "UserWindowsSettings.ReadWrite.All", roles: []string{roleBackupAdministrator}},
+	}
+	adeleSettings := "/beta/users/" + adeleOID + "@" + contosoID + "/settings/windows"
+	for _, p := range []string{adeleSettings, adeleSettings + "/" + settingID} {
+		table = append(table, graphRoute{method: http.MethodGet, path: p, lacking: adminRead, says: "", enough: adminEnough, status: http.StatusOK})
+	}
 	table = append(table,
 		graphRoute{method: http.MethodDelete, path: deleteSettings,
 			lacking: []shape{

@@ -30,7 +30,7 @@ func TestAnAdminDeletesAUsersWindowsSettings(t *testing.T) {
 	}{
 		{"a user who is not an admin", "/beta/users/" + adeleOID + "@" + contosoID + "/settings/windows", megan, 403, "Authorization_RequestDenied"},
 		{"the user themself, not an admin", "/beta/users/" + adeleOID + "@" + contosoID + "/settings/windows", adele, 403, "Authorization_RequestDenied"},
-		{"an admin naming another tenant", "/beta/users/" + adeleOID + "@" + fabrikamID + "/settings/windows", admin, 400, "BadRequest"},
+		{"an admin naming another tenant", "/beta/users/" + adeleOID + "@" + fabrikamID + "/settings/windows", admin, 403, "Authorization_RequestDenied"},
 		{"a user of another tenant", "/beta/users/" + adeleOID + "@" + contosoID + "/settings/windows", alex, 403, "Authorization_RequestDenied"},
 		{"a user without the tenant", "/beta/users/" + adeleOID + "/settings/windows", admin, 400, "BadRequest"},
 		{"a user that is not a GUID", "/beta/users/adele@" + contosoID + "/settings/windows", admin, 400, "BadRequest"},
@@ -46,8 +46,8 @@ func TestAnAdminDeletesAUsersWindowsSettings(t *testing.T) {
 			}
 		})
 	}
-	t.Run("GET is not the delete", func(t *testing.T) {
-		resp, body := h.graphCall(http.MethodGet, "/beta/users/"+adeleOID+"@"+contosoID+"/settings/windows", admin, "")
+	t.Run("POST is neither the listing nor the delete", func(t *testing.T) {
+		resp, body := h.graphCall(http.MethodPost, "/beta/users/"+adeleOID+"@"+contosoID+"/settings/windows", admin, "")
 		wantGraphError(t, resp, body, http.StatusMethodNotAllowed, "Request_BadRequest")
 	})
 	resp, body := h.graphCall(http.MethodDelete, "/beta/users/"+strings.ToUpper(adeleOID)+"@"+contosoID+"/settings/windows", admin, "")
