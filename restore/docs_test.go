@@ -26,6 +26,15 @@ func TestDevicesDocNamesEveryRuleValueAndStatus(t *testing.T) {
 			want = append(want, fmt.Sprintf("%d.%d", m.Build, m.UBR))
 		}
 	}
+	for _, r := range firstSignInRules {
+		want = append(want, "`"+r.ID+"`")
+	}
+	for _, m := range firstSignInMinimumBuilds {
+		if m.UBR > 0 {
+			want = append(want, fmt.Sprintf("%d.%d", m.Build, m.UBR))
+		}
+	}
+	want = append(want, CSPEnableWindowsRestore, CSPEnableWindowsBackup)
 	for _, s := range backup.Statuses() {
 		want = append(want, "`"+s+"`")
 	}

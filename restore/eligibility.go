@@ -21,8 +21,12 @@ type Input struct {
 	Access *Access
 	// Unknown names device facts the caller could not learn, so the rules that need them are
 	// reported as not checked rather than judged on a default: FactShared,
-	// FactInstallQualityUpdates (a dsregcmd capture shows neither).
+	// FactInstallQualityUpdates (a dsregcmd capture shows neither), FactEnableWindowsRestore.
 	Unknown []string
+	// RestoredInSetup and DeclinedInSetup are what the user did on setup's restore page
+	// (restored a previous PC, or chose to set up as new); only EvaluateFirstSignIn reads them.
+	RestoredInSetup *bool
+	DeclinedInSetup *bool
 }
 
 // Device facts a caller may not know (Input.Unknown).
@@ -89,8 +93,13 @@ type Eligibility struct {
 }
 
 // Complete reports whether every rule was checked, so Eligible is the whole answer.
-func (e Eligibility) Complete() bool {
-	for _, c := range e.Checks {
+func (e Eligibility) Complete() bool { return allChecked(e.Checks) }
+
+// NotChecked lists the ids of the rules that were not checked.
+func (e Eligibility) NotChecked() []string { return notCheckedIDs(e.Checks) }
+
+func allChecked(checks []Check) bool {
+	for _, c := range checks {
 		if c.State == CheckNotChecked {
 			return false
 		}
@@ -98,10 +107,9 @@ func (e Eligibility) Complete() bool {
 	return true
 }
 
-// NotChecked lists the ids of the rules that were not checked.
-func (e Eligibility) NotChecked() []string {
+func notCheckedIDs(checks []Check) []string {
 	var ids []string
-	for _, c := range e.Checks {
+	for _, c := range checks {
 		if c.State == CheckNotChecked {
 			ids = append(ids, c.ID)
 		}
@@ -157,22 +165,30 @@ func Evaluate(in Input) (Eligibility, error) {
 	if in.Backups != nil && *in.Backups < 0 {
 		return Eligibility{}, fmt.Errorf("user: backup profile count %d is negative", *in.Backups)
 	}
-	e := Eligibility{Eligible: true, Reasons: []Reason{}, Notes: []Reason{}}
-	for _, r := range rules {
-		o := evaluators[r.ID](in)
+	e := Eligibility{}
+	e.Eligible, e.Reasons, e.Notes, e.Checks = runRules(rules, evaluators, in)
+	e.Status = statusFor(e.Reasons)
+	return e, nil
+}
+
+// runRules runs each rule's evaluator in order: eligible when none fails, with every failure
+// as a reason, every note and one check per rule.
+func runRules(rs []Rule, evals map[string]func(Input) outcome, in Input) (eligible bool, reasons, notes []Reason, checks []Check) {
+	eligible, reasons, notes = true, []Reason{}, []Reason{}
+	for _, r := range rs {
+		o := evals[r.ID](in)
 		c := Check{ID: r.ID, Rule: r.Name, State: o.state, Detail: o.detail, Source: r.Source}
 		if o.state == CheckFailed {
 			c.Detail, c.Fix = o.reason.Message, o.reason.Fix
-			e.Reasons = append(e.Reasons, o.reason)
-			e.Eligible = false
+			reasons = append(reasons, o.reason)
+			eligible = false
 		}
 		if o.note != nil {
-			e.Notes = append(e.Notes, *o.note)
+			notes = append(notes, *o.note)
 		}
-		e.Checks = append(e.Checks, c)
+		checks = append(checks, c)
 	}
-	e.Status = statusFor(e.Reasons)
-	return e, nil
+	return eligible, reasons, notes, checks
 }
 
 // statusFor is the Intune restore status a device with these failing rules reports, taking

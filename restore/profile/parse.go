@@ -21,7 +21,8 @@ var requiredFields = []string{"os", "edition", "join", "provisioning"}
 
 // Parse reads a device profile file (YAML, docs/devices.md). Unknown fields, wrong
 // types and unknown values are errors naming file:line and the field. Missing optional
-// fields get their defaults: cloud global, shared and installQualityUpdates false.
+// fields get their defaults: cloud global, shared, installQualityUpdates and cloudPC false;
+// enableWindowsRestore and enableWindowsBackup absent stay nil (not configured).
 func Parse(file string, data []byte) (DeviceProfile, error) {
 	if len(data) > MaxProfileBytes {
 		return DeviceProfile{}, &FieldError{File: file, Msg: fmt.Sprintf("file is larger than %d bytes: not a device profile", MaxProfileBytes)}

@@ -23,6 +23,17 @@ type DeviceProfile struct {
 	Name     string `yaml:"name,omitempty" json:"name,omitempty"`
 	DeviceID string `yaml:"deviceId,omitempty" json:"deviceId,omitempty"`
 	TenantID string `yaml:"tenantId,omitempty" json:"tenantId,omitempty"`
+	// CloudPC marks a Windows 365 Cloud PC, which can restore at the user's first sign-in
+	// (MC1238409, domain.md §7.1); setup's rules do not read it.
+	CloudPC bool `yaml:"cloudPC,omitempty" json:"cloudPC,omitempty"`
+	// EnableWindowsRestore is the device policy Enable Windows Restore (CSP
+	// ./Device/Vendor/MSFT/WindowsBackupAndRestore/EnableWindowsRestore, default false): nil
+	// means not configured, which is off. The first-sign-in restore page needs it on.
+	EnableWindowsRestore *bool `yaml:"enableWindowsRestore,omitempty" json:"enableWindowsRestore,omitempty"`
+	// EnableWindowsBackup is the device policy Enable Windows Backup (CSP
+	// ./Device/Vendor/MSFT/Policy/Config/SettingsSync/EnableWindowsBackup): nil means not
+	// configured, which is off before Windows 11 26H2 and on from it (domain.md §7.3).
+	EnableWindowsBackup *bool `yaml:"enableWindowsBackup,omitempty" json:"enableWindowsBackup,omitempty"`
 }
 
 // Join types. Domain and onPremDrs are kept apart from none because dsregcmd tells them
