@@ -34,10 +34,15 @@ type instancesPage struct {
 // WindowsSettings lists the signed-in user's windowsSetting objects matching filter (an OData
 // $filter such as "settingType eq 'backup'"), following @odata.nextLink to the last page.
 func (c *Client) WindowsSettings(ctx context.Context, filter string, pageSize int) ([]backup.WindowsSetting, error) {
+	return c.listSettings(ctx, "/v1.0/me/settings/windows", filter, pageSize)
+}
+
+// listSettings lists the windowsSetting collection at target (a user's own, or an admin's view
+// of another user's), following @odata.nextLink to the last page.
+func (c *Client) listSettings(ctx context.Context, target, filter string, pageSize int) ([]backup.WindowsSetting, error) {
 	if pageSize < 1 || pageSize > 200 {
 		return nil, fmt.Errorf("graph: page size %d: Graph allows 1 to 200", pageSize)
 	}
-	target := "/v1.0/me/settings/windows"
 	if filter != "" {
 		target += "?$filter=" + url.QueryEscape(filter)
 	}

@@ -31,7 +31,7 @@ type sim struct {
 	instanceCalls atomic.Int64
 }
 
-func newSim(tb testing.TB, generate map[string]int) *sim {
+func newSim(tb testing.TB, generate map[string]int, tweak ...func(*tenant.User)) *sim {
 	tb.Helper()
 	tenants, err := tenant.LoadFixtures(fixtures.Demo())
 	if err != nil {
@@ -40,6 +40,9 @@ func newSim(tb testing.TB, generate map[string]int) *sim {
 	for _, t := range tenants {
 		for i := range t.Users {
 			t.Users[i].GenerateBackups = generate[t.Users[i].UPN]
+			for _, f := range tweak {
+				f(&t.Users[i])
+			}
 		}
 	}
 	vc := clock.NewVirtual(simStart)
@@ -65,15 +68,20 @@ var users = map[string]struct{ tenant, client, password string }{
 	"adele.vance@contoso.com":              {"39150fda-e360-47ce-b98e-d9250ba6f8e8", "9c6fb39d-8205-4a69-8a44-e2bae12741d2", "Restore-2026!"},
 	"megan.bowen@contoso.com":              {"39150fda-e360-47ce-b98e-d9250ba6f8e8", "9c6fb39d-8205-4a69-8a44-e2bae12741d2", "Backup-2026!"},
 	"alex.wilber@fabrikam.onmicrosoft.com": {"164b2b49-eae9-4235-a4e0-74a9aef2fa00", "6eb51157-314b-4085-9b7e-31b5067e1083", "Fabrikam-2026!"},
+	"admin@contoso.com":                    {"39150fda-e360-47ce-b98e-d9250ba6f8e8", "9c6fb39d-8205-4a69-8a44-e2bae12741d2", "Admin-2026!"},
 }
 
-// graphFor signs upn in with the device code flow and returns a Graph client for them.
-func (s *sim) graphFor(tb testing.TB, upn string) *graph.Client {
+// graphFor signs upn in with the device code flow and returns a Graph client for them, with
+// UserWindowsSettings.Read or the scopes given.
+func (s *sim) graphFor(tb testing.TB, upn string, scopes ...string) *graph.Client {
 	tb.Helper()
 	u := users[upn]
+	if len(scopes) == 0 {
+		scopes = []string{"UserWindowsSettings.Read"}
+	}
 	ac, err := auth.New(context.Background(), auth.Config{
 		Authority: s.srv.Authority(u.tenant), ClientID: u.client, Clock: s.clock,
-		Scopes: append(auth.DefaultScopes(), "UserWindowsSettings.Read"),
+		Scopes: append(auth.DefaultScopes(), scopes...),
 	})
 	if err != nil {
 		tb.Fatal(err)
