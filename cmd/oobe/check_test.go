@@ -114,7 +114,7 @@ func TestCheckJSONIsTheDocumentedObject(t *testing.T) {
 				keys = append(keys, k)
 			}
 			slices.Sort(keys)
-			if want := []string{"checks", "eligible", "notes", "reasons", "status"}; !slices.Equal(keys, want) {
+			if want := []string{"checks", "eligible", "firstSignIn", "notes", "reasons", "status"}; !slices.Equal(keys, want) {
 				t.Fatalf("keys %v, want %v", keys, want)
 			}
 			var got struct {
@@ -164,6 +164,17 @@ func TestCheckPrintsOneLinePerRuleWithTheFixUnderFailures(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)
 	}
+	setup, firstSignIn, ok := strings.Cut(out, "\nAt the user's first sign-in after enrollment:\n")
+	if !ok || !strings.Contains(setup, "\nDuring setup (OOBE):\n") {
+		t.Fatalf("output lacks the two moments' headings:\n%s", out)
+	}
+	for _, r := range restore.FirstSignInRules() {
+		re := regexp.MustCompile(`(?m)^  (✓ passed|✗ failed|– not checked) +` + regexp.QuoteMeta(r.Name) + ` `)
+		if n := len(re.FindAllString(firstSignIn, -1)); n != 1 {
+			t.Errorf("first sign-in rule %q has %d lines, want 1:\n%s", r.Name, n, firstSignIn)
+		}
+	}
+	out = setup
 	for _, r := range restore.Rules() {
 		re := regexp.MustCompile(`(?m)^  (✓ passed|✗ failed|– not checked) +` + regexp.QuoteMeta(r.Name) + ` `)
 		if n := len(re.FindAllString(out, -1)); n != 1 {
@@ -211,16 +222,21 @@ func TestStyledChecklistReadsTheSameWithoutColour(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := restore.Evaluate(restore.Input{Device: d, RestorePage: new(restore.RestorePageEnabled)})
+	in := restore.Input{Device: d, RestorePage: new(restore.RestorePageEnabled)}
+	e, err := restore.Evaluate(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := restore.EvaluateFirstSignIn(in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dev := checkedDevice{device: d, source: "hybrid.yaml"}
 	var plain, styled strings.Builder
-	if err := renderChecklist(&plain, dev, e, false); err != nil {
+	if err := renderChecklist(&plain, dev, e, f, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := renderChecklist(&styled, dev, e, true); err != nil {
+	if err := renderChecklist(&styled, dev, e, f, true); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(styled.String(), "\x1b[") {
@@ -238,4 +254,152 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// profileYAML is a device profile file's text: a 24H2 Enterprise PC at first sign-in's minimum
+// build, with the join and extra lines given.
+func profileYAML(os, edition, join, extra string) string {
+	return "os: " + os + "\nedition: " + edition + "\njoin: " + join + "\nprovisioning: userDriven\n" + extra
+}
+
+func TestCheckJSONJudgesBothMoments(t *testing.T) {
+	t.Parallel()
+	policyOn := "enableWindowsRestore: true\n"
+	hybrid := writeTemp(t, "hybrid.yaml", profileYAML("10.0.26100.7922", "Enterprise", "hybrid", policyOn))
+	old23H2 := writeTemp(t, "23h2.yaml", profileYAML("10.0.22631.4317", "Enterprise", "entra", policyOn))
+	policyOff := writeTemp(t, "off.yaml", profileYAML("10.0.26100.7922", "Enterprise", "hybrid", "enableWindowsRestore: false\n"))
+	notConfigured := writeTemp(t, "absent.yaml", profileYAML("10.0.26100.7922", "Enterprise", "hybrid", ""))
+	entra := writeTemp(t, "entra.yaml", profileYAML("10.0.26200.8000", "Enterprise", "entra", policyOn))
+	iot := writeTemp(t, "iot.yaml", profileYAML("10.0.26100.7922", "188", "hybrid", policyOn))
+	cloudPC := writeTemp(t, "cpc.yaml", "os: 10.0.26100.7922\nedition: Enterprise\njoin: hybrid\nprovisioning: oobe\ncloudPC: true\nshared: true\n"+policyOn)
+	registered := writeTemp(t, "reg.yaml", profileYAML("10.0.26100.7922", "Enterprise", "registered", policyOn))
+	cases := []struct {
+		name          string
+		args          []string
+		code          int
+		setup         bool
+		setupReasons  []string
+		signIn        bool
+		signInReasons []string
+	}{
+		{"a hybrid 24H2 PC at 26100.7922: first sign-in, not setup", []string{"--device", hybrid, "--restore-page", "enabled"}, 0,
+			false, []string{restore.ReasonNotEntraJoined}, true, []string{}},
+		{"a 23H2 PC: setup, not first sign-in", []string{"--device", old23H2, "--restore-page", "enabled"}, 0,
+			true, []string{}, false, []string{restore.ReasonWindowsTooOld}},
+		{"the policy off on a hybrid PC: neither", []string{"--device", policyOff, "--restore-page", "enabled"}, 1,
+			false, []string{restore.ReasonNotEntraJoined}, false, []string{restore.ReasonRestorePolicyOff}},
+		{"the policy not configured is off", []string{"--device", notConfigured}, 1,
+			false, []string{restore.ReasonNotEntraJoined}, false, []string{restore.ReasonRestorePolicyOff}},
+		{"restored in setup on an Entra PC", []string{"--device", entra, "--restore-page", "enabled", "--restored-in-setup"}, 0,
+			true, []string{}, false, []string{restore.ReasonRestoredInSetup}},
+		{"declined in setup with setup's page off", []string{"--device", entra, "--restore-page", "disabled", "--declined-in-setup"}, 1,
+			false, []string{restore.ReasonRestorePageOff}, false, []string{restore.ReasonDeclinedInSetup}},
+		{"IoT Enterprise by SKU, hybrid", []string{"--device", iot}, 0,
+			false, []string{restore.ReasonNotEntraJoined}, true, []string{}},
+		{"a shared Windows 365 Cloud PC", []string{"--device", cloudPC}, 0,
+			false, []string{restore.ReasonNotEntraJoined, restore.ReasonSharedDevice}, true, []string{}},
+		{"a registered PC: neither, notEntraJoined in both", []string{"--device", registered}, 1,
+			false, []string{restore.ReasonNotEntraJoined}, false, []string{restore.ReasonNotEntraJoined}},
+		{"a hybrid capture with the policy flag", []string{"--dsregcmd", deviceFixtures + "dsregcmd-hybrid-joined-crlf.txt", "--os", "10.0.26100.7922", "--edition", "Enterprise", "--enable-windows-restore"}, 0,
+			false, []string{restore.ReasonNotEntraJoined}, true, []string{}},
+		{"a hybrid capture with the policy off", []string{"--dsregcmd", deviceFixtures + "dsregcmd-hybrid-joined-crlf.txt", "--os", "10.0.26100.7922", "--enable-windows-restore=false"}, 1,
+			false, []string{restore.ReasonNotEntraJoined}, false, []string{restore.ReasonRestorePolicyOff}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, append([]string{"check", "--json"}, tc.args...)...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s\n%s", code, tc.code, out, errOut)
+			}
+			var got struct {
+				Eligible    bool             `json:"eligible"`
+				Reasons     []restore.Reason `json:"reasons"`
+				FirstSignIn map[string]json.RawMessage
+			}
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatal(err)
+			}
+			var keys []string
+			for k := range got.FirstSignIn {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			if want := []string{"checks", "eligible", "notes", "reasons"}; !slices.Equal(keys, want) {
+				t.Fatalf("firstSignIn keys %v, want %v", keys, want)
+			}
+			var f restore.FirstSignIn
+			if err := json.Unmarshal([]byte(out), &struct {
+				F *restore.FirstSignIn `json:"firstSignIn"`
+			}{&f}); err != nil {
+				t.Fatal(err)
+			}
+			ids := func(rs []restore.Reason) []string {
+				out := []string{}
+				for _, r := range rs {
+					if r.ID == "" || r.Message == "" || r.Fix == "" {
+						t.Errorf("reason %+v lacks an id, message or fix", r)
+					}
+					out = append(out, r.ID)
+				}
+				return out
+			}
+			if g := ids(got.Reasons); got.Eligible != tc.setup || !slices.Equal(g, tc.setupReasons) {
+				t.Errorf("setup eligible %v reasons %v, want %v %v", got.Eligible, g, tc.setup, tc.setupReasons)
+			}
+			if g := ids(f.Reasons); f.Eligible != tc.signIn || !slices.Equal(g, tc.signInReasons) {
+				t.Errorf("first sign-in eligible %v reasons %v, want %v %v", f.Eligible, g, tc.signIn, tc.signInReasons)
+			}
+			if len(f.Checks) != len(restore.FirstSignInRules()) {
+				t.Errorf("%d first sign-in checks, want one per rule", len(f.Checks))
+			}
+			if code == 1 && !strings.Contains(errOut, "nor at first sign-in") {
+				t.Errorf("stderr %q does not name both moments", errOut)
+			}
+		})
+	}
+}
+
+func TestCheckRefusesConflictingFirstSignInFlags(t *testing.T) {
+	t.Parallel()
+	good := deviceFixtures + "entra-user-driven.yaml"
+	for _, tc := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"--device", good, "--restored-in-setup", "--declined-in-setup"}, "not both"},
+		{[]string{"--device", good, "--enable-windows-restore"}, "--enable-windows-restore is for --dsregcmd"},
+	} {
+		code, out, errOut := runCLI(t, append([]string{"check"}, tc.args...)...)
+		if code != 2 || out != "" || !strings.Contains(errOut, tc.stderr) {
+			t.Errorf("%v: exit %d stdout %q stderr %q, want 2 saying %q", tc.args, code, out, errOut, tc.stderr)
+		}
+	}
+}
+
+func TestCheckTellsTheAdminOfAHybridPCHowToRestoreAtFirstSignIn(t *testing.T) {
+	t.Parallel()
+	p := writeTemp(t, "hybrid.yaml", profileYAML("10.0.26100.7922", "Enterprise", "hybrid", ""))
+	code, out, _ := runCLI(t, "check", "--device", p, "--restore-page", "enabled")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (the policy is not configured):\n%s", code, out)
+	}
+	for _, want := range []string{
+		"At the user's first sign-in after enrollment:",
+		"✗ failed      Restore policy",
+		"[restorePolicyOff]",
+		"First sign-in: not eligible: 1 rule fails: restorePolicyOff.",
+		"Hybrid joined: ",
+		"can restore at the user's first sign-in",
+		"Enable Windows Restore",
+		"Windows Backup And Restore > Enable Windows Restore",
+		restore.CSPEnableWindowsRestore,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	p = writeTemp(t, "entra.yaml", profileYAML("10.0.26100.7922", "Enterprise", "entra", ""))
+	if _, out, _ := runCLI(t, "check", "--device", p); strings.Contains(out, "Hybrid joined: ") {
+		t.Errorf("an Entra joined PC got the hybrid advice:\n%s", out)
+	}
 }
