@@ -147,3 +147,41 @@ func TestAnAbsentProfileNodeIsAnEmptyProfile(t *testing.T) {
 		}
 	}
 }
+
+func TestTheWindowsBackupPoliciesAreNotConfiguredUnlessGiven(t *testing.T) {
+	const base = "os: 10.0.26100.7922\nedition: Enterprise\njoin: hybrid\nprovisioning: userDriven\n"
+	show := func(p *bool) string {
+		if p == nil {
+			return "not configured"
+		}
+		return strconv.FormatBool(*p)
+	}
+	cases := []struct {
+		name            string
+		extra           string
+		restore, backup string
+		cloudPC         bool
+	}{
+		{"absent", "", "not configured", "not configured", false},
+		{"null is not configured", "enableWindowsRestore: null\n", "not configured", "not configured", false},
+		{"both on", "enableWindowsRestore: true\nenableWindowsBackup: true\n", "true", "true", false},
+		{"both off", "enableWindowsRestore: false\nenableWindowsBackup: false\n", "false", "false", false},
+		{"a Cloud PC", "cloudPC: true\nenableWindowsRestore: true\n", "true", "not configured", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := Parse("d.yaml", []byte(base+tc.extra))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if show(d.EnableWindowsRestore) != tc.restore || show(d.EnableWindowsBackup) != tc.backup || d.CloudPC != tc.cloudPC {
+				t.Errorf("restore %s backup %s cloudPC %v, want %s %s %v", show(d.EnableWindowsRestore), show(d.EnableWindowsBackup), d.CloudPC, tc.restore, tc.backup, tc.cloudPC)
+			}
+		})
+	}
+	_, err := Parse("d.yaml", []byte(base+"enableWindowsRestore: enabled\n"))
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Line != 5 || fe.Field != "enableWindowsRestore" || !strings.Contains(fe.Msg, "want true or false") {
+		t.Errorf("a policy given as a word: %v, want line 5, the field and \"want true or false\"", err)
+	}
+}
