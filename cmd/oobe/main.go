@@ -101,7 +101,7 @@ oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client
 	root.SetOut(s.out)
 	root.SetErr(s.errOut)
 	root.AddCommand(newVersionCmd(s), newServeCmd(s), newSigninCmd(s))
-	root.AddCommand(newBackupsCmd(s))
+	root.AddCommand(newBackupsCmd(s), newAdminCmd(s))
 	root.AddCommand(newDeviceCmd(s))
 	root.AddCommand(newCheckCmd(s))
 	root.AddCommand(newBackupCmd(s), newRestoreCmd(s))
