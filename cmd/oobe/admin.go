@@ -81,7 +81,8 @@ func addAdminFlags(cmd *cobra.Command, o *adminOptions) {
 	// The sign-in flags' --user is the one who signs in; here it names whose backups, and the
 	// admin who signs in is --as (moved over in prepare).
 	cmd.Flags().Lookup("user").Usage = "object id of the user whose backups to read or delete (required)"
-	cmd.Flags().StringVar(&o.as, "as", "", "UPN of the admin who signs in (login hint and token cache key; with --sim-approve, the user approved)")
+	cmd.Flags().StringVar(&o.as, "as", "", "the admin who signs in, by UPN (login hint and token cache key; with --sim-approve, the user approved)")
+	cmd.Flags().Lookup("sim-approve").Usage = "simulated tenant: approve the device code as --as with its fixture password (for scripts)"
 }
 
 // prepare checks the flags and returns the user to name, or a bad-input error.
