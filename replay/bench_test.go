@@ -58,7 +58,7 @@ var generatedKinds = sync.OnceValue(func() []string {
 		{5, "device: {os: 10.0.26100.4946, edition: Enterprise, join: entra, provisioning: userDriven}\nfaults: {endpoints: [{endpoint: graph.windowsSettings, kind: throttle, times: 2, retryAfter: 30s}]}\nexpect: {intuneStatus: Succeeded, finalStage: desktop}\n"},
 		{5, "device: {os: 10.0.26100.4946, edition: Enterprise, join: entra, provisioning: userDriven}\nfaults: {espAppInstallFailure: true}\nexpect: {errorCode: \"0x81036502\", finalStage: desktop}\n"},
 		{5, "device: {os: 10.0.26100.4946, edition: Enterprise, join: entra, provisioning: userDriven}\nfaults: {accessTokenLifetime: 10m}\nexpect: {intuneStatus: Succeeded, finalStage: desktop, error: \"\"}\n"},
-		{2, "userOverride: megan.bowen@contoso.com\noldPC: {days: 16, device: {os: 10.0.22631.5768, edition: Enterprise, join: entra, provisioning: userDriven, name: MEGAN-OLD, sample: true}}\ndevice: {os: 10.0.26100.4946, edition: Enterprise, join: entra, provisioning: userDriven}\nexpect: {backups: [MEGAN-OLD], intuneStatus: Succeeded, finalStage: desktop}\n"},
+		{2, "userOverride: megan.bowen@contoso.com\noldPC: {days: 16, device: {os: 10.0.22631.5768, edition: Enterprise, join: entra, provisioning: userDriven, enableWindowsBackup: true, name: MEGAN-OLD, sample: true}}\ndevice: {os: 10.0.26100.4946, edition: Enterprise, join: entra, provisioning: userDriven}\nexpect: {backups: [MEGAN-OLD], intuneStatus: Succeeded, finalStage: desktop}\n"},
 	}
 	var table []string
 	for _, k := range kinds {

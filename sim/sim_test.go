@@ -81,6 +81,7 @@ func TestAWorldWithADeviceWiresTheFlowAndItsOldPCBacksUpFirst(t *testing.T) {
 	var events []oobe.Event
 	old := newPC()
 	old.Profile.Name, old.Profile.DeviceID = "ADELE-OLD", "5f0e3c2a-7b1d-4e8f-a6c9-2d4b8e1f7a30"
+	old.Profile.EnableWindowsBackup = new(true) // before 26H2, backup waits for IT to enable it
 	w := startWorld(t, sim.Spec{Tenants: demo(t), User: adele, Device: newPC(), Start: start,
 		OldPC: &sim.OldPC{Device: *old, Days: 17}, Observe: func(e oobe.Event) { events = append(events, e) }})
 	if w.Config.SignIn == nil || w.Config.Connect == nil || w.Config.Device == nil || w.Config.Branding.TenantName != "Contoso" {

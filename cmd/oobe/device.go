@@ -21,14 +21,16 @@ import (
 
 // defaultDevice is the device `oobe device init` makes without a profile: one the restore
 // page shows on (Windows 11 23H2 above its minimum build, Enterprise, Entra joined,
-// Autopilot user-driven, x64).
+// Autopilot user-driven, x64), managed by an IT that turned Windows Backup on (before 26H2
+// it is off until the Enable Windows Backup policy enables it).
 var defaultDevice = profile.DeviceProfile{
-	OS:           "10.0.22631.4317",
-	Edition:      "Enterprise",
-	Join:         profile.JoinEntra,
-	Provisioning: profile.ProvisioningUserDriven,
-	Cloud:        profile.CloudGlobal,
-	Architecture: device.ArchX64,
+	OS:                  "10.0.22631.4317",
+	Edition:             "Enterprise",
+	Join:                profile.JoinEntra,
+	Provisioning:        profile.ProvisioningUserDriven,
+	Cloud:               profile.CloudGlobal,
+	Architecture:        device.ArchX64,
+	EnableWindowsBackup: new(true),
 }
 
 func newDeviceCmd(s streams) *cobra.Command {

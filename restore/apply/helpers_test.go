@@ -34,9 +34,11 @@ func deviceProfile(os, arch, name string) profile.DeviceProfile {
 	}
 }
 
-// oldPC is Adele's lived-in PC on the given OS version.
+// oldPC is Adele's lived-in PC on the given OS version, its Windows Backup turned on by IT.
 func oldPC(os string) device.State {
-	return device.Sample(deviceProfile(os, device.ArchX64, "ADELE-OLD"))
+	p := deviceProfile(os, device.ArchX64, "ADELE-OLD")
+	p.EnableWindowsBackup = new(true)
+	return device.Sample(p)
 }
 
 // newPC is a fresh PC straight out of Autopilot: nothing but its own Windows Update settings.

@@ -25,9 +25,16 @@ var backupMinimums = []profile.Version{
 	{Major: 10, Build: 26100, UBR: 4946},
 }
 
+// BackupOnByDefault is the first build that backs up without the Enable Windows Backup policy:
+// Windows 11 26H2. Before it, backup is opt-in and off by default; from it, on by default for
+// eligible devices, and an admin's explicit setting, enabled or disabled, still wins
+// (Microsoft Learn "Windows settings backup and restore", 2026-09-29; domain.md §7.3).
+const BackupOnByDefault = 26300
+
 // CanBackUp says why Windows would not back this device up, or returns nil: it must be Entra
-// or hybrid joined, run a build from backupMinimums, have an Entra device id, and have none of
-// the BackupStoppers policies set to Disabled (backups then silently stop).
+// or hybrid joined, run a build from backupMinimums, have an Entra device id, have none of
+// the BackupStoppers policies set to Disabled (backups then silently stop), and have Windows
+// Backup turned on: the Enable Windows Backup policy enabled, or not configured on 26H2 and later.
 func CanBackUp(s *State) error {
 	blocked := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrBackupBlocked, fmt.Sprintf(format, args...))
@@ -59,6 +66,12 @@ func CanBackUp(s *State) error {
 		if p, ok := s.PolicyFor(CategoryDevice, name); ok && string(p.Value) == "false" {
 			return blocked("policy %s is Disabled by %q, so backups silently stop", name, p.Source)
 		}
+	}
+	switch on := s.Profile.EnableWindowsBackup; {
+	case on != nil && !*on:
+		return blocked("the Enable Windows Backup policy is disabled (./Device/Vendor/MSFT/Policy/Config/SettingsSync/EnableWindowsBackup), so Windows Backup is off and the user's Remember my preferences and Remember my apps are greyed out")
+	case on == nil && v.Build < BackupOnByDefault:
+		return blocked("the Enable Windows Backup policy is not configured, and before Windows 11 26H2 backup is off until IT enables it (./Device/Vendor/MSFT/Policy/Config/SettingsSync/EnableWindowsBackup)")
 	}
 	return nil
 }

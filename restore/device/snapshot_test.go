@@ -95,6 +95,19 @@ func TestWindowsDoesNotBackUpEveryDevice(t *testing.T) {
 		{"a PC where a policy enables connected devices", sampleWith(func(s *State) {
 			s.Policies = []Policy{{Category: CategoryDevice, Name: "AllowConnectedDevices", Value: json.RawMessage(`true`), Source: "Privacy baseline"}}
 		}), ""},
+		// Backup is opt-in before 26H2 and on by default from it; IT's explicit setting wins (domain.md §7.3).
+		{"a 24H2 PC without the Enable Windows Backup policy", sampleWith(func(s *State) {
+			s.Profile.OS, s.Profile.EnableWindowsBackup = "10.0.26100.4946", nil
+		}), "Enable Windows Backup policy is not configured"},
+		{"a 24H2 PC with Enable Windows Backup disabled", sampleWith(func(s *State) {
+			s.Profile.OS, s.Profile.EnableWindowsBackup = "10.0.26100.4946", new(false)
+		}), "Enable Windows Backup policy is disabled"},
+		{"a 26H2 PC without the policy: on by default", sampleWith(func(s *State) {
+			s.Profile.OS, s.Profile.EnableWindowsBackup = "10.0.26300.1", nil
+		}), ""},
+		{"a 26H2 PC with Enable Windows Backup disabled", sampleWith(func(s *State) {
+			s.Profile.OS, s.Profile.EnableWindowsBackup = "10.0.26300.1", new(false)
+		}), "Enable Windows Backup policy is disabled"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

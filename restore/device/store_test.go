@@ -24,6 +24,7 @@ func testProfile(os string) profile.DeviceProfile {
 		OS: os, Edition: "Enterprise", Join: profile.JoinEntra, Provisioning: profile.ProvisioningUserDriven,
 		Cloud: profile.CloudGlobal, Architecture: ArchX64, Name: "ADELE-OLD",
 		DeviceID: "0b9d1f7e-1c5a-4a8e-9f38-2d0b6f0c4e11", TenantID: "39150fda-e360-47ce-b98e-d9250ba6f8e8",
+		EnableWindowsBackup: new(true), // a managed PC whose IT turned Windows Backup on
 	}
 }
 
