@@ -246,7 +246,7 @@ func checkWindows(in Input) outcome {
 			fmt.Sprintf("This device runs %s (%s). Restoring during setup needs Windows 11; Windows 10 never shows the restore page.", v.Release(), v),
 			install+" A Windows 10 device can still make the backup that a Windows 11 device restores.")
 	}
-	m, ok := minimumFor(v)
+	m, ok := minimumFor(minimumBuilds, v)
 	if !ok {
 		return failed(ReasonWindowsTooOld,
 			fmt.Sprintf("This device runs %s (%s). Restoring during setup needs Windows 11 22H2 or later.", v.Release(), v),

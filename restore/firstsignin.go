@@ -160,13 +160,7 @@ func checkRestorePolicy(in Input) outcome {
 func checkWindowsFirstSignIn(in Input) outcome {
 	v, _ := profile.ParseVersion(in.Device.OS) // EvaluateFirstSignIn validated it
 	const install = "Update the device to Windows 11 24H2 26100.7922 or later, or 25H2 26200.7922 or later (the Windows updates of 24 February 2026 or later); every build from 26300 (26H2) on qualifies."
-	var found MinimumBuild
-	ok := false
-	for _, m := range firstSignInMinimumBuilds {
-		if v.Build >= m.Build {
-			found, ok = m, true
-		}
-	}
+	found, ok := minimumFor(firstSignInMinimumBuilds, v)
 	if !ok {
 		return failed(ReasonWindowsTooOld,
 			fmt.Sprintf("This device runs %s (%s). Restoring at first sign-in needs Windows 11 24H2 or later.", v.Release(), v),

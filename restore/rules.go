@@ -125,11 +125,12 @@ var minimumBuilds = []MinimumBuild{
 // MinimumBuilds returns the minimum build of every Windows 11 release that can restore.
 func MinimumBuilds() []MinimumBuild { return append([]MinimumBuild(nil), minimumBuilds...) }
 
-// minimumFor finds the release row a Windows 11 22H2-or-later build belongs to.
-func minimumFor(v profile.Version) (MinimumBuild, bool) {
+// minimumFor finds the row of a minimum-build table (in build order) that v's release
+// belongs to: the last row at or below its build.
+func minimumFor(table []MinimumBuild, v profile.Version) (MinimumBuild, bool) {
 	var found MinimumBuild
 	ok := false
-	for _, m := range minimumBuilds {
+	for _, m := range table {
 		if v.Build >= m.Build {
 			found, ok = m, true
 		}
