@@ -240,7 +240,8 @@ func eligibleDevice() profile.DeviceProfile {
 func backupOf(t *testing.T, id, name, os string, last time.Time, owner backup.Owner) profile.BackupProfile {
 	t.Helper()
 	st := device.Sample(profile.DeviceProfile{OS: os, Edition: "Enterprise", Join: profile.JoinEntra, Provisioning: profile.ProvisioningUserDriven,
-		Cloud: profile.CloudGlobal, Architecture: device.ArchX64, Name: name, DeviceID: id, TenantID: owner.TenantID})
+		Cloud: profile.CloudGlobal, Architecture: device.ArchX64, Name: name, DeviceID: id, TenantID: owner.TenantID,
+		EnableWindowsBackup: new(true)}) // the old PC's IT turned Windows Backup on
 	if err := st.Normalize(); err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,8 @@ func backupOf(t *testing.T, id, name, os string, last time.Time) profile.BackupP
 	t.Helper()
 	owner := backup.Owner{TenantID: adele.TenantID, ObjectID: adele.ObjectID}
 	st := device.Sample(profile.DeviceProfile{OS: os, Edition: "Enterprise", Join: profile.JoinEntra, Provisioning: profile.ProvisioningUserDriven,
-		Cloud: profile.CloudGlobal, Architecture: device.ArchX64, Name: name, DeviceID: id, TenantID: owner.TenantID})
+		Cloud: profile.CloudGlobal, Architecture: device.ArchX64, Name: name, DeviceID: id, TenantID: owner.TenantID,
+		EnableWindowsBackup: new(true)}) // the old PC's IT turned Windows Backup on
 	if err := st.Normalize(); err != nil {
 		t.Fatal(err)
 	}
