@@ -5,16 +5,14 @@ package devicelogin
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/oobe-dev/oobe/internal/entrapage"
 )
 
 // Path is where the tenant serves the page, on its base URL; a device code's
@@ -99,7 +97,7 @@ func Post(ctx context.Context, client *http.Client, pageURL string, form url.Val
 		return fmt.Errorf("reading the device login page's HTTP %d answer: %w", resp.StatusCode, err)
 	}
 	e := &RefusedError{Status: resp.StatusCode}
-	e.Code, e.Message = pageError(body)
+	e.Code, e.Message = entrapage.Error(body)
 	return e
 }
 
@@ -107,35 +105,4 @@ func Post(ctx context.Context, client *http.Client, pageURL string, form url.Val
 func IsRefused(err error, code int) bool {
 	var e *RefusedError
 	return errors.As(err, &e) && (code == 0 || e.Code == code)
-}
-
-var (
-	// errorDivRE is the error a page shows: <div class="error" role="alert"><p>AADSTS…: …</p>.
-	errorDivRE = regexp.MustCompile(`(?s)<div class="error" role="alert">\s*<p>([^<]*)</p>`)
-	aadstsRE   = regexp.MustCompile(`^AADSTS(\d+):`)
-)
-
-// pageError is the AADSTS code and message of an error page, or of an Entra JSON error (what
-// the tenant answers for a request it will not route, or an injected fault).
-func pageError(body []byte) (int, string) {
-	msg := ""
-	if m := errorDivRE.FindSubmatch(body); m != nil {
-		msg = html.UnescapeString(strings.TrimSpace(string(m[1])))
-	} else {
-		var je struct {
-			Description string `json:"error_description"`
-			Codes       []int  `json:"error_codes"`
-		}
-		if json.Unmarshal(body, &je) == nil && je.Description != "" {
-			msg = strings.TrimSpace(je.Description)
-			if len(je.Codes) > 0 && !aadstsRE.MatchString(msg) {
-				msg = "AADSTS" + strconv.Itoa(je.Codes[0]) + ": " + msg
-			}
-		}
-	}
-	code := 0
-	if m := aadstsRE.FindStringSubmatch(msg); m != nil {
-		code, _ = strconv.Atoi(m[1])
-	}
-	return code, msg
 }

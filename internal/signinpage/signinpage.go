@@ -6,7 +6,6 @@ package signinpage
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -14,8 +13,9 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/oobe-dev/oobe/internal/entrapage"
 )
 
 // The page's form fields and actions.
@@ -56,12 +56,7 @@ func (e *RefusedError) Error() string {
 }
 
 // Text is the page's error without its AADSTS prefix: what the page says in words.
-func (e *RefusedError) Text() string {
-	if m := aadstsRE.FindStringIndex(e.Message); m != nil {
-		return strings.TrimSpace(e.Message[m[1]:])
-	}
-	return e.Message
-}
+func (e *RefusedError) Text() string { return entrapage.Text(e.Message) }
 
 // IsRefused reports whether err is the page refusing with AADSTS code (any code when code is 0).
 func IsRefused(err error, code int) bool {
@@ -191,9 +186,6 @@ var (
 	brandRE  = regexp.MustCompile(`<div class="brand">([^<]*)</div>`)
 	appRE    = regexp.MustCompile(`to continue to <b>([^<]*)</b>`)
 	userRE   = regexp.MustCompile(`id="username" name="username" value="([^"]*)"`)
-	// errorDivRE is the error a page shows: <div class="error" role="alert"><p>AADSTS…: …</p>.
-	errorDivRE = regexp.MustCompile(`(?s)<div class="error" role="alert">\s*<p>([^<]*)</p>`)
-	aadstsRE   = regexp.MustCompile(`^AADSTS(\d+):`)
 )
 
 func textOf(re *regexp.Regexp, body []byte) string {
@@ -206,21 +198,7 @@ func textOf(re *regexp.Regexp, body []byte) string {
 // refused is the page's error, or an Entra JSON error (a request the tenant will not route,
 // an injected fault), as a *RefusedError.
 func refused(status int, body []byte) *RefusedError {
-	e := &RefusedError{Status: status, Message: textOf(errorDivRE, body)}
-	if e.Message == "" {
-		var je struct {
-			Description string `json:"error_description"`
-			Codes       []int  `json:"error_codes"`
-		}
-		if json.Unmarshal(body, &je) == nil && je.Description != "" {
-			e.Message = strings.TrimSpace(je.Description)
-			if len(je.Codes) > 0 && !aadstsRE.MatchString(e.Message) {
-				e.Message = "AADSTS" + strconv.Itoa(je.Codes[0]) + ": " + e.Message
-			}
-		}
-	}
-	if m := aadstsRE.FindStringSubmatch(e.Message); m != nil {
-		e.Code, _ = strconv.Atoi(m[1])
-	}
+	e := &RefusedError{Status: status}
+	e.Code, e.Message = entrapage.Error(body)
 	return e
 }
