@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -28,6 +30,7 @@ var layers = [][]string{
 	{"restore/profile"},
 	{"tenant"},
 	{"backup", "localca"},
+	{"internal/devicelogin", "internal/signinpage"}, // clients of the tenant's sign-in pages
 	{"clock", "internal/*", "fixtures"},
 }
 
@@ -42,6 +45,7 @@ type pkg struct {
 
 func listPackages(t *testing.T) []pkg {
 	t.Helper()
+	statSources(t)
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	cmd := exec.Command(gobin, "list", "-json=ImportPath,Imports", module+"/...")
 	cmd.Dir = "../.."
@@ -70,6 +74,28 @@ func listPackages(t *testing.T) []pkg {
 		t.Fatalf("go list found %d packages; is the test run from its own directory?", len(pkgs))
 	}
 	return pkgs
+}
+
+// statSources looks at every Go file of the module, so that go test's cache, which tracks the
+// files a test reads but not what go list reads in its own process, runs this test again when
+// an import changes instead of answering from a stale result.
+func statSources(t *testing.T) {
+	t.Helper()
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && (d.Name() == "node_modules" || d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != "../..":
+			return filepath.SkipDir
+		case !d.IsDir() && strings.HasSuffix(path, ".go"):
+			_, err := os.Stat(path)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // layerOf returns the layer index of a package (0 is the top), or -1 when no layer names it.
