@@ -12,6 +12,8 @@ import (
 	"os"
 	"sync"
 
+	"github.com/charmbracelet/x/term"
+
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/oobe"
 )
@@ -113,13 +115,10 @@ func Run(ctx context.Context, cfg oobe.Config, opts Options) (*oobe.Outcome, err
 
 // isTerminal reports whether r is a terminal, which echoes the Enter that ends each answer;
 // for any other input the screen ends the prompt's line itself.
+// A character device is not enough: /dev/null is one, and echoes nothing.
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(f.Fd())
 }
 
 // screen is the output: whole lines, and prompts that the answer's Enter ends. The sign-in's

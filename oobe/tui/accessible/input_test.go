@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,21 @@ func TestALineIsNotTakenByAReaderWhoseContextHasEnded(t *testing.T) {
 	}
 	if s, err := in.next(context.Background()); s != "approve" || err != nil {
 		t.Fatalf("the next reader got %q, %v; want the line the cancelled one left", s, err)
+	}
+}
+
+// TestDevNullIsNotATerminal: /dev/null is a character device but echoes no Enter, so the
+// screen must end each prompt's line itself there (before, it took /dev/null for a terminal).
+func TestDevNullIsNotATerminal(t *testing.T) {
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	if isTerminal(f) {
+		t.Errorf("%s is taken for a terminal", os.DevNull)
+	}
+	if isTerminal(strings.NewReader("1\n")) {
+		t.Error("a string is taken for a terminal")
 	}
 }
