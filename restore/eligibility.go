@@ -229,6 +229,21 @@ func checkRestorePage(in Input) outcome {
 	}
 }
 
+// atMinimum is the part of both moments' Windows rule that reads the same: a build at or above
+// its release's minimum passes, and one below it is not checked when whether the ESP installs
+// quality updates is not known. done is false when the caller's own wording must decide.
+func atMinimum(in Input, v profile.Version, m MinimumBuild) (o outcome, done bool) {
+	switch {
+	case v.UBR >= m.UBR && m.UBR == 0:
+		return passed("%s (%s): every build from %d on qualifies", v.Release(), v, m.Build), true
+	case v.UBR >= m.UBR:
+		return passed("%s (%s) is at or above the minimum %d.%d", v.Release(), v, m.Build, m.UBR), true
+	case in.unknown(FactInstallQualityUpdates):
+		return notChecked(`%s (%s) is below the minimum %d.%d: it qualifies only if the Enrollment Status Page installs Windows quality updates, which is not known`, v.Release(), v, v.Build, m.UBR), true
+	}
+	return outcome{}, false
+}
+
 func checkWindows(in Input) outcome {
 	d := in.Device
 	v, _ := profile.ParseVersion(d.OS) // Evaluate validated it
@@ -252,16 +267,10 @@ func checkWindows(in Input) outcome {
 			fmt.Sprintf("This device runs %s (%s). Restoring during setup needs Windows 11 22H2 or later.", v.Release(), v),
 			install)
 	}
-	if v.UBR >= m.UBR {
-		if m.UBR == 0 {
-			return passed("%s (%s): every build from %d on qualifies", v.Release(), v, m.Build)
-		}
-		return passed("%s (%s) is at or above the minimum %d.%d", v.Release(), v, m.Build, m.UBR)
+	if o, done := atMinimum(in, v, m); done {
+		return o
 	}
 	minimum := fmt.Sprintf("%d.%d", v.Build, m.UBR)
-	if in.unknown(FactInstallQualityUpdates) {
-		return notChecked(`%s (%s) is below the minimum %s: it qualifies only if the Enrollment Status Page installs Windows quality updates, which is not known`, v.Release(), v, minimum)
-	}
 	if d.InstallQualityUpdates {
 		o := passed(`%s (%s) is below the minimum %s, but the device installs Windows quality updates during setup`, v.Release(), v, minimum)
 		o.note = &Reason{ID: NoteQualityUpdateRequired,

@@ -166,19 +166,13 @@ func checkWindowsFirstSignIn(in Input) outcome {
 			fmt.Sprintf("This device runs %s (%s). Restoring at first sign-in needs Windows 11 24H2 or later.", v.Release(), v),
 			install)
 	}
-	if v.UBR >= found.UBR {
-		if found.UBR == 0 {
-			return passed("%s (%s): every build from %d on qualifies", v.Release(), v, found.Build)
-		}
-		return passed("%s (%s) is at or above the minimum %d.%d", v.Release(), v, found.Build, found.UBR)
+	// Inferred below the minimum: a device whose ESP installs quality updates reaches the
+	// desktop patched, so at its first sign-in it runs a build past the minimum ([W] advises
+	// the setting for builds older than March 2026).
+	if o, done := atMinimum(in, v, found); done {
+		return o
 	}
 	minimum := fmt.Sprintf("%d.%d", v.Build, found.UBR)
-	// Inferred: a device whose ESP installs quality updates reaches the desktop patched, so at
-	// its first sign-in it runs a build past the minimum ([W] advises the setting for builds
-	// older than March 2026).
-	if in.unknown(FactInstallQualityUpdates) {
-		return notChecked("%s (%s) is below the minimum %s: it qualifies only if the Enrollment Status Page installs Windows quality updates, which is not known", v.Release(), v, minimum)
-	}
 	if in.Device.InstallQualityUpdates {
 		o := passed("%s (%s) is below the minimum %s, but the device installs Windows quality updates during setup, so it runs a later build by its first sign-in", v.Release(), v, minimum)
 		o.note = &Reason{ID: NoteQualityUpdateRequired,
