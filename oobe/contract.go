@@ -35,6 +35,12 @@ const (
 	StageQualityUpdates   Stage = "qualityUpdates" // only when the ESP installs them
 	StageRestoreApply     Stage = "restoreApply"
 	StageDesktop          Stage = "desktop"
+	// The user's first sign-in after enrollment, when Config.FirstSignIn has the run go on
+	// past the desktop (shared/domain.md §7.1): the check, the same restore page as setup,
+	// and the restore. The person is at the desktop again when it ends.
+	StageFirstSignIn            Stage = "firstSignIn"
+	StageFirstSignInRestorePage Stage = "firstSignInRestorePage"
+	StageFirstSignInRestore     Stage = "firstSignInRestore"
 	// StageFailed is where a run ends on an error the person cannot get past (an enrollment
 	// error, a sign-in failure, "Reset device").
 	StageFailed Stage = "failed"
@@ -43,7 +49,14 @@ const (
 // Stages lists the stages in order (StageFailed excluded).
 func Stages() []Stage {
 	return []Stage{StageRegion, StageKeyboard, StageSecondKeyboard, StageNetwork, StageUpdateCheck, StageAutopilotProfile,
-		StageSignIn, StageEnrollment, StageEligibility, StageRestorePage, StageESP, StageQualityUpdates, StageRestoreApply, StageDesktop}
+		StageSignIn, StageEnrollment, StageEligibility, StageRestorePage, StageESP, StageQualityUpdates, StageRestoreApply, StageDesktop,
+		StageFirstSignIn, StageFirstSignInRestorePage, StageFirstSignInRestore}
+}
+
+// AfterDesktop reports whether s is one of the first-sign-in stages, which come after the
+// desktop and end at it again.
+func (s Stage) AfterDesktop() bool {
+	return s == StageFirstSignIn || s == StageFirstSignInRestorePage || s == StageFirstSignInRestore
 }
 
 // SignInMethod is how the person signs in.
@@ -124,6 +137,9 @@ type Person interface {
 	Browser(ctx context.Context, url string) error
 	// RestoreChoice picks a previous PC by windowsDeviceId, or "" for "Set up as new PC".
 	RestoreChoice(ctx context.Context, profiles []profile.BackupProfile) (string, error)
+	// FirstSignInRestoreChoice is the same choice on the restore page Windows shows at the
+	// user's first sign-in after enrollment.
+	FirstSignInRestoreChoice(ctx context.Context, profiles []profile.BackupProfile) (string, error)
 	// ESPFailure chooses what to do when the ESP fails or times out.
 	ESPFailure(ctx context.Context, f ESPFailure) (ESPChoice, error)
 }
@@ -186,6 +202,10 @@ type Config struct {
 	// QualityUpdateDuration is how long installing quality updates takes (0 = 20 to 40
 	// minutes, fixed per device: see docs/flow.md).
 	QualityUpdateDuration time.Duration
+	// FirstSignIn has the run go on past the desktop to the user's first sign-in after
+	// enrollment, where Windows offers restore to a user who did not restore in setup
+	// (shared/domain.md §7.1; restore.EvaluateFirstSignIn has the rules).
+	FirstSignIn bool
 	// Observe, when set, is told every event as it happens (for a live UI).
 	Observe func(Event)
 }
@@ -277,6 +297,9 @@ type Event struct {
 
 // Outcome is the result of a run: what a QA engineer asserts on.
 type Outcome struct {
+	// FinalStage is where the person ends up: StageDesktop for a setup that finished (after
+	// the first sign-in too, which ends at the desktop), StageFailed, or the stage a run
+	// was interrupted at.
 	FinalStage   Stage  `json:"finalStage"`
 	IntuneStatus string `json:"intuneStatus"`
 	// Reported is whether the Intune status reached the tenant (Cloud.ReportRestore).
@@ -296,6 +319,24 @@ type Outcome struct {
 	// UnfiredFaults are the faults set that the run never reached, in the order of
 	// Faults.Set; the transcript warns of each too.
 	UnfiredFaults []FaultName `json:"unfiredFaults,omitempty"`
+	// FirstSignIn is the user's first sign-in after enrollment, when Config.FirstSignIn
+	// asked for it and the run reached it. The fields above are setup's.
+	FirstSignIn *FirstSignInOutcome `json:"firstSignIn,omitempty"`
+}
+
+// FirstSignInOutcome is what happened at the user's first sign-in after enrollment. Intune's
+// reporting for this moment is not documented (shared/domain.md §7.1), so nothing is
+// reported and there is no status.
+type FirstSignInOutcome struct {
+	Eligibility *restore.FirstSignIn `json:"eligibility,omitempty"`
+	RestorePage bool                 `json:"restorePageShown"`
+	// Backups is what the page listed (none when it did not show).
+	Backups []profile.BackupProfile `json:"backups"`
+	Chosen  string                  `json:"chosen,omitempty"` // windowsDeviceId, "" for new
+	Report  *apply.Report           `json:"report,omitempty"`
+	// Error is the restore's failure, when it failed; the person is at the desktop anyway.
+	Error     string `json:"error,omitempty"`
+	ErrorCode string `json:"errorCode,omitempty"`
 }
 
 // ESPPhase is one of the ESP's three phases with its items.

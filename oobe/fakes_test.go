@@ -142,6 +142,7 @@ type fakePerson struct {
 	passphrase               string
 	method                   SignInMethod
 	restore                  string // windowsDeviceId, "" for new, "newest" for the first listed
+	firstSignInRestore       string // the same, on the first sign-in's restore page
 	esp                      []ESPChoice
 	failAt                   string // a method name that returns an error
 	cancelAt                 string // a method name that cancels the run's context
@@ -151,6 +152,7 @@ type fakePerson struct {
 	codesShown   int
 	browserPages []string
 	offered      []profile.BackupProfile
+	offeredLater []profile.BackupProfile // at first sign-in
 	espFailures  []ESPFailure
 }
 
@@ -205,6 +207,17 @@ func (p *fakePerson) RestoreChoice(ctx context.Context, profiles []profile.Backu
 		return profiles[0].WindowsDeviceID, nil
 	}
 	return p.restore, nil
+}
+
+func (p *fakePerson) FirstSignInRestoreChoice(ctx context.Context, profiles []profile.BackupProfile) (string, error) {
+	p.offeredLater = profiles
+	if err := p.hook(ctx, "FirstSignInRestoreChoice"); err != nil {
+		return "", err
+	}
+	if p.firstSignInRestore == "newest" && len(profiles) > 0 {
+		return profiles[0].WindowsDeviceID, nil
+	}
+	return p.firstSignInRestore, nil
 }
 
 func (p *fakePerson) ESPFailure(ctx context.Context, f ESPFailure) (ESPChoice, error) {

@@ -83,6 +83,12 @@ func (s Stage) Title() string {
 		return "Restoring your settings and apps"
 	case StageDesktop:
 		return "Desktop"
+	case StageFirstSignIn:
+		return "Signing in for the first time after setup"
+	case StageFirstSignInRestorePage:
+		return "Restore from your previous PC"
+	case StageFirstSignInRestore:
+		return "Restoring your settings and apps"
 	case StageFailed:
 		return "Setup failed"
 	}
@@ -125,6 +131,10 @@ var handlers = map[Stage]handler{
 	StageQualityUpdates:   (*flow).qualityUpdates,
 	StageRestoreApply:     (*flow).restoreApply,
 	StageDesktop:          (*flow).desktop,
+
+	StageFirstSignIn:            (*flow).firstSignIn,
+	StageFirstSignInRestorePage: (*flow).firstSignInRestorePage,
+	StageFirstSignInRestore:     (*flow).firstSignInRestore,
 }
 
 // ErrBack is what a Person method answers to go back to the previous screen, where Windows
@@ -139,8 +149,11 @@ var backTo = map[Stage]Stage{
 	StageNetwork:        StageSecondKeyboard,
 }
 
+// optional are the stages a run may skip.
+var optional = []Stage{StageRestorePage, StageQualityUpdates, StageRestoreApply, StageFirstSignInRestorePage, StageFirstSignInRestore}
+
 // legal reports whether a run may go from one stage to the next: forward only, skipping only
-// the stages that are optional (the restore page, quality updates, restore apply), or Back
+// the stages that are optional (the restore pages, quality updates, the restores), or Back
 // where a screen has it.
 func legal(from, to Stage) bool {
 	if backTo[from] == to {
@@ -152,7 +165,7 @@ func legal(from, to Stage) bool {
 		return false
 	}
 	for _, skipped := range order[i+1 : j] {
-		if skipped != StageRestorePage && skipped != StageQualityUpdates && skipped != StageRestoreApply {
+		if !slices.Contains(optional, skipped) {
 			return false
 		}
 	}
@@ -305,7 +318,12 @@ func (f *flow) run() (*Outcome, error) {
 				return f.interrupted(err)
 			}
 		}
-		if st == StageDesktop {
+		if next == "" {
+			if st != StageDesktop && !st.AfterDesktop() {
+				return f.interrupted(fmt.Errorf("oobe: %s named no next stage (a bug in the flow)", st))
+			}
+			// The first sign-in, when it runs, ends at the desktop too.
+			f.stage = StageDesktop
 			f.out.FinalStage = StageDesktop
 			f.unfired()
 			return f.out, nil

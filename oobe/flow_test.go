@@ -50,8 +50,8 @@ func TestTheHappyPathPassesEveryStageInOrderOnVirtualTime(t *testing.T) {
 	if !slices.Equal(got, wantS) {
 		t.Fatalf("stages entered:\n got %v\nwant %v", got, wantS)
 	}
-	if !slices.Equal(entered(out), Stages()) {
-		t.Errorf("a full run should enter Stages() in order, got %v", entered(out))
+	if setup := Stages()[:slices.Index(Stages(), StageDesktop)+1]; !slices.Equal(entered(out), setup) {
+		t.Errorf("a full run should enter setup's Stages() in order, got %v", entered(out))
 	}
 
 	if out.FinalStage != StageDesktop || out.IntuneStatus != backup.StatusSucceeded || !out.Reported || !out.RestorePage {

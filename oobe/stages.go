@@ -299,11 +299,7 @@ func (f *flow) eligibility() (Stage, error) {
 		f.out.Backups = append([]profile.BackupProfile{}, profiles...)
 		n := len(profiles)
 		in.Backups = &n
-		names := make([]string, len(profiles))
-		for i, p := range profiles {
-			names[i] = p.DeviceName
-		}
-		f.event(EventInfo, fmt.Sprintf("%d previous PCs with a backup: %s", n, strings.Join(names, ", ")), nil)
+		f.event(EventInfo, fmt.Sprintf("%d previous PCs with a backup: %s", n, strings.Join(deviceNames(profiles), ", ")), nil)
 	}
 	e, err := restore.Evaluate(in)
 	if err != nil {
@@ -332,11 +328,7 @@ func (f *flow) eligibility() (Stage, error) {
 // pick or "Set up as new PC".
 func (f *flow) restorePage() (Stage, error) {
 	f.out.RestorePage = true
-	entries := make([]RestoreEntry, len(f.out.Backups))
-	for i, p := range f.out.Backups {
-		entries[i] = RestoreEntry{WindowsDeviceID: p.WindowsDeviceID, DeviceName: p.DeviceName, LastBackup: p.LastBackup, OSVersion: p.OSVersion}
-	}
-	f.event(EventInfo, fmt.Sprintf("%d previous PCs offered, and Set up as new PC", len(entries)), entries)
+	f.event(EventInfo, fmt.Sprintf("%d previous PCs offered, and Set up as new PC", len(f.out.Backups)), restoreEntries(f.out.Backups))
 	id, err := f.cfg.Person.RestoreChoice(f.ctx, slices.Clone(f.out.Backups))
 	if err != nil {
 		return "", f.personError("RestoreChoice", err)
@@ -346,14 +338,46 @@ func (f *flow) restorePage() (Stage, error) {
 		f.event(EventChoice, "Set up as new PC", nil)
 		return StageESP, nil
 	}
-	i := slices.IndexFunc(f.out.Backups, func(p profile.BackupProfile) bool { return p.WindowsDeviceID == id })
-	if i < 0 {
-		return "", fmt.Errorf("Person.RestoreChoice answered %q, which is not one of the previous PCs listed", id)
+	p, err := pickBackup("RestoreChoice", f.out.Backups, id)
+	if err != nil {
+		return "", err
 	}
-	f.chosen = &f.out.Backups[i]
+	f.chosen = p
 	f.out.Chosen = id
-	f.event(EventChoice, fmt.Sprintf("Restore from %s (last backup %s, %s)", f.chosen.DeviceName, f.chosen.LastBackup.UTC().Format(time.RFC3339), f.chosen.OSVersion), nil)
+	f.event(EventChoice, chosenText(p), nil)
 	return StageESP, nil
+}
+
+// deviceNames lists the previous PCs' names, in order.
+func deviceNames(ps []profile.BackupProfile) []string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.DeviceName
+	}
+	return names
+}
+
+// restoreEntries is what a restore page lists: the detail of its "previous PCs offered" event.
+func restoreEntries(ps []profile.BackupProfile) []RestoreEntry {
+	entries := make([]RestoreEntry, len(ps))
+	for i, p := range ps {
+		entries[i] = RestoreEntry{WindowsDeviceID: p.WindowsDeviceID, DeviceName: p.DeviceName, LastBackup: p.LastBackup, OSVersion: p.OSVersion}
+	}
+	return entries
+}
+
+// pickBackup finds the previous PC a Person method answered, refusing one the page did not list.
+func pickBackup(method string, listed []profile.BackupProfile, id string) (*profile.BackupProfile, error) {
+	i := slices.IndexFunc(listed, func(p profile.BackupProfile) bool { return p.WindowsDeviceID == id })
+	if i < 0 {
+		return nil, fmt.Errorf("Person.%s answered %q, which is not one of the previous PCs listed", method, id)
+	}
+	return &listed[i], nil
+}
+
+// chosenText is the transcript's line for a previous PC the person picked.
+func chosenText(p *profile.BackupProfile) string {
+	return fmt.Sprintf("Restore from %s (last backup %s, %s)", p.DeviceName, p.LastBackup.UTC().Format(time.RFC3339), p.OSVersion)
 }
 
 // esp runs Device setup and Account setup (Device preparation ran with enrollment), each with
@@ -442,48 +466,74 @@ func (f *flow) qualityUpdates() (Stage, error) {
 
 // restoreApply restores the chosen backup for the signed-in user (tid, oid).
 func (f *flow) restoreApply() (Stage, error) {
-	p := f.chosen
-	f.event(EventInfo, fmt.Sprintf("Restoring from %s (%s)", p.DeviceName, p.OSVersion), nil)
-	failed := func(text string) (Stage, error) {
+	rep, text, err := f.applyChosen()
+	switch {
+	case err != nil:
+		return "", err
+	case text != "":
 		f.out.IntuneStatus = backup.StatusFailed
 		f.errorSeen(EventError, text, CodeRestoreApplyFailed)
 		return StageDesktop, nil
 	}
+	f.out.Report = rep
+	f.out.IntuneStatus = backup.StatusSucceeded
+	f.event(EventInfo, restoredText(f.chosen.DeviceName, rep), nil)
+	return StageDesktop, nil
+}
+
+// applyChosen restores f.chosen for the signed-in user (tid, oid), playing out its progress:
+// the report, or the text of a failure the person sees; err only for ctx's end.
+func (f *flow) applyChosen() (rep *apply.Report, failure string, err error) {
+	p := f.chosen
+	f.event(EventInfo, fmt.Sprintf("Restoring from %s (%s)", p.DeviceName, p.OSVersion), nil)
 	if f.cfg.Faults.RestoreApplyFailure {
 		f.fired[FaultRestoreApplyFailure] = true
 		if err := f.cfg.Clock.Sleep(f.ctx, restoreApplyTook); err != nil {
-			return "", err
+			return nil, "", err
 		}
-		return failed(fmt.Sprintf("Your settings could not be restored from %s; nothing was changed.", p.DeviceName))
+		return nil, fmt.Sprintf("Your settings could not be restored from %s; nothing was changed.", p.DeviceName), nil
 	}
 	if p.Content == nil {
-		return failed(fmt.Sprintf("The backup of %s keeps its content opaque (%s): only the simulator's own backups can be applied.", p.DeviceName, strings.Join(p.Opaque, ", ")))
+		return nil, fmt.Sprintf("The backup of %s keeps its content opaque (%s): only the simulator's own backups can be applied.", p.DeviceName, strings.Join(p.Opaque, ", ")), nil
 	}
 	owner := backup.Owner{TenantID: f.session.Identity.TenantID, ObjectID: f.session.Identity.ObjectID}
-	rep, err := f.cfg.Device.Apply(f.ctx, p.Content, owner)
+	rep, err = f.cfg.Device.Apply(f.ctx, p.Content, owner)
 	if err != nil {
 		if f.ctx.Err() != nil {
-			return "", f.ctx.Err()
+			return nil, "", f.ctx.Err()
 		}
-		return failed(fmt.Sprintf("Restoring from %s failed: %v", p.DeviceName, err))
+		return nil, fmt.Sprintf("Restoring from %s failed: %v", p.DeviceName, err), nil
 	}
 	if err := f.progress(rep); err != nil {
-		return "", err
+		return nil, "", err
 	}
-	f.out.Report = rep
-	f.out.IntuneStatus = backup.StatusSucceeded
+	return rep, "", nil
+}
+
+// restoredText is the transcript's line for a restore that went through.
+func restoredText(from string, rep *apply.Report) string {
 	c := rep.Counts
-	f.event(EventInfo, fmt.Sprintf("Restored from %s: %d applied, %d already set, %d kept by policy, %d not supported here, %d not restorable, %d failed",
-		p.DeviceName, c.Applied, c.AlreadySet, c.KeptByPolicy, c.NotSupported, c.NotRestorable, c.Failed), nil)
-	return StageDesktop, nil
+	return fmt.Sprintf("Restored from %s: %d applied, %d already set, %d kept by policy, %d not supported here, %d not restorable, %d failed",
+		from, c.Applied, c.AlreadySet, c.KeptByPolicy, c.NotSupported, c.NotRestorable, c.Failed)
 }
 
 // desktop reports the restore status to Intune, as the device does when setup ends. A report
 // that does not get through is a warning: the person is at the desktop either way.
 func (f *flow) desktop() (Stage, error) {
+	if err := f.report(); err != nil {
+		return "", err
+	}
+	if f.cfg.FirstSignIn {
+		return StageFirstSignIn, nil
+	}
+	return "", nil
+}
+
+// report tells Intune the restore status, when setup decided one; err only for ctx's end.
+func (f *flow) report() error {
 	status := f.out.IntuneStatus
 	if f.out.Eligibility == nil || status == "" {
-		return "", nil
+		return nil
 	}
 	source := ""
 	if f.chosen != nil {
@@ -497,14 +547,14 @@ func (f *flow) desktop() (Stage, error) {
 	f.noteToken()
 	if err := f.cloud.ReportRestore(f.ctx, res); err != nil {
 		if f.ctx.Err() != nil {
-			return "", f.ctx.Err()
+			return f.ctx.Err()
 		}
 		f.errorSeen(EventWarning, "The restore status did not reach Intune: "+err.Error(), ErrorCode(err))
-		return "", nil
+		return nil
 	}
 	f.out.Reported = true
 	f.event(EventInfo, "Intune restore status reported: "+status, nil)
-	return "", nil
+	return nil
 }
 
 // progress plays the restore out over restoreApplyTook, one category at a time in the order

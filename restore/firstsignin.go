@@ -36,8 +36,8 @@ const (
 )
 
 // Reason ids of the first-sign-in moment that setup does not have. It also reuses
-// ReasonWindowsTooOld, ReasonNotEntraJoined, ReasonEditionUnsupported, ReasonSovereignCloud and
-// ReasonNoBackups where the meaning is the same.
+// ReasonWindowsTooOld, ReasonNotEntraJoined, ReasonEditionUnsupported, ReasonSovereignCloud,
+// ReasonNoBackups and ReasonAccessBlocked where the meaning is the same.
 const (
 	ReasonRestorePolicyOff = "restorePolicyOff"
 	ReasonRestoredInSetup  = "restoredInSetup"
@@ -80,6 +80,9 @@ var firstSignInRules = []Rule{
 	{ID: ReasonNoBackups, Name: "Backups", Needs: "user",
 		Requirement: "the user has at least one backup profile made with the work account they sign in with",
 		Source:      SourceWindowsBackupFirstSignIn},
+	{ID: ReasonAccessBlocked, Name: "Access", Needs: "user",
+		Requirement: "as in setup: Conditional Access lets the user reach the restore app " + RestoreAppID + " and does not demand phishing-resistant MFA for " + RestoreBackupsAppID + " that the user cannot give. Inferred: the same restore page, signing in to the same apps",
+		Source:      SourceIntuneRestore + "; " + SourceWindowsBackupFirstSignIn + " (same restore page as setup; inferred: the same apps)"},
 }
 
 // FirstSignInRules returns every first-sign-in rule in the order checks are reported.
@@ -126,6 +129,7 @@ var firstSignInEvaluators = map[string]func(Input) outcome{
 	ReasonRestoredInSetup:    checkRestoredInSetup,
 	ReasonDeclinedInSetup:    checkDeclinedInSetup,
 	ReasonNoBackups:          checkBackupsFirstSignIn,
+	ReasonAccessBlocked:      checkAccess,
 }
 
 // EvaluateFirstSignIn decides whether the restore page shows at the user's first sign-in

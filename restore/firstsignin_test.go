@@ -48,7 +48,7 @@ func TestEveryFirstSignInRuleHasCodeDataAndASource(t *testing.T) {
 		}
 	}
 	// The inferred rules say so where an admin reads them.
-	for _, id := range []string{ReasonRestorePolicyOff, ReasonDeclinedInSetup} {
+	for _, id := range []string{ReasonRestorePolicyOff, ReasonDeclinedInSetup, ReasonAccessBlocked} {
 		i := slices.IndexFunc(firstSignInRules, func(r Rule) bool { return r.ID == id })
 		if r := firstSignInRules[i]; !strings.Contains(r.Requirement, "Inferred") || !strings.Contains(r.Source, "inferred") {
 			t.Errorf("rule %s does not say it is inferred: %+v", id, r)
@@ -69,7 +69,7 @@ func TestTheFirstSignInBaselineIsEligibleWithEveryRulePassed(t *testing.T) {
 		ids = append(ids, c.ID)
 	}
 	want := []string{ReasonRestorePolicyOff, ReasonWindowsTooOld, ReasonNotEntraJoined, ReasonEditionUnsupported,
-		ReasonSovereignCloud, ReasonRestoredInSetup, ReasonDeclinedInSetup, ReasonNoBackups}
+		ReasonSovereignCloud, ReasonRestoredInSetup, ReasonDeclinedInSetup, ReasonNoBackups, ReasonAccessBlocked}
 	if !slices.Equal(ids, want) {
 		t.Errorf("checks %v, want %v", ids, want)
 	}
@@ -100,6 +100,7 @@ func TestEachFirstSignInRuleAloneFailsWithItsReason(t *testing.T) {
 		{"restored in setup", func(in *Input) { in.RestoredInSetup = new(true) }, ReasonRestoredInSetup},
 		{"declined in setup", func(in *Input) { in.DeclinedInSetup = new(true) }, ReasonDeclinedInSetup},
 		{"no backups", func(in *Input) { in.Backups = new(0) }, ReasonNoBackups},
+		{"Conditional Access blocks the restore app", func(in *Input) { in.Access = &Access{Blocked: true} }, ReasonAccessBlocked},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,7 +135,6 @@ func TestFirstSignInPassesWhatSetupRefuses(t *testing.T) {
 		}},
 		{"a self-deploying device", func(in *Input) { in.Device.Provisioning = profile.ProvisioningSelfDeploying }},
 		{"the tenant's Show restore page off", func(in *Input) { in.RestorePage = new(RestorePageDisabled) }},
-		{"Conditional Access blocks the setup restore app", func(in *Input) { in.Access = &Access{Blocked: true} }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,7 +201,7 @@ func TestFirstSignInFactsNotGivenAreNotChecked(t *testing.T) {
 	if !f.Eligible || f.Complete() {
 		t.Fatalf("eligible %v complete %v, want eligible as far as checked", f.Eligible, f.Complete())
 	}
-	want := []string{ReasonRestorePolicyOff, ReasonWindowsTooOld, ReasonEditionUnsupported, ReasonRestoredInSetup, ReasonDeclinedInSetup, ReasonNoBackups}
+	want := []string{ReasonRestorePolicyOff, ReasonWindowsTooOld, ReasonEditionUnsupported, ReasonRestoredInSetup, ReasonDeclinedInSetup, ReasonNoBackups, ReasonAccessBlocked}
 	if got := f.NotChecked(); !slices.Equal(got, want) {
 		t.Errorf("not checked %v, want %v", got, want)
 	}
