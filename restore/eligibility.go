@@ -305,6 +305,14 @@ func checkJoin(in Input) outcome {
 }
 
 func checkProvisioning(in Input) outcome {
+	if in.Device.CloudPC {
+		// Inferred: Windows 365 provisions a Cloud PC itself, so no user goes through setup's
+		// screens (the setup page needs Autopilot user-driven or an OOBE join [W][I]); [MC]
+		// names Cloud PCs for the first-sign-in restore instead.
+		return failed(ReasonProvisioningUnsupported,
+			"This is a Windows 365 Cloud PC: Windows 365 provisions it without the setup screens, so the restore page of setup never shows. Cloud PCs restore at the user's first sign-in instead.",
+			"Turn on the device policy Enable Windows Restore for the Cloud PC so the user is offered restore at their first sign-in ("+CSPEnableWindowsRestore+").")
+	}
 	if in.Device.Provisioning == "" {
 		return notChecked("how the device is set up (provisioning) is not known")
 	}
