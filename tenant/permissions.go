@@ -194,6 +194,11 @@ type graphNeed struct {
 var (
 	needUserRead = graphNeed{scopes: []string{"User.Read", "User.ReadWrite", "User.ReadBasic.All", "User.Read.All",
 		"User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}}
+	// Reading a user other than the signed-in one (user-get): User.Read and User.ReadWrite read
+	// the signed-in user only, and User.ReadBasic.All is not among the application permissions.
+	needUserReadAll = graphNeed{scopes: []string{"User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All",
+		"Directory.Read.All", "Directory.ReadWrite.All"},
+		appRoles: []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}}
 	needOrganizationRead = graphNeed{scopes: []string{"User.Read", "Organization.Read.All", "Directory.Read.All",
 		"Organization.ReadWrite.All", "Directory.ReadWrite.All"},
 		appRoles: []string{"Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}}

@@ -87,6 +87,7 @@ var sharedRoutes = sync.OnceValue(func() *http.ServeMux {
 	handle("/v1.0/organization", EndpointGraphOrganization, graph(needOrganizationRead, (*Server).handleOrganization))
 	handle("/v1.0/devices", EndpointGraphDevices, graph(needDeviceRead, (*Server).handleDevices))
 	handle("/oidc/userinfo", EndpointGraphUserInfo, graph(needOpenID, (*Server).handleUserInfo))
+	userRoutes(func(pattern, endpoint string, h serverFunc) { handle(pattern, endpoint, h) })
 	backupRoutes(handle)
 	sessionRoutes(func(pattern, endpoint string, h serverFunc) { handle(pattern, endpoint, h) })
 
