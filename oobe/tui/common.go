@@ -50,11 +50,14 @@ type FlowState struct {
 	Backups []profile.BackupProfile
 	// Eligibility is the restore decision, once made.
 	Eligibility *restore.Eligibility
+	// FirstSignIn is the decision at the user's first sign-in after setup, once made.
+	FirstSignIn *restore.FirstSignIn
 	// ESP is the Enrollment Status Page's phases as the status events left them.
 	ESP []oobe.ESPPhase
 	// ESPStarted is when Device preparation started (the ESP's elapsed time).
 	ESPStarted time.Time
-	// Progress is the restore's progress, one entry per category done.
+	// Progress is the restore's progress, one entry per category done (of the restore under
+	// way: setup's, or the first sign-in's).
 	Progress []oobe.RestoreProgress
 	// Outcome is the run's result, once the flow has ended; Err its error.
 	Outcome *oobe.Outcome
@@ -67,8 +70,11 @@ func (f *FlowState) observe(e oobe.Event) {
 	switch e.Kind {
 	case oobe.EventEnter:
 		f.Stage = e.Stage
-		if e.Stage == oobe.StageEnrollment {
+		switch e.Stage {
+		case oobe.StageEnrollment:
 			f.ESP, f.ESPStarted = oobe.NewESP(), e.At
+		case oobe.StageRestoreApply, oobe.StageFirstSignInRestore:
+			f.Progress = nil
 		}
 	case oobe.EventStatus:
 		st, ok := e.Detail.(oobe.ESPStatus)
@@ -98,6 +104,8 @@ func (f *FlowState) observe(e oobe.Event) {
 	switch d := e.Detail.(type) {
 	case restore.Eligibility:
 		f.Eligibility = &d
+	case restore.FirstSignIn:
+		f.FirstSignIn = &d
 	case oobe.Branding: // the Autopilot profile: the device name its template gives
 		f.Branding = d
 	}

@@ -246,12 +246,17 @@ func TestLaterScreensLookRight(t *testing.T) {
 // turns its answers into key presses.
 type laterPerson struct {
 	oobe.Person
-	restore string
-	esp     oobe.ESPChoice
+	restore     string
+	firstSignIn string
+	esp         oobe.ESPChoice
 }
 
 func (p laterPerson) RestoreChoice(context.Context, []profile.BackupProfile) (string, error) {
 	return p.restore, nil
+}
+
+func (p laterPerson) FirstSignInRestoreChoice(context.Context, []profile.BackupProfile) (string, error) {
+	return p.firstSignIn, nil
 }
 
 func (p laterPerson) ESPFailure(context.Context, oobe.ESPFailure) (oobe.ESPChoice, error) {

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,8 +126,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.screens[oobe.StageSignIn].update(msg)
 	case doneMsg:
 		m.c.Flow.Outcome, m.c.Flow.Err = msg.outcome, msg.err
-		if o := msg.outcome; o != nil && (o.FinalStage == oobe.StageDesktop || o.FinalStage == oobe.StageFailed) {
-			m.active = o.FinalStage
+		// The person ends at the desktop (after the first sign-in too) or at the failure.
+		// Why the first sign-in offered no restore stays up until it is dismissed: the flow
+		// ends right after it (setup's explanation was up while the ESP ran). A replay, which
+		// dismisses nothing, ends on the outcome.
+		keep := m.held() && m.active.AfterDesktop() && !m.exitWhenDone
+		if st := m.flowStage(); (st == oobe.StageDesktop || st == oobe.StageFailed) && !keep {
+			m.active = st
 		}
 		cmd := m.screens[m.active].update(msg)
 		if m.exitWhenDone || msg.err != nil && m.Interrupted {
@@ -174,14 +180,25 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	held := m.held()
 	cmd := m.screens[m.active].update(msg)
 	if held && !m.held() { // dismissed: catch up with the flow
-		m.active = m.c.Flow.Stage
+		m.active = m.flowStage()
 	}
 	return cmd
 }
 
-// applying is whether a restore is being applied: quitting then asks first.
+// flowStage is where the flow is: the stage it last entered, or where the person ended up
+// once it has ended (the desktop again after the first sign-in).
+func (m *Model) flowStage() oobe.Stage {
+	if o := m.c.Flow.Outcome; o != nil && (o.FinalStage == oobe.StageDesktop || o.FinalStage == oobe.StageFailed) {
+		return o.FinalStage
+	}
+	return m.c.Flow.Stage
+}
+
+// applying is whether a restore is being applied, in setup or at the first sign-in:
+// quitting then asks first.
 func (m *Model) applying() bool {
-	return m.c.Flow.Outcome == nil && m.c.Flow.Stage == oobe.StageRestoreApply
+	st := m.c.Flow.Stage
+	return m.c.Flow.Outcome == nil && (st == oobe.StageRestoreApply || st == oobe.StageFirstSignInRestore)
 }
 
 // typist is a screen with a text field focused, which takes '?' and 'q' as text.
@@ -209,7 +226,7 @@ func (m *Model) View() tea.View {
 	}
 	v := tea.NewView(m.Render())
 	v.AltScreen = true
-	v.WindowTitle = "Windows setup — " + m.c.Flow.Stage.Title()
+	v.WindowTitle = "Windows setup — " + m.active.Title()
 	return v
 }
 
@@ -221,8 +238,12 @@ func (m *Model) Render() string {
 	}
 	body := m.screens[m.active].view()
 	if m.confirmQuit {
+		stops := "What has been restored stays on this PC, but setup stops here and Intune is not told."
+		if m.c.Flow.Stage.AfterDesktop() {
+			stops = "What has been restored stays on this PC, but the rest is not restored."
+		}
 		body = s.Notice.Render(s.Title.Render("Quit while your settings are being restored?") + "\n\n" +
-			s.Body.Render("What has been restored stays on this PC, but setup stops here and Intune is not told.") + "\n\n" +
+			s.Body.Render(stops) + "\n\n" +
 			s.Key.Render("y") + s.Footer.Render(" quit   ") + s.Key.Render("n") + s.Footer.Render(" keep going"))
 	}
 	footer := m.footer()
@@ -239,20 +260,25 @@ func (m *Model) header() string {
 		left += " · " + b
 	}
 	step := ""
-	if i := stageIndex(m.active); i > 0 {
-		step = fmt.Sprintf("step %d of %d", i, len(oobe.Stages()))
+	if i, n := stageIndex(m.active); i > 0 && m.active.AfterDesktop() {
+		step = fmt.Sprintf("first sign-in · step %d of %d", i, n)
+	} else if i > 0 {
+		step = fmt.Sprintf("step %d of %d", i, n)
 	}
 	gap := max(m.c.Width-lipgloss.Width(left)-lipgloss.Width(step), 1)
 	return s.Header.Render(left + strings.Repeat(" ", gap) + step)
 }
 
-func stageIndex(st oobe.Stage) int {
-	for i, s := range oobe.Stages() {
-		if s == st {
-			return i + 1
+// stageIndex is st's place among setup's stages (to the desktop), or among the first
+// sign-in's, which come after it, and how many there are: 0 for a stage in neither.
+func stageIndex(st oobe.Stage) (i, n int) {
+	var part []oobe.Stage
+	for _, s := range oobe.Stages() {
+		if s.AfterDesktop() == st.AfterDesktop() {
+			part = append(part, s)
 		}
 	}
-	return 0
+	return slices.Index(part, st) + 1, len(part)
 }
 
 func (m *Model) footer() string {

@@ -20,7 +20,7 @@ type Ask struct {
 	Options  []string                // region, keyboard, second keyboard
 	Networks []oobe.Network          // network
 	Branding oobe.Branding           // sign-in method
-	Profiles []profile.BackupProfile // the restore page's previous PCs
+	Profiles []profile.BackupProfile // the restore page's previous PCs (in setup or at first sign-in)
 	Failure  oobe.ESPFailure         // an ESP failure
 
 	reply chan Answer
@@ -160,6 +160,12 @@ func (p *person) Browser(ctx context.Context, url string) error {
 
 func (p *person) RestoreChoice(ctx context.Context, profiles []profile.BackupProfile) (string, error) {
 	a, err := p.ask(ctx, &Ask{Stage: oobe.StageRestorePage, Profiles: slices.Clone(profiles)})
+	return a.Text, err
+}
+
+// FirstSignInRestoreChoice is the same restore page, at the user's first sign-in after setup.
+func (p *person) FirstSignInRestoreChoice(ctx context.Context, profiles []profile.BackupProfile) (string, error) {
+	a, err := p.ask(ctx, &Ask{Stage: oobe.StageFirstSignInRestorePage, Profiles: slices.Clone(profiles)})
 	return a.Text, err
 }
 

@@ -130,8 +130,12 @@ func (p *Pilot) keys(ctx context.Context, a *Ask) ([]tea.Msg, error) {
 			return []tea.Msg{keyDown, keyEnter}, nil
 		}
 		return nil, fmt.Errorf("the sign-in screen has no method %q", m)
-	case oobe.StageRestorePage:
-		id, err := p.Person.RestoreChoice(ctx, a.Profiles)
+	case oobe.StageRestorePage, oobe.StageFirstSignInRestorePage:
+		choose := p.Person.RestoreChoice
+		if a.Stage == oobe.StageFirstSignInRestorePage {
+			choose = p.Person.FirstSignInRestoreChoice
+		}
+		id, err := choose(ctx, a.Profiles)
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +144,7 @@ func (p *Pilot) keys(ctx context.Context, a *Ask) ([]tea.Msg, error) {
 		}
 		for i, pr := range a.Profiles {
 			if pr.WindowsDeviceID == id {
-				return append(downs(i), keyEnter, keyEnter), nil // the PC, then Restore on the confirmation
+				return append(downs(i), keyEnter, keyEnter), nil // the PC, then Continue on the confirmation
 			}
 		}
 		return nil, fmt.Errorf("the restore page does not list a previous PC %q", id)

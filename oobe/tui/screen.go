@@ -38,11 +38,15 @@ func newScreens(c *Common) map[oobe.Stage]screen {
 		oobe.StageSignIn:           newSignInScreen(c),
 		oobe.StageEnrollment:       newEnrollmentScreen(c),
 		oobe.StageEligibility:      newEligibilityScreen(c),
-		oobe.StageRestorePage:      newRestorePageScreen(c),
+		oobe.StageRestorePage:      newRestorePageScreen(c, oobe.StageRestorePage),
 		oobe.StageESP:              newESPScreen(c),
 		oobe.StageQualityUpdates:   newQualityUpdatesScreen(c),
-		oobe.StageRestoreApply:     newRestoreApplyScreen(c),
+		oobe.StageRestoreApply:     newRestoreApplyScreen(c, oobe.StageRestoreApply),
 		oobe.StageDesktop:          newDesktopScreen(c),
 		oobe.StageFailed:           newFailedScreen(c),
+		// The user's first sign-in after setup: the check, the same restore page, the restore.
+		oobe.StageFirstSignIn:            newFirstSignInScreen(c),
+		oobe.StageFirstSignInRestorePage: newRestorePageScreen(c, oobe.StageFirstSignInRestorePage),
+		oobe.StageFirstSignInRestore:     newRestoreApplyScreen(c, oobe.StageFirstSignInRestore),
 	}
 }

@@ -70,12 +70,16 @@ func (q *qualityUpdatesScreen) help() []key.Binding       { return nil }
 func (q *qualityUpdatesScreen) fullHelp() [][]key.Binding { return nil }
 
 // restoreApplyScreen is "Restoring your settings and apps": a progress bar of the items done,
-// and what each finished category restored, skipped and failed.
+// and what each finished category restored, skipped and failed: setup's restore, or the one
+// at the user's first sign-in after setup (stage).
 type restoreApplyScreen struct {
-	c *Common
+	c     *Common
+	stage oobe.Stage
 }
 
-func newRestoreApplyScreen(c *Common) screen { return &restoreApplyScreen{c: c} }
+func newRestoreApplyScreen(c *Common, stage oobe.Stage) screen {
+	return &restoreApplyScreen{c: c, stage: stage}
+}
 
 func (r *restoreApplyScreen) update(tea.Msg) tea.Cmd { return nil }
 
@@ -83,15 +87,18 @@ func (r *restoreApplyScreen) view() string {
 	c, s := r.c, r.c.Styles
 	w := c.Width
 	elapsed := ""
-	if at := enteredAt(c.Flow, oobe.StageRestoreApply); !at.IsZero() {
+	if at := enteredAt(c.Flow, r.stage); !at.IsZero() {
 		elapsed = elapsedText(c.Clock.Now().Sub(at)) + " elapsed"
 	}
 	sub := "Keep your PC on. Your settings and Microsoft Store apps are coming back."
-	if from := restoringFrom(c.Flow); from != "" {
+	if from := restoringFrom(c.Flow, r.stage); from != "" {
 		sub = "Restoring from " + from + ". Keep your PC on."
 	}
+	if r.stage.AfterDesktop() {
+		sub = "Your first sign-in since setup. " + sub
+	}
 	lines := []string{
-		titleWithNote(s, oobe.StageRestoreApply.Title(), elapsed, w),
+		titleWithNote(s, r.stage.Title(), elapsed, w),
 		wrapTo(s.Subtitle, sub, w),
 		"",
 	}
@@ -137,11 +144,11 @@ func (r *restoreApplyScreen) view() string {
 }
 
 // restoringFrom is the previous PC being restored, from the flow's "Restoring from NAME
-// (VERSION)" line: "ADELE-SURFACE (Windows 11 24H2 (10.0.26100.4946))".
-func restoringFrom(f *FlowState) string {
+// (VERSION)" line at stage: "ADELE-SURFACE (Windows 11 24H2 (10.0.26100.4946))".
+func restoringFrom(f *FlowState, stage oobe.Stage) string {
 	for i := len(f.Transcript) - 1; i >= 0; i-- {
 		ev := f.Transcript[i]
-		if ev.Stage != oobe.StageRestoreApply || ev.Kind != oobe.EventInfo {
+		if ev.Stage != stage || ev.Kind != oobe.EventInfo {
 			continue
 		}
 		rest, ok := strings.CutPrefix(ev.Text, "Restoring from ")

@@ -33,7 +33,15 @@ func (d *desktopScreen) header() string {
 	s, w, fs := d.c.Styles, d.c.Width, d.c.Flow
 	took := ""
 	if o := fs.Outcome; o != nil && len(fs.Transcript) > 0 {
-		took = "setup took " + elapsedText(fs.Transcript[len(fs.Transcript)-1].At.Sub(fs.Transcript[0].At))
+		// Setup ends at the desktop; the first sign-in after it is not part of its time.
+		last := len(fs.Transcript) - 1
+		for i, e := range fs.Transcript {
+			if e.Stage.AfterDesktop() {
+				last = max(i-1, 0)
+				break
+			}
+		}
+		took = "setup took " + elapsedText(fs.Transcript[last].At.Sub(fs.Transcript[0].At))
 	}
 	sub := wrapTo(s.Subtitle, "Finishing setup…", w)
 	if fs.Outcome != nil {
@@ -76,7 +84,11 @@ func (d *desktopScreen) lines() []string {
 	if user != "" {
 		fact("Signed in as", user)
 	}
-	switch name := restoredDeviceName(o.Report); {
+	name := restoredDeviceName(o.Report)
+	if fsi := o.FirstSignIn; fsi != nil && restoredDeviceName(fsi.Report) != "" {
+		name = restoredDeviceName(fsi.Report)
+	}
+	switch {
 	case name != "" && o.DeviceName != "" && !strings.EqualFold(name, o.DeviceName):
 		fact("Device name", name+" (restored from the backup; Autopilot named it "+o.DeviceName+")")
 	case o.DeviceName != "":
@@ -124,6 +136,53 @@ func (d *desktopScreen) lines() []string {
 			add(hangIndent("  ", s.Subtle, meaning, w))
 		}
 	}
+	if o.FirstSignIn != nil {
+		out = append(out, "")
+		out = append(out, d.firstSignInLines(o.FirstSignIn)...)
+	}
+	return out
+}
+
+// firstSignInLines say what happened at the user's first sign-in after setup: restored from
+// a previous PC (with what came back), set up as new, not offered and why, or failed.
+func (d *desktopScreen) firstSignInLines(f *oobe.FirstSignInOutcome) []string {
+	s, w := d.c.Styles, d.c.Width
+	var out []string
+	add := func(block string) { out = append(out, strings.Split(block, "\n")...) }
+	add(s.Title.Render("At your first sign-in after setup"))
+	from := f.Chosen
+	for _, b := range f.Backups {
+		if b.WindowsDeviceID == f.Chosen {
+			from = b.DeviceName
+		}
+	}
+	switch el := f.Eligibility; {
+	case f.Report != nil:
+		add(hangIndent(s.Success.Render("✓ "), s.Body, "Windows offered the restore page, and you restored from "+f.Report.Source.DeviceName+" · "+windowsRelease(f.Report.Source.OSVersion)+":", w))
+		out = append(out, d.reportLines(f.Report)...)
+	case f.Chosen != "" && f.Error != "":
+		label := "Restoring from " + from + " failed"
+		if f.ErrorCode != "" {
+			label += " (" + f.ErrorCode + ")"
+		}
+		add(hangIndent(s.Danger.Render("✗ "), s.Body, label+": "+f.Error, w))
+		if meaning, _, ok := errorHelp(f.ErrorCode); ok {
+			add(hangIndent("  ", s.Subtle, meaning, w))
+		}
+	case f.RestorePage:
+		add(hangIndent(s.Success.Render("✓ "), s.Body, "Windows offered the restore page, and you chose Set up as new PC: nothing was restored.", w))
+	case el != nil && !el.Eligible:
+		add(hangIndent(s.Warning.Render("! "), s.Body, "Windows did not offer to restore a previous PC:", w))
+		for _, r := range el.Reasons {
+			add(hangIndent("    "+s.Danger.Render("✗")+" ", s.Body, r.Message+" ["+r.ID+"]", w))
+			if r.Fix != "" {
+				add(hangIndent("      ", s.Subtle, "What to do: "+r.Fix, w))
+			}
+		}
+	case f.Error != "":
+		add(hangIndent(s.Warning.Render("! "), s.Body, "Windows could not check whether to offer a restore, so it did not: "+f.Error, w))
+	}
+	add(hangIndent("  ", s.Subtle, "Intune's reporting for this moment is not documented, so no status was sent.", w))
 	return out
 }
 

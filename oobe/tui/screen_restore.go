@@ -18,15 +18,18 @@ import (
 // highlighted PC sit beside the list rather than below it.
 const restoreWideBody = 106
 
-// The confirmation's buttons.
-var restoreButtons = []string{"Restore", "Back"}
+// The confirmation's buttons: Microsoft's restore page confirms with Continue
+// (shared/domain.md §7.2).
+var restoreButtons = []string{"Continue", "Back"}
 
 // restorePageScreen is "Restore from your previous PC": one row per previous PC (device name,
 // last backup, Windows version), then "Set up as new PC", with what the highlighted PC's
 // backup holds beside the list (or below it, Ctrl+D, in a narrow window), and a confirmation
-// before restoring.
+// before restoring. Setup and the user's first sign-in after it show the same page [W]; stage
+// says which one this is.
 type restorePageScreen struct {
 	c        *Common
+	stage    oobe.Stage
 	ask      *Ask
 	profiles []profile.BackupProfile
 	cursor   int
@@ -40,7 +43,12 @@ type restorePageScreen struct {
 	chose    string
 }
 
-func newRestorePageScreen(c *Common) screen { return &restorePageScreen{c: c} }
+func newRestorePageScreen(c *Common, stage oobe.Stage) screen {
+	return &restorePageScreen{c: c, stage: stage}
+}
+
+// firstSignIn is whether this is the page at the user's first sign-in after setup.
+func (r *restorePageScreen) firstSignIn() bool { return r.stage.AfterDesktop() }
 
 func (r *restorePageScreen) wide() bool { return r.c.Width >= restoreWideBody }
 
@@ -48,7 +56,7 @@ func (r *restorePageScreen) update(msg tea.Msg) tea.Cmd {
 	k := r.c.Keys
 	switch msg := msg.(type) {
 	case askMsg:
-		if msg.ask.Stage != oobe.StageRestorePage {
+		if msg.ask.Stage != r.stage {
 			return nil
 		}
 		r.ask, r.profiles, r.cursor = msg.ask, msg.ask.Profiles, 0
@@ -111,18 +119,26 @@ func (r *restorePageScreen) answer(id, name string) tea.Cmd {
 func (r *restorePageScreen) view() string {
 	c, s := r.c, r.c.Styles
 	w, h := c.Width, c.Height
+	title := s.Title.Render(r.stage.Title())
+	if r.firstSignIn() {
+		title = titleWithNote(s, r.stage.Title(), "first sign-in since setup", w)
+	}
 	var sub string
 	switch {
+	case r.answered && r.chose != "" && r.firstSignIn():
+		sub = hangIndent(s.Success.Render("✓ "), s.Body, "Restoring from "+r.chose+": your settings and apps come back now.", w)
 	case r.answered && r.chose != "":
 		sub = hangIndent(s.Success.Render("✓ "), s.Body, "Restoring from "+r.chose+": your settings and apps come back once setup is done.", w)
 	case r.answered:
 		sub = hangIndent(s.Success.Render("✓ "), s.Body, "Setting up as a new PC: nothing is restored.", w)
 	case r.ask == nil && len(r.profiles) == 0:
-		return s.Title.Render(oobe.StageRestorePage.Title()) + "\n" + wrapTo(s.Subtitle, "Looking for your previous PCs…", w)
+		return title + "\n" + wrapTo(s.Subtitle, "Looking for your previous PCs…", w)
+	case r.firstSignIn():
+		sub = wrapTo(s.Subtitle, "This is your first sign-in since setup, and Windows offers to restore a previous PC. Choose the PC to bring your settings and Microsoft Store apps from, or keep this one as new. Files are not part of the backup.", w)
 	default:
 		sub = wrapTo(s.Subtitle, "Choose the PC to bring your settings and Microsoft Store apps from, or set this one up as new. Files are not part of the backup.", w)
 	}
-	head := s.Title.Render(oobe.StageRestorePage.Title()) + "\n" + sub + "\n"
+	head := title + "\n" + sub + "\n"
 	room := max(h-lineCount(head), 1)
 
 	var main string
@@ -177,7 +193,11 @@ func (r *restorePageScreen) listRows(w int) (rows [][]string, focus int) {
 		last := "Last backup " + when.Ago(now, p.LastBackup) + " (" + backupDate(p.LastBackup) + ")"
 		row(i, p.DeviceName+" · "+windowsRelease(p.OSVersion), last)
 	}
-	row(len(r.profiles), "Set up as new PC", "Start fresh: nothing is restored")
+	fresh := "Start fresh: nothing is restored"
+	if r.firstSignIn() {
+		fresh = "Keep this PC as setup left it: nothing is restored"
+	}
+	row(len(r.profiles), "Set up as new PC", fresh)
 	return rows, focus
 }
 
@@ -244,11 +264,15 @@ func (r *restorePageScreen) confirmation(w int) string {
 	s, now := r.c.Styles, r.c.Clock.Now()
 	p := r.profiles[r.cursor]
 	inner := max(w-4, 10)
+	comeBack := "once setup is done"
+	if r.firstSignIn() {
+		comeBack = "now"
+	}
 	body := []string{
 		wrapTo(s.Title, "Restore from "+p.DeviceName+"?", inner),
 		wrapTo(s.Subtle, "Last backup "+when.Ago(now, p.LastBackup)+" ("+backupDate(p.LastBackup)+") · "+windowsRelease(p.OSVersion), inner),
 		"",
-		wrapTo(s.Body, "Windows brings back this PC's settings and reinstalls its Microsoft Store apps once setup is done. Settings your organization manages keep their policy values.", inner),
+		wrapTo(s.Body, "Windows brings back this PC's settings and reinstalls its Microsoft Store apps "+comeBack+". Settings your organization manages keep their policy values.", inner),
 		"",
 		buttonRow(s, restoreButtons, r.focus),
 	}
@@ -262,7 +286,12 @@ func (r *restorePageScreen) detailsPane(w, h int) string {
 	var lines []string
 	if r.cursor >= len(r.profiles) {
 		lines = append(lines, s.Title.Render("Set up as new PC"))
-		lines = append(lines, strings.Split(wrapTo(s.Body, "This PC starts with Windows' defaults and what your organization assigns. Nothing is restored, and Intune records \"Setup as New PC Selected\".", inner), "\n")...)
+		text := "This PC starts with Windows' defaults and what your organization assigns. Nothing is restored, and Intune records \"Setup as New PC Selected\"."
+		if r.firstSignIn() {
+			// Intune's reporting for this moment is not documented (shared/domain.md §7.1).
+			text = "This PC keeps the settings setup gave it and what your organization assigns. Nothing is restored."
+		}
+		lines = append(lines, strings.Split(wrapTo(s.Body, text, inner), "\n")...)
 	} else {
 		lines = profileDetails(s, r.profiles[r.cursor], inner)
 	}

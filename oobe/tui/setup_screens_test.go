@@ -215,6 +215,9 @@ func (p setupPerson) Browser(context.Context, string) error             { return
 func (p setupPerson) RestoreChoice(context.Context, []profile.BackupProfile) (string, error) {
 	return "", nil
 }
+func (p setupPerson) FirstSignInRestoreChoice(context.Context, []profile.BackupProfile) (string, error) {
+	return "", nil
+}
 func (p setupPerson) ESPFailure(context.Context, oobe.ESPFailure) (oobe.ESPChoice, error) {
 	return oobe.ESPContinueAnyway, nil
 }
