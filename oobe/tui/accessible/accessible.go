@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/charmbracelet/x/term"
@@ -83,12 +84,19 @@ func Run(ctx context.Context, cfg oobe.Config, opts Options) (*oobe.Outcome, err
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
+	tty := isTerminal(in)
 	p := &person{
 		opts:  opts,
 		in:    newInput(in),
-		out:   &screen{w: out, endPrompt: !isTerminal(in)},
+		out:   &screen{w: out, endPrompt: !tty},
 		clock: cfg.Clock,
 		stop:  cancel,
+	}
+	if tty {
+		// A terminal echoes what is typed: secrets are read with the echo off, and nothing is
+		// read ahead of them.
+		p.in.onDemand = true
+		p.secret = terminalSecret(in)
 	}
 	defer p.endSignIn()
 	cfg.Person = p
@@ -115,10 +123,41 @@ func Run(ctx context.Context, cfg oobe.Config, opts Options) (*oobe.Outcome, err
 
 // isTerminal reports whether r is a terminal, which echoes the Enter that ends each answer;
 // for any other input the screen ends the prompt's line itself.
-// A character device is not enough: /dev/null is one, and echoes nothing.
-func isTerminal(r io.Reader) bool {
+// A character device is not enough: /dev/null is one, and echoes nothing. A variable so tests
+// can take a pipe for a terminal.
+var isTerminal = func(r io.Reader) bool {
 	f, ok := r.(*os.File)
 	return ok && term.IsTerminal(f.Fd())
+}
+
+// terminalSecret is the reader of secrets typed at the terminal r (isTerminal): it turns the
+// echo off for the line, and back on once the line is in, or when ctx ends first (the read
+// itself then stays under way until a line comes, as the input's does). A variable so tests
+// can stand in for the terminal.
+var terminalSecret = func(r io.Reader) secretReader {
+	fd := r.(*os.File).Fd()
+	return func(ctx context.Context) (string, error) {
+		state, err := term.GetState(fd)
+		if err != nil {
+			return "", err
+		}
+		type result struct {
+			b   []byte
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			b, err := term.ReadPassword(fd)
+			done <- result{b, err}
+		}()
+		select {
+		case r := <-done:
+			return strings.TrimSuffix(string(r.b), "\r"), r.err
+		case <-ctx.Done():
+			_ = term.Restore(fd, state)
+			return "", context.Cause(ctx)
+		}
+	}
 }
 
 // screen is the output: whole lines, and prompts that the answer's Enter ends. The sign-in's

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/restore"
 )
 
 // observe prints one of the flow's events as a line of text, and keeps it for "Collect
@@ -39,6 +40,15 @@ func (p *person) observe(e oobe.Event) {
 		p.out.line("Error: %s", e.Text)
 	default: // info, an ESP row's status ("Device setup — Apps: In progress"), restore progress
 		p.out.line("%s", e.Text)
+		if d, ok := e.Detail.(restore.FirstSignIn); ok && !d.Eligible {
+			// The warnings before said what stops it; this says what to do about each.
+			p.out.line("You are at your desktop; nothing was restored.")
+			for _, r := range d.Reasons {
+				if r.Fix != "" {
+					p.out.line("What to do about %s: %s", r.ID, r.Fix)
+				}
+			}
+		}
 	}
 }
 

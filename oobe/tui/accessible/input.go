@@ -23,19 +23,52 @@ const (
 // line or for its context, so a run can stop while nobody types; and a line is taken only by
 // a reader whose context is still live, checked under the queue's lock, which is what keeps
 // the sign-in's approval reader from taking a line once the sign-in has ended.
+//
+// At a terminal (onDemand) nothing is read ahead: a line is read only while someone waits for
+// it, so no read is under way when a secret is asked and its own reader, which turns the
+// echo off, gets the keys.
 type input struct {
-	r    io.Reader
-	once sync.Once
+	r        io.Reader
+	onDemand bool
+	once     sync.Once
 
 	mu      sync.Mutex
 	lines   []string
 	err     error // why the input ended; io.EOF at its end
 	stopped bool
-	changed chan struct{} // closed and replaced whenever lines, err or stopped change
+	waiting int  // how many next calls wait for a line (onDemand)
+	reading bool // the pump is in a Read
+	secret  bool // a secret reader has the input: the pump does not read
+	changed chan struct{} // closed and replaced whenever any of the above change
 }
 
 func newInput(r io.Reader) *input {
 	return &input{r: r, changed: make(chan struct{})}
+}
+
+// secretReader reads one secret line from a terminal without echoing it, until ctx ends.
+type secretReader func(ctx context.Context) (string, error)
+
+// secretLine reads a secret with read when nothing else is reading or read: direct is then
+// true, and nothing echoed the line or its Enter. A line typed ahead, already echoed, or a
+// read already under way gives the secret the usual way instead (direct false).
+func (in *input) secretLine(ctx context.Context, read secretReader) (s string, direct bool, err error) {
+	in.mu.Lock()
+	if len(in.lines) > 0 || in.reading || in.err != nil || in.stopped {
+		in.mu.Unlock()
+		s, err := in.next(ctx)
+		return s, false, err
+	}
+	in.secret = true
+	in.mu.Unlock()
+	defer func() {
+		in.mu.Lock()
+		in.secret = false
+		in.notify()
+		in.mu.Unlock()
+	}()
+	s, err = read(ctx)
+	return s, true, err
 }
 
 // notify wakes everyone waiting on a change; in.mu is held.
@@ -48,6 +81,15 @@ func (in *input) notify() {
 // first. Once the input has ended and every line is taken, it returns why (io.EOF).
 func (in *input) next(ctx context.Context) (string, error) {
 	in.once.Do(func() { go in.pump() })
+	in.mu.Lock()
+	in.waiting++
+	in.notify()
+	in.mu.Unlock()
+	defer func() {
+		in.mu.Lock()
+		in.waiting--
+		in.mu.Unlock()
+	}()
 	for {
 		in.mu.Lock()
 		if err := ctx.Err(); err != nil {
@@ -90,6 +132,7 @@ func (in *input) pump() {
 	for in.room() {
 		s, err := readLine(br)
 		in.mu.Lock()
+		in.reading = false
 		if s != nil {
 			in.lines = append(in.lines, string(s))
 		}
@@ -104,7 +147,9 @@ func (in *input) pump() {
 	}
 }
 
-// room waits until the queue has room for another line; false once the run has stopped.
+// room waits until the queue has room for another line (onDemand: until someone waits for
+// one and no secret reader has the input), and marks the read begun; false once the run has
+// stopped.
 func (in *input) room() bool {
 	for {
 		in.mu.Lock()
@@ -112,7 +157,12 @@ func (in *input) room() bool {
 			in.mu.Unlock()
 			return false
 		}
-		if len(in.lines) < maxAhead {
+		ready := len(in.lines) < maxAhead
+		if in.onDemand {
+			ready = len(in.lines) == 0 && in.waiting > 0 && !in.secret
+		}
+		if ready {
+			in.reading = true
 			in.mu.Unlock()
 			return true
 		}

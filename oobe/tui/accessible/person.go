@@ -62,6 +62,9 @@ type person struct {
 	// onPage is set when the person chose the tenant's sign-in page: the flow's browser
 	// sign-in then happens here.
 	onPage bool
+	// secret reads secrets without echoing them, at a terminal; nil for any other input,
+	// which echoes nothing.
+	secret secretReader
 }
 
 var _ oobe.Person = (*person)(nil)
@@ -174,6 +177,28 @@ func (p *person) readLine(ctx context.Context, q string) (string, error) {
 	return "", fmt.Errorf("reading the answer to %q: %w", q, err)
 }
 
+// readSecret reads a passphrase or a password, as readLine reads an answer; at a terminal with
+// the echo off, so it is never seen. The secret is never written anywhere.
+func (p *person) readSecret(ctx context.Context, q string) (string, error) {
+	if p.secret == nil {
+		return p.readLine(ctx, q)
+	}
+	s, direct, err := p.in.secretLine(ctx, p.secret)
+	if direct && ctx.Err() == nil {
+		p.out.blank() // the Enter did not echo: end the prompt's line
+	}
+	switch {
+	case err == nil:
+		return s, nil
+	case errors.Is(err, io.EOF):
+		p.out.line("The input ended before this question was answered.")
+		return "", &InputEndedError{Question: q}
+	case ctx.Err() != nil:
+		return "", err
+	}
+	return "", fmt.Errorf("reading the answer to %q: %w", q, err)
+}
+
 func (p *person) Region(ctx context.Context, offered []string) (string, error) {
 	i, err := p.ask(ctx, question{title: oobe.StageRegion.Title(), options: offered})
 	if err != nil {
@@ -217,7 +242,7 @@ func (p *person) Network(ctx context.Context, offered []oobe.Network) (oobe.Netw
 	}
 	text := "Passphrase for " + n.Name
 	p.out.prompt(text + ": ")
-	pass, err := p.readLine(ctx, text)
+	pass, err := p.readSecret(ctx, text)
 	if err != nil {
 		return oobe.Network{}, "", err
 	}
@@ -295,7 +320,7 @@ func (p *person) signInOnPage(ctx context.Context, authorizeURL string) error {
 			return page.Cancel(ctx)
 		}
 		p.out.prompt("Password: ")
-		password, err := p.readLine(ctx, "Password")
+		password, err := p.readSecret(ctx, "Password")
 		if err != nil {
 			return err
 		}
@@ -422,9 +447,20 @@ func (p *person) Browser(ctx context.Context, url string) error {
 
 // RestoreChoice lists the previous PCs and "Set up as new PC", then confirms a restore.
 func (p *person) RestoreChoice(ctx context.Context, profiles []profile.BackupProfile) (string, error) {
-	q := question{title: oobe.StageRestorePage.Title(),
-		intro: []string{"Pick a previous PC to restore your settings and apps from, or set up this PC as new."},
-		names: map[int][]string{}}
+	return p.restoreChoice(ctx, profiles, oobe.StageRestorePage,
+		"Pick a previous PC to restore your settings and apps from, or set up this PC as new.")
+}
+
+// FirstSignInRestoreChoice is the same restore page at the user's first sign-in after setup.
+func (p *person) FirstSignInRestoreChoice(ctx context.Context, profiles []profile.BackupProfile) (string, error) {
+	return p.restoreChoice(ctx, profiles, oobe.StageFirstSignInRestorePage,
+		"This is your first sign-in since setup, and Windows offers to restore a previous PC.",
+		"Pick a previous PC to restore your settings and apps from, or keep this PC as new.")
+}
+
+// restoreChoice is the restore page at stage, introduced by intro.
+func (p *person) restoreChoice(ctx context.Context, profiles []profile.BackupProfile, stage oobe.Stage, intro ...string) (string, error) {
+	q := question{title: stage.Title(), intro: intro, names: map[int][]string{}}
 	now := p.clock.Now()
 	for i, pr := range profiles {
 		q.options = append(q.options, fmt.Sprintf("%s, last backup %s, %s", pr.DeviceName, lastBackup(now, pr.LastBackup), osLabel(pr.OSVersion)))
