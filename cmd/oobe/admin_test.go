@@ -117,6 +117,40 @@ func TestAdminBackupsDeleteAsksOnATerminalAndOnlyYesDeletes(t *testing.T) {
 	}
 }
 
+func TestAdminBackupsListAndDeleteByUPNInAnyCaseActOnThatUsersObjectID(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	code, out, errOut := runCLI(t, args([]string{"admin", "backups", "list", "--json", "--user", "Adele.Vance@CONTOSO.com", "--sim-data", data}, asAdmin)...)
+	var rep adminListReport
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
+		t.Fatalf("list by UPN: exit %d: %s %s", code, out, errOut)
+	}
+	if byID := adminList(t, data); rep.User != adeleOID || rep.UPN != "adele.vance@contoso.com" || len(rep.Devices) != 3 ||
+		rep.Settings != byID.Settings || len(byID.Devices) != len(rep.Devices) {
+		t.Fatalf("by UPN listed %+v, by object id %+v", rep, byID)
+	}
+	code, out, errOut = runCLI(t, args([]string{"admin", "backups", "delete", "--yes", "--user", "adele.vance@contoso.com", "--sim-data", data}, asAdmin)...)
+	if code != 0 || !strings.Contains(out, "Deleted every Windows backup of adele.vance@contoso.com ("+adeleOID+")") {
+		t.Fatalf("delete by UPN: exit %d: %s %s", code, out, errOut)
+	}
+	if rep := adminList(t, data); len(rep.Devices) != 0 || rep.Settings != 0 {
+		t.Fatalf("after the delete by UPN the admin lists %+v", rep)
+	}
+}
+
+func TestAdminBackupsByAUPNTheTenantDoesNotHaveSaysNoSuchUser(t *testing.T) {
+	t.Parallel()
+	for _, upn := range []string{"nobody@contoso.com", "alex.wilber@fabrikam.onmicrosoft.com"} { // the second is Fabrikam's
+		t.Run(upn, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := runCLI(t, args([]string{"admin", "backups", "delete", "--yes", "--user", upn}, asAdmin)...)
+			if code != 1 || out != "" || !strings.Contains(errOut, "--user "+upn+": no such user in tenant 39150fda-e360-47ce-b98e-d9250ba6f8e8") {
+				t.Fatalf("exit %d: %s %s", code, out, errOut)
+			}
+		})
+	}
+}
+
 func TestAdminBackupsExplainsTheBackupAdministratorRoleOn403(t *testing.T) {
 	t.Parallel()
 	code, _, errOut := runCLI(t, "admin", "backups", "list", "--user", adeleOID, "--as", "megan.bowen@contoso.com", "--sim-approve")
@@ -134,8 +168,8 @@ func TestAdminBackupsBadInputExitsTwo(t *testing.T) {
 		says string
 	}{
 		{"no --user", []string{"list"}, "--user is required"},
-		{"a UPN for --user", []string{"list", "--user", "adele.vance@contoso.com"}, "object id"},
-		{"--user not a GUID", []string{"show", "--user", "adele"}, "not an object id"},
+		{"--user neither a UPN nor a GUID", []string{"show", "--user", "adele"}, "neither a UPN"},
+		{"--user with an @ but not a UPN", []string{"list", "--user", "adele@"}, "is not a UPN"},
 		{"--device not a GUID", []string{"show", "--user", adeleOID, "--device", "ADELE-DESKTOP"}, "--device"},
 		{"an unknown flag", []string{"delete", "--user", adeleOID, "--device", adeleOID}, "unknown flag"},
 	}
