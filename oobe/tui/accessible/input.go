@@ -36,9 +36,9 @@ type input struct {
 	lines   []string
 	err     error // why the input ended; io.EOF at its end
 	stopped bool
-	waiting int  // how many next calls wait for a line (onDemand)
-	reading bool // the pump is in a Read
-	secret  bool // a secret reader has the input: the pump does not read
+	waiting int           // how many next calls wait for a line (onDemand)
+	reading bool          // the pump is in a Read
+	secret  bool          // a secret reader has the input: the pump does not read
 	changed chan struct{} // closed and replaced whenever any of the above change
 }
 
@@ -82,31 +82,26 @@ func (in *input) notify() {
 func (in *input) next(ctx context.Context) (string, error) {
 	in.once.Do(func() { go in.pump() })
 	in.mu.Lock()
+	// Counted as waiting until the line is taken, in the same hold of the lock: an onDemand
+	// pump must not take this waiter for another.
 	in.waiting++
 	in.notify()
-	in.mu.Unlock()
 	defer func() {
-		in.mu.Lock()
 		in.waiting--
 		in.mu.Unlock()
 	}()
 	for {
-		in.mu.Lock()
 		if err := ctx.Err(); err != nil {
-			in.mu.Unlock()
 			return "", context.Cause(ctx)
 		}
 		if len(in.lines) > 0 {
 			s := in.lines[0]
 			in.lines = in.lines[1:]
 			in.notify()
-			in.mu.Unlock()
 			return s, nil
 		}
 		if in.err != nil {
-			err := in.err
-			in.mu.Unlock()
-			return "", err
+			return "", in.err
 		}
 		wait := in.changed
 		in.mu.Unlock()
@@ -114,6 +109,7 @@ func (in *input) next(ctx context.Context) (string, error) {
 		case <-ctx.Done():
 		case <-wait:
 		}
+		in.mu.Lock()
 	}
 }
 
