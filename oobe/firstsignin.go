@@ -3,7 +3,6 @@ package oobe
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/oobe-dev/oobe/restore"
@@ -61,7 +60,7 @@ func (f *flow) firstSignIn() (Stage, error) {
 		listed = profiles
 		n := len(profiles)
 		in.Backups = &n
-		f.event(EventInfo, fmt.Sprintf("%d previous PCs with a backup: %s", n, strings.Join(deviceNames(profiles), ", ")), nil)
+		f.event(EventInfo, backupsListed(profiles), nil)
 	}
 	e, err := restore.EvaluateFirstSignIn(in)
 	if err != nil {

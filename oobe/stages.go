@@ -299,7 +299,7 @@ func (f *flow) eligibility() (Stage, error) {
 		f.out.Backups = append([]profile.BackupProfile{}, profiles...)
 		n := len(profiles)
 		in.Backups = &n
-		f.event(EventInfo, fmt.Sprintf("%d previous PCs with a backup: %s", n, strings.Join(deviceNames(profiles), ", ")), nil)
+		f.event(EventInfo, backupsListed(profiles), nil)
 	}
 	e, err := restore.Evaluate(in)
 	if err != nil {
@@ -346,6 +346,14 @@ func (f *flow) restorePage() (Stage, error) {
 	f.out.Chosen = id
 	f.event(EventChoice, chosenText(p), nil)
 	return StageESP, nil
+}
+
+// backupsListed is the transcript's line for the user's previous PCs.
+func backupsListed(ps []profile.BackupProfile) string {
+	if len(ps) == 0 {
+		return "No previous PC has a backup for this user"
+	}
+	return fmt.Sprintf("%d previous PCs with a backup: %s", len(ps), strings.Join(deviceNames(ps), ", "))
 }
 
 // deviceNames lists the previous PCs' names, in order.

@@ -45,9 +45,12 @@ func reasonIDs(out *oobe.Outcome) []string {
 }
 
 // inRuleOrder sorts reason ids in the order of restore.Rules, so two sets compare as lists.
-func inRuleOrder(ids []string) []string {
+func inRuleOrder(ids []string) []string { return inOrderOf(restore.Rules(), ids) }
+
+// inOrderOf sorts reason ids in the order of rules.
+func inOrderOf(rules []restore.Rule, ids []string) []string {
 	order := map[string]int{}
-	for i, r := range restore.Rules() {
+	for i, r := range rules {
 		order[r.ID] = i
 	}
 	out := slices.Clone(ids)
@@ -65,10 +68,23 @@ func backupNames(out *oobe.Outcome) []string {
 
 // decisionStage is where a run settles whether (and what) it restored.
 func decisionStage(out *oobe.Outcome) oobe.Stage {
-	if out.Report != nil {
+	switch {
+	case out.Report != nil:
 		return oobe.StageRestoreApply
+	case out.FirstSignIn != nil && out.FirstSignIn.Report != nil:
+		return oobe.StageFirstSignInRestore
 	}
 	return oobe.StageRestorePage
+}
+
+// restoreReport is the report of the restore a run made: setup's, or the first sign-in's
+// when setup made none (a run restores at one moment at most: restoring in setup rules the
+// first sign-in's page out).
+func restoreReport(out *oobe.Outcome) (*apply.Report, oobe.Stage) {
+	if out.Report == nil && out.FirstSignIn != nil && out.FirstSignIn.Report != nil {
+		return out.FirstSignIn.Report, oobe.StageFirstSignInRestore
+	}
+	return out.Report, oobe.StageRestoreApply
 }
 
 // check compares a run's outcome and the device after it with the scenario's expect.
@@ -104,6 +120,7 @@ func check(sc *Scenario, out *oobe.Outcome, after *device.State) []Failure {
 	if e.BackupCount != nil && *e.BackupCount != len(out.Backups) {
 		fail("backupCount", strconv.Itoa(*e.BackupCount), strconv.Itoa(len(out.Backups)), oobe.StageRestorePage)
 	}
+	report, applied := restoreReport(out)
 	if e.Counts != nil {
 		for _, o := range apply.Outcomes() {
 			want, ok := e.Counts[string(o)]
@@ -111,23 +128,23 @@ func check(sc *Scenario, out *oobe.Outcome, after *device.State) []Failure {
 				continue
 			}
 			switch {
-			case out.Report == nil:
+			case report == nil:
 				fail("items.counts."+string(o), strconv.Itoa(want), "no restore was applied", decisionStage(out))
-			case out.Report.Counts.Of(o) != want:
-				fail("items.counts."+string(o), strconv.Itoa(want), strconv.Itoa(out.Report.Counts.Of(o))+itemsWith(out.Report, o), oobe.StageRestoreApply)
+			case report.Counts.Of(o) != want:
+				fail("items.counts."+string(o), strconv.Itoa(want), strconv.Itoa(report.Counts.Of(o))+itemsWith(report, o), applied)
 			}
 		}
 	}
 	for _, o := range apply.Outcomes() {
 		for _, name := range e.Names[string(o)] {
 			field := "items.names." + string(o)
-			if out.Report == nil {
+			if report == nil {
 				fail(field, quote(name), "no restore was applied", decisionStage(out))
 				continue
 			}
 			var had []string
 			found := false
-			for _, it := range out.Report.Items {
+			for _, it := range report.Items {
 				if matchesItem(it, name) {
 					if it.Outcome == o {
 						found = true
@@ -139,9 +156,9 @@ func check(sc *Scenario, out *oobe.Outcome, after *device.State) []Failure {
 			switch {
 			case found:
 			case len(had) == 0:
-				fail(field, quote(name)+" "+string(o), "no item "+quote(name)+" in the restore", oobe.StageRestoreApply)
+				fail(field, quote(name)+" "+string(o), "no item "+quote(name)+" in the restore", applied)
 			default:
-				fail(field, quote(name)+" "+string(o), strings.Join(had, "; "), oobe.StageRestoreApply)
+				fail(field, quote(name)+" "+string(o), strings.Join(had, "; "), applied)
 			}
 		}
 	}
@@ -154,7 +171,7 @@ func check(sc *Scenario, out *oobe.Outcome, after *device.State) []Failure {
 		want := string(e.Device[k])
 		got := deviceValue(after, k)
 		if got != want {
-			fail("device."+k, want, got, oobe.StageRestoreApply)
+			fail("device."+k, want, got, applied)
 		}
 	}
 	if e.FinalStage != nil && *e.FinalStage != out.FinalStage {
@@ -182,7 +199,68 @@ func check(sc *Scenario, out *oobe.Outcome, after *device.State) []Failure {
 		}
 		fail("errorCode", want, got, out.FinalStage)
 	}
+	if x := e.FirstSignIn; x != nil {
+		for _, f := range checkFirstSignIn(x, out.FirstSignIn) {
+			fail(f.Field, f.Expected, f.Got, f.Stage)
+		}
+	}
 	return fs
+}
+
+// checkFirstSignIn compares the first sign-in's outcome with expect.firstSignIn; fields are
+// relative to expect.
+func checkFirstSignIn(x *FirstSignInExpect, fs *oobe.FirstSignInOutcome) []Failure {
+	if fs == nil {
+		return []Failure{{Field: "firstSignIn", Expected: "a first sign-in after the desktop", Got: "the run did not reach it", Stage: oobe.StageDesktop}}
+	}
+	var out []Failure
+	fail := func(field, expected, got string, stage oobe.Stage) {
+		out = append(out, Failure{Field: "firstSignIn." + field, Expected: expected, Got: got, Stage: stage})
+	}
+	shown := map[bool]string{true: "shown", false: "hidden"}
+	if x.RestorePage != nil && *x.RestorePage != fs.RestorePage {
+		got := shown[fs.RestorePage]
+		if fs.Error != "" && !fs.RestorePage {
+			got += " (" + fs.Error + ")"
+		}
+		fail("restorePage", shown[*x.RestorePage], got, oobe.StageFirstSignIn)
+	}
+	if x.HasReasons {
+		got := []string{}
+		if fs.Eligibility != nil {
+			for _, r := range fs.Eligibility.Reasons {
+				got = append(got, r.ID)
+			}
+		}
+		rules := restore.FirstSignInRules()
+		if want, got := inOrderOf(rules, x.Reasons), inOrderOf(rules, got); !slices.Equal(want, got) {
+			fail("reasons", list(want), list(got), oobe.StageFirstSignIn)
+		}
+	}
+	if x.HasBackups {
+		got := []string{}
+		for _, b := range fs.Backups {
+			got = append(got, b.DeviceName)
+		}
+		if !slices.Equal(x.Backups, got) {
+			fail("backups", list(x.Backups), list(got), oobe.StageFirstSignInRestorePage)
+		}
+	}
+	if x.Restored != nil {
+		got := "nothing (the page did not show)"
+		switch {
+		case fs.Report != nil:
+			got = fs.Report.Source.DeviceName
+		case fs.Error != "" && fs.Chosen != "":
+			got = "a failed restore: " + fs.Error
+		case fs.RestorePage:
+			got = RestoreNew
+		}
+		if !strings.EqualFold(*x.Restored, got) {
+			fail("restored", quote(*x.Restored), quote(got), oobe.StageFirstSignInRestorePage)
+		}
+	}
+	return out
 }
 
 // errorNote adds the run's error to a final stage that was not expected.

@@ -280,7 +280,21 @@ func pageOnly(raw string) string {
 
 // RestoreChoice picks the previous PC the scenario names, "" for new, or the newest.
 func (p *person) RestoreChoice(_ context.Context, profiles []profile.BackupProfile) (string, error) {
-	want := p.sc.Steps.Restore
+	return pickPC("steps.restore", p.sc.Steps.Restore, profiles)
+}
+
+// FirstSignInRestoreChoice is RestoreChoice at the first sign-in, from steps.firstSignIn.restore.
+func (p *person) FirstSignInRestoreChoice(_ context.Context, profiles []profile.BackupProfile) (string, error) {
+	want := ""
+	if fs := p.sc.Steps.FirstSignIn; fs != nil {
+		want = fs.Restore
+	}
+	return pickPC("steps.firstSignIn.restore", want, profiles)
+}
+
+// pickPC picks the previous PC want names (device name or windowsDeviceId), "" for new, or
+// the newest when want is "".
+func pickPC(field, want string, profiles []profile.BackupProfile) (string, error) {
 	switch {
 	case want == RestoreNew:
 		return "", nil
@@ -300,7 +314,7 @@ func (p *person) RestoreChoice(_ context.Context, profiles []profile.BackupProfi
 	if len(names) == 0 {
 		names = []string{"none"}
 	}
-	return "", fmt.Errorf("steps.restore: no previous PC %q on the restore page (listed: %s)", want, strings.Join(names, ", "))
+	return "", fmt.Errorf("%s: no previous PC %q on the restore page (listed: %s)", field, want, strings.Join(names, ", "))
 }
 
 func (p *person) ESPFailure(context.Context, oobe.ESPFailure) (oobe.ESPChoice, error) {

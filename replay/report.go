@@ -137,8 +137,12 @@ func (r *Report) WriteFailure(w io.Writer) error {
 		if start.IsZero() {
 			start = r.Transcript[0].At
 		}
+		width := 16 // the longest of setup's stages, autopilotProfile; the first sign-in's are longer
 		for _, e := range r.Transcript[lo:hi] {
-			fmt.Fprintf(&b, "      %s %-16s %-8s %s\n", offset(e.At.Sub(start)), e.Stage, e.Kind, e.Text)
+			width = max(width, len(e.Stage))
+		}
+		for _, e := range r.Transcript[lo:hi] {
+			fmt.Fprintf(&b, "      %s %-*s %-8s %s\n", offset(e.At.Sub(start)), width, e.Stage, e.Kind, e.Text)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

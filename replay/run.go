@@ -156,9 +156,14 @@ func (sc *Scenario) Spec() sim.Spec {
 		Autopilot: sim.Autopilot{DeviceNameTemplate: sc.Autopilot.DeviceNameTemplate, ESPTimeout: sc.Autopilot.ESPTimeout},
 		Faults:    sim.Faults{Engine: sc.Faults.Engine, Endpoints: sc.Faults.Endpoints, AccessTokenLifetime: sc.Faults.AccessTokenLifetime},
 		Rand:      seed(sc),
+
+		FirstSignIn: sc.Steps.FirstSignIn != nil,
 	}
 	if sc.OldPC != nil {
 		spec.OldPC = &sim.OldPC{Device: sc.OldPC.Device, Days: sc.OldPC.Days}
+	}
+	if sc.AdminDeletes != "" {
+		spec.AdminDelete = &sim.AdminDelete{Admin: sc.AdminDeletes}
 	}
 	if n := sc.Steps.Network; !n.Wired {
 		spec.WiFi = []oobe.Network{{Name: n.SSID, Security: n.Security}}

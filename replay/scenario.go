@@ -78,7 +78,10 @@ type Scenario struct {
 	Faults    Faults
 	Steps     Steps
 	OldPC     *OldPC
-	Expect    Expect
+	// AdminDeletes is the UPN of an admin who deletes every Windows backup of User an hour
+	// before setup starts (after OldPC's backups); "" when no one does.
+	AdminDeletes string
+	Expect       Expect
 }
 
 // Autopilot is the Autopilot profile the device downloads.
@@ -107,6 +110,14 @@ type Steps struct {
 	// Restore is a previous PC's device name or windowsDeviceId, RestoreNew, or "" for the newest.
 	Restore string
 	ESP     oobe.ESPChoice
+	// FirstSignIn, when set, has the run go on past the desktop to the user's first sign-in.
+	FirstSignIn *FirstSignInSteps
+}
+
+// FirstSignInSteps are the person's choices at their first sign-in after enrollment.
+type FirstSignInSteps struct {
+	// Restore is as Steps.Restore, on the first sign-in's restore page.
+	Restore string
 }
 
 // Network is the network the person joins: wired, or a Wi-Fi network.
@@ -140,6 +151,19 @@ type Expect struct {
 	FinalStage *oobe.Stage
 	Error      *string
 	ErrorCode  *string
+	// FirstSignIn is what must hold at the first sign-in; nil when not checked.
+	FirstSignIn *FirstSignInExpect
+}
+
+// FirstSignInExpect is what must hold at the user's first sign-in after enrollment.
+type FirstSignInExpect struct {
+	RestorePage *bool
+	Reasons     []string // checked when HasReasons
+	HasReasons  bool
+	Backups     []string // checked when HasBackups
+	HasBackups  bool
+	// Restored is the device name restored there, RestoreNew, or nil when not checked.
+	Restored *string
 }
 
 // The device values an expectation can read besides settings (category "device").
@@ -192,7 +216,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	} else if !errors.Is(err, io.EOF) {
 		return nil, decodeError(file, err)
 	}
-	for _, step := range []func() error{p.name, p.tenant, p.user, p.device, p.start, p.autopilot, p.faults, p.steps, p.oldPC, p.expect} {
+	for _, step := range []func() error{p.name, p.tenant, p.user, p.device, p.start, p.autopilot, p.faults, p.steps, p.oldPC, p.admin, p.expect} {
 		if err := step(); err != nil {
 			return nil, err
 		}
@@ -752,6 +776,14 @@ func (p *parser) steps() error {
 	if rn := yamlnode.At(n, "restore"); rn != nil && st.Restore == "" {
 		return p.errAt(rn, "steps.restore is empty: give a previous PC's name, or new; leave it out to pick the newest")
 	}
+	if fs := s.FirstSignIn; fs != nil {
+		st.FirstSignIn = &FirstSignInSteps{Restore: strings.TrimSpace(fs.Restore)}
+		if rn := yamlnode.At(n, "firstSignIn", "restore"); rn != nil && st.FirstSignIn.Restore == "" {
+			return p.errAt(rn, "steps.firstSignIn.restore is empty: give a previous PC's name, or new; leave it out to pick the newest")
+		}
+	} else if fn := yamlnode.At(n, "firstSignIn"); fn != nil {
+		return p.errAt(fn, "steps.firstSignIn: want a mapping ({} goes on to the first sign-in and restores the newest; restore: NAME or new chooses)")
+	}
 	p.sc.Steps = st
 	return nil
 }
@@ -780,6 +812,28 @@ func (p *parser) oldPC() error {
 	return nil
 }
 
+func (p *parser) admin() error {
+	n := yamlnode.At(p.root, "admin")
+	if n == nil {
+		return nil
+	}
+	spec := p.f.Admin
+	if spec == nil || n.Kind != yaml.MappingNode {
+		return p.errAt(n, "admin: want a mapping with deleteBackups: the admin's UPN")
+	}
+	dn := yamlnode.At(n, "deleteBackups")
+	if dn == nil {
+		return p.errAt(n, "admin.deleteBackups is missing: the UPN of the admin who deletes the user's backups")
+	}
+	for _, u := range p.sc.Tenant.Users {
+		if strings.EqualFold(u.UPN, spec.DeleteBackups) {
+			p.sc.AdminDeletes = u.UPN
+			return nil
+		}
+	}
+	return p.errAt(dn, "admin.deleteBackups %q is not a user of tenant %s", spec.DeleteBackups, p.sc.Tenant.Name)
+}
+
 func (p *parser) expect() error {
 	n := yamlnode.At(p.root, "expect")
 	if n == nil || n.Kind != yaml.MappingNode || len(n.Content) == 0 {
@@ -798,19 +852,8 @@ func (p *parser) expect() error {
 		}
 	}
 	if x.Reasons != nil {
-		var ids []string
-		for _, r := range restore.Rules() {
-			ids = append(ids, r.ID)
-		}
-		seen := map[string]bool{}
-		for i, r := range *x.Reasons {
-			if !slices.Contains(ids, r) {
-				return p.errAt(yamlnode.At(n, "reasons", i), "expect.reasons[%d] %q is not a reason id: want one of %s", i, r, strings.Join(ids, ", "))
-			}
-			if seen[r] {
-				return p.errAt(yamlnode.At(n, "reasons", i), "expect.reasons[%d] %q is listed twice", i, r)
-			}
-			seen[r] = true
+		if err := p.reasonIDs(n, "expect.reasons", *x.Reasons, restore.Rules()); err != nil {
+			return err
 		}
 		e.Reasons, e.HasReasons = append([]string{}, *x.Reasons...), true
 	}
@@ -821,10 +864,8 @@ func (p *parser) expect() error {
 		e.IntuneStatus = x.IntuneStatus
 	}
 	if x.Backups != nil {
-		for i, b := range *x.Backups {
-			if strings.TrimSpace(b) == "" {
-				return p.errAt(yamlnode.At(n, "backups", i), "expect.backups[%d] is empty: give the previous PC's device name", i)
-			}
+		if err := p.deviceNames(n, "expect.backups", *x.Backups); err != nil {
+			return err
 		}
 		e.Backups, e.HasBackups = append([]string{}, *x.Backups...), true
 	}
@@ -900,6 +941,86 @@ func (p *parser) expect() error {
 		e.FinalStage = &st
 	}
 	e.Error, e.ErrorCode = x.Error, x.ErrorCode
+	return p.expectFirstSignIn(n)
+}
+
+// expectFirstSignIn reads expect.firstSignIn, which needs steps.firstSignIn.
+func (p *parser) expectFirstSignIn(n *yaml.Node) error {
+	x := p.f.Expect.FirstSignIn
+	fn := yamlnode.At(n, "firstSignIn")
+	switch {
+	case x == nil && fn != nil:
+		return p.errAt(fn, "expect.firstSignIn: want a mapping of restorePage, reasons, backups, restored")
+	case x == nil:
+		return nil
+	case p.sc.Steps.FirstSignIn == nil:
+		return p.errAt(fn, "expect.firstSignIn needs steps.firstSignIn: without it the run ends at the desktop, before the first sign-in")
+	}
+	e := &FirstSignInExpect{}
+	if x.RestorePage != nil {
+		switch *x.RestorePage {
+		case "shown":
+			e.RestorePage = new(true)
+		case "hidden":
+			e.RestorePage = new(false)
+		default:
+			return p.errAt(yamlnode.At(fn, "restorePage"), "expect.firstSignIn.restorePage %q is not shown or hidden", *x.RestorePage)
+		}
+	}
+	if x.Reasons != nil {
+		if err := p.reasonIDs(fn, "expect.firstSignIn.reasons", *x.Reasons, restore.FirstSignInRules()); err != nil {
+			return err
+		}
+		e.Reasons, e.HasReasons = append([]string{}, *x.Reasons...), true
+	}
+	if x.Backups != nil {
+		if err := p.deviceNames(fn, "expect.firstSignIn.backups", *x.Backups); err != nil {
+			return err
+		}
+		e.Backups, e.HasBackups = append([]string{}, *x.Backups...), true
+	}
+	if x.Restored != nil {
+		r := strings.TrimSpace(*x.Restored)
+		if r == "" {
+			return p.errAt(yamlnode.At(fn, "restored"), "expect.firstSignIn.restored is empty: give the previous PC's device name, or new")
+		}
+		e.Restored = &r
+	}
+	if e.RestorePage == nil && !e.HasReasons && !e.HasBackups && e.Restored == nil {
+		return p.errAt(fn, "expect.firstSignIn is empty: expect restorePage, reasons, backups or restored")
+	}
+	p.sc.Expect.FirstSignIn = e
+	return nil
+}
+
+// reasonIDs checks a list of reason ids at n's key: each one of rules', none twice.
+func (p *parser) reasonIDs(n *yaml.Node, field string, got []string, rules []restore.Rule) error {
+	var ids []string
+	for _, r := range rules {
+		ids = append(ids, r.ID)
+	}
+	key := field[strings.LastIndex(field, ".")+1:]
+	seen := map[string]bool{}
+	for i, r := range got {
+		if !slices.Contains(ids, r) {
+			return p.errAt(yamlnode.At(n, key, i), "%s[%d] %q is not a reason id: want one of %s", field, i, r, strings.Join(ids, ", "))
+		}
+		if seen[r] {
+			return p.errAt(yamlnode.At(n, key, i), "%s[%d] %q is listed twice", field, i, r)
+		}
+		seen[r] = true
+	}
+	return nil
+}
+
+// deviceNames checks a list of previous PCs' names at n's key: none empty.
+func (p *parser) deviceNames(n *yaml.Node, field string, got []string) error {
+	key := field[strings.LastIndex(field, ".")+1:]
+	for i, b := range got {
+		if strings.TrimSpace(b) == "" {
+			return p.errAt(yamlnode.At(n, key, i), "%s[%d] is empty: give the previous PC's device name", field, i)
+		}
+	}
 	return nil
 }
 

@@ -211,6 +211,13 @@ func TestBrokenScenariosNameTheFileLineAndKey(t *testing.T) {
 		{"an inline tenant user with a bad object id", mutate(t, in, "objectId: 0b8e4f2c-6d1a-4e9b-a3c7-5f2d8e1b4c60", "objectId: kim"), "s.yaml:11: tenant: users[0].objectId \"kim\" is not a GUID"},
 		{"an inline backup with a bad time", mutate(t, in, "lastBackup: 2026-11-12T08:30:00Z", "lastBackup: yesterday"), "s.yaml:17: tenant: users[0].backups[0].lastBackup:"},
 		{"an inline backup with an unknown key", mutate(t, in, "          created: 2026-01-10\n", "          created: 2026-01-10\n          owner: kim\n"), "s.yaml:17: tenant.users[0].backups[0]: unknown key \"owner\""},
+		{"a first-sign-in expectation without the first sign-in", mutate(t, g, "  finalStage: desktop", "  firstSignIn: {restorePage: shown}"), "s.yaml:14: expect.firstSignIn needs steps.firstSignIn"},
+		{"a setup reason at the first sign-in", mutate(t, g, "steps:\n", "steps:\n  firstSignIn: {}\n") + "  firstSignIn: {reasons: [provisioningUnsupported]}\n", "s.yaml:16: expect.firstSignIn.reasons[0] \"provisioningUnsupported\" is not a reason id: want one of restorePolicyOff"},
+		{"an empty first-sign-in expectation", mutate(t, g, "steps:\n", "steps:\n  firstSignIn: {}\n") + "  firstSignIn: {}\n", "s.yaml:16: expect.firstSignIn is empty"},
+		{"a first sign-in that is not a mapping", mutate(t, g, "steps:\n", "steps:\n  firstSignIn: yes\n"), "s.yaml:11:"},
+		{"an empty first-sign-in restore", mutate(t, g, "steps:\n", "steps:\n  firstSignIn: {restore: \" \"}\n"), "s.yaml:11: steps.firstSignIn.restore is empty"},
+		{"an admin who is not a user", g + "admin: {deleteBackups: root@contoso.com}\n", "s.yaml:15: admin.deleteBackups \"root@contoso.com\" is not a user of tenant Contoso"},
+		{"an admin without a task", g + "admin: {}\n", "s.yaml:15: admin.deleteBackups is missing"},
 		{"an inline tenant with a bad domain", mutate(t, in, "domains: [northwind.example]", "domains: [northwind]"), "s.yaml:5: tenant: tenant.domains[0] \"northwind\" is not a domain name"},
 	}
 	for _, tc := range cases {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -246,6 +247,34 @@ func TestTheScenarioDocumentationNamesEveryKey(t *testing.T) {
 	for k := range keys {
 		if !strings.Contains(doc, "`"+k+"`") && !strings.Contains(doc, "`"+k+".") && !strings.Contains(doc, "."+k+"`") && !strings.Contains(doc, k+":") {
 			t.Errorf("docs/scenarios.md does not mention the key %q", k)
+		}
+	}
+}
+
+func TestTheScenarioDocumentationListsTheWholeCorpus(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "docs", "scenarios.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, corpus, ok := strings.Cut(string(data), "\n## The corpus\n")
+	if !ok {
+		t.Fatal(`docs/scenarios.md has no "## The corpus" section`)
+	}
+	files, err := filepath.Glob(filepath.Join("..", "fixtures", "scenarios", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus: %v", err)
+	}
+	for _, f := range files {
+		if !strings.Contains(corpus, "| `"+filepath.Base(f)+"` |") {
+			t.Errorf("docs/scenarios.md's corpus table does not list %s", filepath.Base(f))
+		}
+	}
+	for _, line := range strings.Split(corpus, "\n") {
+		if name, ok := strings.CutPrefix(line, "| `"); ok {
+			name, _, _ = strings.Cut(name, "`")
+			if strings.HasSuffix(name, ".yaml") && !slices.Contains(files, filepath.Join("..", "fixtures", "scenarios", name)) {
+				t.Errorf("docs/scenarios.md lists %s, which is not in fixtures/scenarios", name)
+			}
 		}
 	}
 }

@@ -26,6 +26,7 @@ type scenarioFile struct {
 	Faults      faultsSpec    `yaml:"faults"`
 	Steps       stepsSpec     `yaml:"steps"`
 	OldPC       *oldPCSpec    `yaml:"oldPC"`
+	Admin       *adminSpec    `yaml:"admin"`
 	Expect      expectSpec    `yaml:"expect"`
 }
 
@@ -150,6 +151,13 @@ type stepsSpec struct {
 	SignIn         signInSpec  `yaml:"signIn"`
 	Restore        string      `yaml:"restore"`
 	ESP            string      `yaml:"esp"`
+	// FirstSignIn goes on past the desktop to the user's first sign-in after enrollment.
+	FirstSignIn *firstSignInStepSpec `yaml:"firstSignIn"`
+}
+
+// firstSignInStepSpec is what the person does at their first sign-in after enrollment.
+type firstSignInStepSpec struct {
+	Restore string `yaml:"restore"`
 }
 
 // networkSpec is `wired` or a Wi-Fi network {ssid, password, security}.
@@ -183,6 +191,12 @@ type signInSpec struct {
 	Action string `yaml:"action"`
 }
 
+// adminSpec is what an admin does before setup starts.
+type adminSpec struct {
+	// DeleteBackups is the UPN of the admin who deletes every Windows backup of the user.
+	DeleteBackups string `yaml:"deleteBackups"`
+}
+
 // oldPCSpec is a previous PC that backs up on the 8-day schedule before the flow starts.
 type oldPCSpec struct {
 	Device deviceSpec `yaml:"device"`
@@ -201,6 +215,17 @@ type expectSpec struct {
 	FinalStage   *string        `yaml:"finalStage"`
 	Error        *string        `yaml:"error"`
 	ErrorCode    *string        `yaml:"errorCode"`
+	// FirstSignIn is what must hold at the user's first sign-in (steps.firstSignIn).
+	FirstSignIn *firstSignInExpectSpec `yaml:"firstSignIn"`
+}
+
+// firstSignInExpectSpec is expect.firstSignIn.
+type firstSignInExpectSpec struct {
+	RestorePage *string   `yaml:"restorePage"`
+	Reasons     *[]string `yaml:"reasons"`
+	Backups     *[]string `yaml:"backups"`
+	// Restored is the previous PC restored there (device name), or new for Set up as new PC.
+	Restored *string `yaml:"restored"`
 }
 
 // itemsSpec checks the apply report: exact counts per outcome, and names that must have an outcome.

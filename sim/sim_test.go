@@ -144,6 +144,8 @@ func TestBadSpecsAreRefusedNamingTheField(t *testing.T) {
 		{"a name template Autopilot refuses", sim.Spec{Tenants: tenants, Autopilot: sim.Autopilot{DeviceNameTemplate: "CTS %SERIAL%"}}, "Spec.Autopilot.DeviceNameTemplate"},
 		{"two faults on one ESP row", sim.Spec{Tenants: tenants, Faults: sim.Faults{Engine: oobe.Faults{ESPTimeout: true, ESPAppInstallFailure: true}}}, "Spec.Faults.Engine"},
 		{"a tenant fault at no endpoint", sim.Spec{Tenants: tenants, Faults: sim.Faults{Endpoints: []sim.Fault{{Endpoint: "graph.nowhere", Kind: sim.FaultThrottle}}}}, "Spec.Faults.Endpoints[0]"},
+		{"an admin without a user to delete", sim.Spec{Tenants: tenants, AdminDelete: &sim.AdminDelete{Admin: "admin@contoso.com"}}, "Spec.AdminDelete needs Spec.User"},
+		{"an admin the tenant does not have", sim.Spec{Tenants: tenants, User: adele, AdminDelete: &sim.AdminDelete{Admin: "root@contoso.com"}}, `Spec.AdminDelete.Admin "root@contoso.com"`},
 		{"an unknown clock", sim.Spec{Tenants: tenants, Clock: sim.Clock{Mode: 9}}, "Spec.Clock.Mode 9"},
 		{"a wall clock with a history", sim.Spec{Tenants: tenants, Clock: sim.Clock{Mode: sim.Wall}, Start: start}, "Spec.Clock.Mode Wall"},
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,9 @@ type Spec struct {
 	Device *device.State
 	// OldPC, when set, backs up on Windows' 8-day schedule for its Days before Start.
 	OldPC *OldPC
+	// AdminDelete, when set, has an admin delete every backup of User after the old PC's
+	// backups, before setup starts.
+	AdminDelete *AdminDelete
 	// Start is when setup starts; zero is the wall clock's now.
 	Start time.Time
 	// Clock is how the world's time runs.
@@ -47,6 +51,9 @@ type Spec struct {
 	WiFi []oobe.Network
 	// Faults are what fails, in the flow and at the tenant.
 	Faults Faults
+	// FirstSignIn has the flow go on past the desktop to the user's first sign-in after
+	// enrollment (oobe.Config.FirstSignIn).
+	FirstSignIn bool
 
 	// Keys sign for every tenant without keys of its own (DemoKeys, in replays); nil lets the
 	// tenant generate two.
@@ -188,6 +195,16 @@ func (s *Spec) check() (*Tenant, *User, error) {
 			return nil, nil, fmt.Errorf("sim: Spec.OldPC.Days %d: the old PC backs up over 1 day or more", s.OldPC.Days)
 		case u == nil:
 			return nil, nil, errors.New("sim: Spec.OldPC needs Spec.User, who signs in on it")
+		}
+	}
+	if d := s.AdminDelete; d != nil {
+		switch {
+		case u == nil:
+			return nil, nil, errors.New("sim: Spec.AdminDelete needs Spec.User, whose backups the admin deletes")
+		case !slices.ContainsFunc(t.Users, func(a User) bool { return strings.EqualFold(a.UPN, d.Admin) }):
+			return nil, nil, fmt.Errorf("sim: Spec.AdminDelete.Admin %q is not a user of tenant %s", d.Admin, t.Name)
+		case s.Clock.Mode == Wall:
+			return nil, nil, errors.New("sim: Spec.AdminDelete happens before Spec.Start: it needs another clock mode than Wall")
 		}
 	}
 	switch m := s.Clock.Mode; {

@@ -78,6 +78,9 @@ func (w *World) start(ctx context.Context) error {
 		spec.Start = time.Now()
 	}
 	start := spec.Start
+	if spec.AdminDelete != nil {
+		start = start.Add(-adminLead)
+	}
 	if spec.OldPC != nil {
 		start = start.Add(-time.Duration(spec.OldPC.Days) * 24 * time.Hour)
 	}
@@ -113,7 +116,7 @@ func (w *World) start(ctx context.Context) error {
 	w.tr = w.transport()
 	w.hc = &http.Client{Transport: w.tr} // the caller's context bounds each request
 
-	if spec.Device == nil && spec.OldPC == nil {
+	if spec.Device == nil && spec.OldPC == nil && spec.AdminDelete == nil {
 		w.clock.Set(spec.Start)
 		return w.addFaults()
 	}
@@ -137,6 +140,11 @@ func (w *World) start(ctx context.Context) error {
 	}
 	if spec.OldPC != nil {
 		if err := w.oldPC(ctx, client); err != nil {
+			return err
+		}
+	}
+	if spec.AdminDelete != nil {
+		if err := w.adminDelete(ctx); err != nil {
 			return err
 		}
 	}
@@ -166,8 +174,9 @@ func (w *World) start(ctx context.Context) error {
 		Faults:  spec.Faults.Engine,
 		Branding: oobe.Branding{TenantName: w.tenant.Name, DeploymentMode: deploymentMode(spec.Device.Profile.Provisioning),
 			DeviceNameTemplate: spec.Autopilot.DeviceNameTemplate},
-		Networks:   networks,
-		ESPTimeout: spec.Autopilot.ESPTimeout,
+		Networks:    networks,
+		ESPTimeout:  spec.Autopilot.ESPTimeout,
+		FirstSignIn: spec.FirstSignIn,
 	}
 	return nil
 }
@@ -376,7 +385,11 @@ func (w *World) oldPC(ctx context.Context, client *auth.Client) error {
 		w.note(oobe.EventInfo, fmt.Sprintf("%s backed up", name))
 		return nil
 	}
-	if _, err := (device.Schedule{}).RunUntil(ctx, w.clock, dir, owner, send, w.spec.Start); err != nil {
+	until := w.spec.Start
+	if w.spec.AdminDelete != nil {
+		until = until.Add(-adminLead)
+	}
+	if _, err := (device.Schedule{}).RunUntil(ctx, w.clock, dir, owner, send, until); err != nil {
 		return fmt.Errorf("the old PC's backups: %w", err)
 	}
 	return nil
