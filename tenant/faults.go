@@ -47,7 +47,7 @@ func FaultEndpoints() []string {
 		EndpointDeviceLogin, EndpointLogout, EndpointGraphMe, EndpointGraphOrganization, EndpointGraphDevices,
 		EndpointGraphUserInfo, EndpointGraphWindowsSettings, EndpointGraphWindowsSettingInstances,
 		EndpointGraphUserSettings, EndpointGraphEnrollmentConfigurations, EndpointGraphRevokeSessions,
-		EndpointGraphChangePassword, EndpointSimBackups, EndpointSimRestoreResults}
+		EndpointGraphChangePassword, EndpointGraphUsers, EndpointSimBackups, EndpointSimRestoreResults}
 }
 
 // FaultKind is what goes wrong at an endpoint.

@@ -199,7 +199,7 @@ func TestScopeParsing(t *testing.T) {
 		{".default is echoed with the app's consented permissions", "https://graph.microsoft.com/.default openid",
 			"https://graph.microsoft.com/Device.Read.All https://graph.microsoft.com/DeviceManagementServiceConfig.Read.All " +
 				"https://graph.microsoft.com/DeviceManagementServiceConfig.ReadWrite.All https://graph.microsoft.com/Directory.AccessAsUser.All " +
-				"https://graph.microsoft.com/User.Read " +
+				"https://graph.microsoft.com/User.Read https://graph.microsoft.com/User.ReadBasic.All " +
 				"https://graph.microsoft.com/User.RevokeSessions.All https://graph.microsoft.com/UserWindowsSettings.Read " +
 				"https://graph.microsoft.com/UserWindowsSettings.Read.All https://graph.microsoft.com/UserWindowsSettings.ReadWrite.All " +
 				"https://graph.microsoft.com/.default openid", 0},
