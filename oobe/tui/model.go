@@ -110,7 +110,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.tick()
 	case eventMsg:
 		m.c.Flow.observe(msg.event)
-		if msg.event.Kind == oobe.EventEnter && !m.held() {
+		// The first sign-in takes over from any screen setup held up: the person has signed
+		// out of the desktop and in again.
+		if msg.event.Kind == oobe.EventEnter && (!m.held() || msg.event.Stage == oobe.StageFirstSignIn) {
 			m.active = msg.event.Stage
 		}
 		return m, m.screens[msg.event.Stage].update(msg)

@@ -20,8 +20,9 @@ type screen interface {
 	fullHelp() [][]key.Binding
 }
 
-// holder is a screen that stays up after the flow moves on, until the person dismisses it
-// or the flow asks something (the not-eligible explanation).
+// holder is a screen that stays up after the flow moves on, until the person dismisses it,
+// the flow asks something or the first sign-in after setup begins (the not-eligible
+// explanations).
 type holder interface {
 	holding() bool
 }

@@ -114,7 +114,11 @@ func (d *desktopScreen) lines() []string {
 		out = append(out, d.reportLines(o.Report)...)
 	case o.Eligibility != nil && !o.Eligibility.Eligible:
 		add("")
-		add(hangIndent(s.Warning.Render("! "), s.Body, "The restore page didn't show, so nothing was restored:", w))
+		text := "The restore page didn't show, so nothing was restored:"
+		if o.FirstSignIn != nil {
+			text = "The restore page didn't show during setup:"
+		}
+		add(hangIndent(s.Warning.Render("! "), s.Body, text, w))
 		for _, r := range o.Eligibility.Reasons {
 			add(hangIndent("    "+s.Danger.Render("✗")+" ", s.Body, r.Message+" ["+r.ID+"]", w))
 		}
