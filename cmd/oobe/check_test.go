@@ -297,7 +297,7 @@ func TestCheckJSONJudgesBothMoments(t *testing.T) {
 		{"IoT Enterprise by SKU, hybrid", []string{"--device", iot}, 0,
 			false, []string{restore.ReasonNotEntraJoined}, true, []string{}},
 		{"a shared Windows 365 Cloud PC", []string{"--device", cloudPC}, 0,
-			false, []string{restore.ReasonNotEntraJoined, restore.ReasonSharedDevice}, true, []string{}},
+			false, []string{restore.ReasonNotEntraJoined, restore.ReasonProvisioningUnsupported, restore.ReasonSharedDevice}, true, []string{}},
 		{"a registered PC: neither, notEntraJoined in both", []string{"--device", registered}, 1,
 			false, []string{restore.ReasonNotEntraJoined}, false, []string{restore.ReasonNotEntraJoined}},
 		{"a hybrid capture with the policy flag", []string{"--dsregcmd", deviceFixtures + "dsregcmd-hybrid-joined-crlf.txt", "--os", "10.0.26100.7922", "--edition", "Enterprise", "--enable-windows-restore"}, 0,
