@@ -38,6 +38,8 @@ type runOptions struct {
 	accessible bool
 	noColor    bool
 	simTLS     bool
+	// firstSignIn goes on past the desktop to the user's first sign-in after setup.
+	firstSignIn bool
 }
 
 // The demo `oobe` runs with no flags: the embedded Contoso tenant, Adele, and a new Windows 11
@@ -55,6 +57,9 @@ var demoDevice = profile.DeviceProfile{OS: "10.0.26100.4946", Edition: "Enterpri
 const runLong = `Walk through a Windows Autopilot user-driven setup in a full-screen terminal UI:
 region, keyboard, network, the Autopilot sign-in, enrollment, the restore page, the
 Enrollment Status Page and the desktop, restoring one of the user's previous PCs.
+With --first-sign-in it goes on to the user's first sign-in after setup, where Windows
+may offer the same restore page again (a PC that setup could not restore, with the
+device policy Enable Windows Restore on), and ends at the desktop again.
 
 With no flags it runs against the embedded demo tenant (Contoso) with a new Windows 11
 24H2 PC. On the sign-in screen, Ctrl+A approves the code as the demo user
@@ -80,6 +85,7 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 	f.BoolVar(&o.accessible, "accessible", false, "plain line prompts for screen readers instead of the full-screen UI (also ACCESSIBLE=1)")
 	f.BoolVar(&o.noColor, "no-color", false, "draw without colours (also NO_COLOR=1)")
 	f.BoolVar(&o.simTLS, "sim-tls", false, "serve the simulated tenant over https with the local CA (in the user's config directory)")
+	f.BoolVar(&o.firstSignIn, "first-sign-in", false, "go on past the desktop to the user's first sign-in after setup, where Windows may offer restore again (a scenario's steps.firstSignIn does too)")
 	_ = cmd.MarkFlagFilename("scenario", "yaml", "yml")
 	_ = cmd.MarkFlagFilename("device", "yaml", "yml", "json")
 }
@@ -234,6 +240,7 @@ func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Log
 	}
 	defer w.Close()
 	cfg := w.Config
+	cfg.FirstSignIn = cfg.FirstSignIn || o.firstSignIn // the scenario's steps.firstSignIn, or the flag
 	cfg.Person = sc.Person(w)
 	cfg.Observe = logEvents(logger)
 	logger.Info("setup started", "scenario", sc.Name, "tenant", sc.Tenant.Name, "user", sc.User, "device", sc.Device.Profile.Name)
@@ -300,7 +307,7 @@ func runReal(ctx context.Context, s streams, o runOptions, logger *slog.Logger, 
 	}
 	cfg := oobe.Config{Clock: clk.Fast(o.speed), SignIn: signIn, Connect: signIn.Connect(live.CloudConfig{GraphURL: graphURL}),
 		Device: live.NewDevice(created), Branding: oobe.Branding{TenantName: tenantName, DeploymentMode: profile.ProvisioningUserDriven},
-		Observe: logEvents(logger)}
+		FirstSignIn: o.firstSignIn, Observe: logEvents(logger)}
 	if o.accessible {
 		return accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: s.out, Open: auth.OpenBrowser, LogsDir: logsDir})
 	}
@@ -438,7 +445,38 @@ func writeSummary(w io.Writer, o *oobe.Outcome, logPath string) {
 			}
 		}
 	}
+	if fs := o.FirstSignIn; fs != nil {
+		line("First sign-in", firstSignInSummary(fs))
+	}
 	if logPath != "" {
 		line("Log", logPath)
 	}
+}
+
+// firstSignInSummary is what happened at the user's first sign-in after setup, in a line.
+func firstSignInSummary(fs *oobe.FirstSignInOutcome) string {
+	from := fs.Chosen
+	for _, b := range fs.Backups {
+		if b.WindowsDeviceID == fs.Chosen {
+			from = b.DeviceName
+		}
+	}
+	switch {
+	case fs.Report != nil:
+		c := fs.Report.Counts
+		return fmt.Sprintf("restore page shown; restored from %s (%d restored, %d failed)", from, c.Applied, c.Failed)
+	case fs.Chosen != "":
+		return "restore page shown; restoring from " + from + " failed: " + fs.Error
+	case fs.RestorePage:
+		return "restore page shown; set up as a new PC"
+	case fs.Eligibility != nil:
+		var why []string
+		for _, r := range fs.Eligibility.Reasons {
+			why = append(why, r.Message)
+		}
+		return "restore page not shown: " + strings.Join(why, "; ")
+	case fs.Error != "":
+		return "restore page not shown: " + fs.Error
+	}
+	return "restore page not shown"
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 func TestRunRefusesBadFlagsWithExitTwoBeforeDrawingAnything(t *testing.T) {
@@ -142,6 +143,58 @@ func TestAccessibleSignsInOnTheTenantsPage(t *testing.T) {
 	for _, secret := range []string{"Restore-2026!", "not-the-password"} {
 		if strings.Contains(text+errOut, secret) {
 			t.Errorf("the password %q reached the output", secret)
+		}
+	}
+}
+
+func TestTheSummarySaysWhatHappenedAtTheFirstSignIn(t *testing.T) {
+	t.Parallel()
+	backups := []profile.BackupProfile{{WindowsDeviceID: "w1", DeviceName: "ADELE-SURFACE"}}
+	cases := []struct {
+		name string
+		fs   *oobe.FirstSignInOutcome
+		want string
+	}{
+		{"restored", &oobe.FirstSignInOutcome{RestorePage: true, Backups: backups, Chosen: "w1", Report: &apply.Report{Counts: apply.Counts{Applied: 17}}},
+			"restore page shown; restored from ADELE-SURFACE (17 restored, 0 failed)"},
+		{"failed", &oobe.FirstSignInOutcome{RestorePage: true, Backups: backups, Chosen: "w1", Error: "Your settings could not be restored."},
+			"restore page shown; restoring from ADELE-SURFACE failed: Your settings could not be restored."},
+		{"set up as new", &oobe.FirstSignInOutcome{RestorePage: true, Backups: backups}, "restore page shown; set up as a new PC"},
+		{"not offered", &oobe.FirstSignInOutcome{Eligibility: &restore.FirstSignIn{Reasons: []restore.Reason{{ID: restore.ReasonRestorePolicyOff, Message: "The device policy Enable Windows Restore is turned off."}}}},
+			"restore page not shown: The device policy Enable Windows Restore is turned off."},
+		{"given up on", &oobe.FirstSignInOutcome{Error: "listing your previous PCs: 503"}, "restore page not shown: listing your previous PCs: 503"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			writeSummary(&b, &oobe.Outcome{FinalStage: oobe.StageDesktop, FirstSignIn: tc.fs}, "")
+			if !strings.Contains(b.String(), "First sign-in: "+tc.want) {
+				t.Errorf("summary lacks the first sign-in's %q:\n%s", tc.want, b.String())
+			}
+		})
+	}
+	var b bytes.Buffer
+	writeSummary(&b, &oobe.Outcome{FinalStage: oobe.StageDesktop}, "")
+	if strings.Contains(b.String(), "First sign-in") {
+		t.Errorf("a run without the first sign-in mentions it:\n%s", b.String())
+	}
+}
+
+// TestTheFirstSignInFlagGoesOnPastTheDesktop: a hybrid PC that setup cannot restore, with the
+// device policy Enable Windows Restore on, is offered restore at the first sign-in after it.
+func TestTheFirstSignInFlagGoesOnPastTheDesktop(t *testing.T) {
+	t.Parallel()
+	dev := writeTemp(t, "hybrid.yaml", "os: 10.0.26100.7922\nedition: Enterprise\njoin: hybrid\nprovisioning: userDriven\nenableWindowsRestore: true\nname: DESKTOP-HYB0001\n")
+	// The defaults; the code on another device (2), approved; at the first sign-in, the newest PC.
+	answers := "\n\n\n\n2\napprove\n\nyes\n"
+	code, text, errOut := cli{in: answers, env: map[string]string{"ACCESSIBLE": "1", "XDG_STATE_HOME": t.TempDir()}}.run(t, "--speed", "100000", "--device", dev, "--first-sign-in")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, text, errOut)
+	}
+	for _, want := range []string{"== " + oobe.StageFirstSignIn.Title() + " ==", "This is your first sign-in since setup",
+		"Restore from ADELE-SURFACE?", "Setup finished at the desktop.", "First sign-in: restore page shown; restored from ADELE-SURFACE"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
 		}
 	}
 }

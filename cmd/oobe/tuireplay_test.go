@@ -214,3 +214,51 @@ func TestRecordingsAreNamedAfterTheScenarioFiles(t *testing.T) {
 		t.Fatalf("names %v", names)
 	}
 }
+
+// A hybrid PC that setup cannot restore, restored at the first sign-in (steps.firstSignIn).
+const firstSignInScenario = `name: Adele restores at her first sign-in
+tenant:
+  fixture: contoso
+user: adele.vance@contoso.com
+device:
+  os: 10.0.26100.7922
+  edition: Enterprise
+  join: hybrid
+  provisioning: userDriven
+  enableWindowsRestore: true
+steps:
+  firstSignIn:
+    restore: ADELE-DESKTOP
+expect:
+  restorePage: hidden
+  finalStage: desktop
+`
+
+// TestTUIReplayPassesTheFirstSignInThrough: a scenario's steps.firstSignIn reaches the flow
+// through the terminal UI, whose screens show the first sign-in's restore page.
+func TestTUIReplayPassesTheFirstSignInThrough(t *testing.T) {
+	t.Parallel()
+	dir := scenarioDir(t, map[string]string{"first.yaml": firstSignInScenario})
+	screens := t.TempDir()
+	code, out, stderr := replayCLI(t, dir, "--tui", "--screens", screens, "--size", "100x30", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, stderr)
+	}
+	if !strings.Contains(out, `"stage":"firstSignInRestorePage","kind":"choice","text":"Restore from ADELE-DESKTOP`) {
+		t.Errorf("the transcript has no choice on the first sign-in's restore page:\n%s", out)
+	}
+	entries, err := os.ReadDir(filepath.Join(screens, "first"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, e := range entries {
+		data, _ := os.ReadFile(filepath.Join(screens, "first", e.Name()))
+		all.Write(data)
+	}
+	for _, want := range []string{"first sign-in since setup", "Restore from ADELE-DESKTOP?", "Continue", "At your first sign-in after setup"} {
+		if !strings.Contains(all.String(), want) {
+			t.Errorf("no screen of the replay shows %q", want)
+		}
+	}
+}
