@@ -370,7 +370,7 @@ func TestTmuxDemoFlow(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor("the restore page", "Restore from your previous PC", "ADELE-SURFACE", "Set up as new PC")
 	s.keys("Enter")
-	s.waitFor("the restore confirmation", "Restore from ADELE-SURFACE?")
+	s.waitFor("the restore confirmation", "Restore from ADELE-SURFACE?", "Continue")
 	s.keys("Enter")
 	desktop := s.waitFor("the desktop", "Setup is complete", "q exit")
 	s.checkAlive("at the desktop")
