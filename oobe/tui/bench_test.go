@@ -161,7 +161,7 @@ func demoBackups(b *testing.B) []profile.BackupProfile {
 					b.Fatal(err)
 				}
 				out = append(out, profile.BackupProfile{WindowsDeviceID: bk.DeviceID, DeviceName: bk.Device, OSVersion: bk.OS,
-					LastBackup: bk.LastBackup, Created: bk.Created, Expires: bk.ExpiresAt(), Active: true,
+					LastBackup: bk.LastBackup, Created: bk.Created, Active: true,
 					Content: content, Summary: profile.Summarize(content)})
 			}
 		}
