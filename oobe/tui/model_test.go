@@ -27,8 +27,14 @@ func TestASmallWindowAsksToBeMadeLarger(t *testing.T) {
 }
 
 func TestCtrlCWhileARestoreIsAppliedAsksBeforeQuitting(t *testing.T) {
+	for _, st := range []oobe.Stage{oobe.StageRestoreApply, oobe.StageFirstSignInRestore} {
+		t.Run(string(st), func(t *testing.T) { ctrlCAsksBeforeQuitting(t, st) })
+	}
+}
+
+func ctrlCAsksBeforeQuitting(t *testing.T, st oobe.Stage) {
 	m, clk := testModel(t)
-	send(m, enter(clk, oobe.StageRestoreApply, nil))
+	send(m, enter(clk, st, nil))
 	if cmds := send(m, press("ctrl+c")); len(cmds) != 0 || m.Interrupted {
 		t.Fatalf("Ctrl+C during the restore quit at once")
 	}
