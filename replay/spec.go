@@ -63,7 +63,7 @@ type backupSpec struct {
 	OS         string            `yaml:"os"`
 	Created    string            `yaml:"created"`
 	LastBackup string            `yaml:"lastBackup"`
-	Expires    string            `yaml:"expires"`
+	Retired    string            `yaml:"retired"`
 	Content    sim.BackupContent `yaml:"content"`
 }
 

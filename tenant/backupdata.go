@@ -53,7 +53,7 @@ func opaqueUnitStore(tid, oid, deviceID string, modified time.Time) string {
 // of the device profiles setting (which it shares with the user's other devices, domain.md §7.4
 // [G]), then the simulator's content setting and an opaque backupunitstore setting, each the
 // device's own, with one instance. The content payload is stored as given, byte for byte.
-func deviceBackup(tid, oid, deviceID string, profile backup.DeviceProfilePayload, contentPayload string, created, modified, expires time.Time) ([]storedSetting, error) {
+func deviceBackup(tid, oid, deviceID string, profile backup.DeviceProfilePayload, contentPayload string, created, modified, keptUntil time.Time) ([]storedSetting, error) {
 	// Stored as Windows writes it: osVersion build.UBR.branch (domain.md §7.4 [G]).
 	profile.OSVersion = backup.PayloadOSVersion(profile.OSVersion)
 	profilePayload, err := backup.EncodePayload(profile)
@@ -65,7 +65,7 @@ func deviceBackup(tid, oid, deviceID string, profile backup.DeviceProfilePayload
 		{backup.PayloadBackupUnitStore, opaqueUnitStore(tid, oid, deviceID, modified)},
 	}
 	inst := func(id, payload string) []storedInstance {
-		return []storedInstance{{ID: id, Payload: payload, Created: created.UTC(), Modified: modified.UTC(), Expires: expires.UTC()}}
+		return []storedInstance{{ID: id, Payload: payload, Created: created.UTC(), Modified: modified.UTC(), KeptUntil: keptUntil.UTC()}}
 	}
 	out := make([]storedSetting, 0, len(payloads)+1)
 	out = append(out, storedSetting{ID: backup.DeviceProfilesSettingID, SettingType: backup.SettingTypeBackup,
@@ -155,7 +155,7 @@ func fixtureBackups(tid string, u *User) ([]storedSetting, error) {
 		if err != nil {
 			return nil, fmt.Errorf("user %s, backup of %s: encoding the content: %w", u.UPN, b.Device, err)
 		}
-		settings, err := deviceBackup(tid, oid, strings.ToLower(b.DeviceID), profile, payload, b.Created, b.LastBackup, b.ExpiresAt())
+		settings, err := deviceBackup(tid, oid, strings.ToLower(b.DeviceID), profile, payload, b.Created, b.LastBackup, b.KeptUntil())
 		if err != nil {
 			return nil, fmt.Errorf("user %s: %w", u.UPN, err)
 		}

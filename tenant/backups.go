@@ -105,7 +105,7 @@ func toGraphSettingInline(st storedSetting) graphWindowsSetting {
 
 func toGraphInstance(in storedInstance) graphSettingInstance {
 	return graphSettingInstance{Type: odataWindowsSettingInstance, ID: in.ID, Payload: in.Payload,
-		LastModifiedDateTime: in.Modified, CreatedDateTime: in.Created, ExpirationDateTime: in.Expires}
+		LastModifiedDateTime: in.Modified, CreatedDateTime: in.Created, ExpirationDateTime: in.Modified.Add(InstanceExpiry)}
 }
 
 // graphVersion is the Graph version a request was made under, "v1.0" or "beta".

@@ -92,7 +92,7 @@ func TestTheDeviceProfilePayloadDecodesToTheDocumentedFields(t *testing.T) {
 	if *p != want {
 		t.Fatalf("deviceprofile = %+v, want %+v", *p, want)
 	}
-	if !in[0].CreatedDateTime.Equal(created) || !in[0].LastModifiedDateTime.Equal(last) || !in[0].ExpirationDateTime.Equal(last.Add(DefaultBackupRetention)) {
+	if !in[0].CreatedDateTime.Equal(created) || !in[0].LastModifiedDateTime.Equal(last) || !in[0].ExpirationDateTime.Equal(last.Add(InstanceExpiry)) {
 		t.Fatalf("instance times %+v", in[0])
 	}
 
@@ -421,11 +421,13 @@ func TestUsersSeeOnlyTheirOwnBackups(t *testing.T) {
 	})
 }
 
-func TestExpiredInstancesAreNotServed(t *testing.T) {
-	expiry := testStart.Add(48 * time.Hour)
+func TestARetiredDevicesBackupIsNotServed(t *testing.T) {
+	expiry := testStart.Add(48 * time.Hour) // when the laptop is retired from Entra ID
+	var lastBackup time.Time
 	h := newHarness(t, func(c *Config) {
 		b := &c.Tenants[0].Users[0].Backups[0] // Adele's laptop
-		b.Expires = expiry
+		b.Retired = expiry
+		lastBackup = b.LastBackup
 	})
 	tok := h.tokenFor(adeleUPN, adelePassword)
 	laptopContent := url.PathEscape(settingID(adeleLaptop, backup.PayloadContent))
@@ -436,8 +438,9 @@ func TestExpiredInstancesAreNotServed(t *testing.T) {
 	if got := devices(); got[adeleLaptop] != 3 {
 		t.Fatalf("before expiry the laptop is listed %d times, want 3", got[adeleLaptop])
 	}
-	if got := h.instances(settingID(adeleLaptop, backup.PayloadContent), tok); !got[0].ExpirationDateTime.Equal(expiry) {
-		t.Fatalf("expirationDateTime %v, want %v", got[0].ExpirationDateTime, expiry)
+	// Graph's field says ten years after the last backup, whatever the retention.
+	if got := h.instances(settingID(adeleLaptop, backup.PayloadContent), tok); !got[0].ExpirationDateTime.Equal(lastBackup.Add(InstanceExpiry)) {
+		t.Fatalf("expirationDateTime %v, want %v", got[0].ExpirationDateTime, lastBackup.Add(InstanceExpiry))
 	}
 	// Sign in again close to expiry: two days pass the first token's lifetime. The sign-in
 	// itself moves the clock by one polling interval.
@@ -447,7 +450,7 @@ func TestExpiredInstancesAreNotServed(t *testing.T) {
 	if got := devices(); got[adeleLaptop] != 3 {
 		t.Fatal("a nanosecond before expiry the laptop is gone")
 	}
-	h.clock.Advance(time.Nanosecond) // expirationDateTime == now: expired
+	h.clock.Advance(time.Nanosecond) // retired now: no longer kept
 	if got := devices(); got[adeleLaptop] != 0 || got[adeleDesktop] != 3 {
 		t.Fatalf("at expiry: settings by device %v, want the laptop gone and the rest kept", got)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -28,11 +29,16 @@ func RestorePageStates() []string {
 	return []string{RestoreNotConfigured, RestoreEnabled, RestoreDisabled}
 }
 
-// DefaultBackupRetention is how long a backup lives after its last backup when a fixture gives no
-// expiry, and how long an uploaded one lives. Microsoft documents no retention period; the only
-// public figure is Graph's windowsSettingInstance example, whose expirationDateTime is ten years
-// after its createdDateTime.
-const DefaultBackupRetention = 3650 * 24 * time.Hour
+// InstanceExpiry is what an instance's expirationDateTime says, after its lastModifiedDateTime:
+// ten years, as in Graph's windowsSettingInstance example. It is Graph's field, not a rule
+// (domain.md §7.3): Microsoft documents no fixed retention. A backup is kept while it is
+// associated with an active account and device (Entra, "Migrate from Enterprise State
+// Roaming", 2026-09-14), so the simulator serves it until its source device is retired
+// (Backup.Retired), however far past this date.
+const InstanceExpiry = 3650 * 24 * time.Hour
+
+// KeptForever is the KeptUntil of a backup whose device is never retired.
+var KeptForever = time.Unix(0, math.MaxInt64).UTC()
 
 // MaxGeneratedBackups bounds users[].generateBackups.
 const MaxGeneratedBackups = 10000
@@ -57,8 +63,11 @@ type Backup struct {
 	OS         string
 	Created    time.Time
 	LastBackup time.Time
-	// Expires is when the backup stops being served; zero means LastBackup + DefaultBackupRetention.
-	Expires time.Time
+	// Retired is when the source device stopped being an active device of the tenant (deleted
+	// or disabled in Entra ID); from then on the backup is no longer kept, as retention
+	// follows the account and the device [ESR]. That it goes at once is inferred: Microsoft
+	// gives no delay. Zero: the device is active, and the backup is kept.
+	Retired time.Time
 	Content BackupContent
 }
 
@@ -117,7 +126,7 @@ type fixtureBackup struct {
 	OS         string        `yaml:"os"`
 	Created    string        `yaml:"created"`
 	LastBackup string        `yaml:"lastBackup"`
-	Expires    string        `yaml:"expires"`
+	Retired    string        `yaml:"retired"`
 	Content    BackupContent `yaml:"content"`
 }
 
@@ -132,12 +141,12 @@ func parseFixtureTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a time like 2026-05-01T09:00:00Z or a date like 2026-05-01", s)
 }
 
-// ExpiresAt is when the backup stops being served.
-func (b Backup) ExpiresAt() time.Time {
-	if b.Expires.IsZero() {
-		return b.LastBackup.Add(DefaultBackupRetention)
+// KeptUntil is when the backup stops being served: when its device was retired, or never.
+func (b Backup) KeptUntil() time.Time {
+	if b.Retired.IsZero() {
+		return KeptForever
 	}
-	return b.Expires
+	return b.Retired
 }
 
 // Profile is the backup's deviceprofile payload, as Windows writes it.
@@ -254,7 +263,7 @@ func (v validator) backups(i int, tenantID, objectID string, in []fixtureBackup)
 			raw      string
 			dst      *time.Time
 			required bool
-		}{{"created", fb.Created, &b.Created, true}, {"lastBackup", fb.LastBackup, &b.LastBackup, true}, {"expires", fb.Expires, &b.Expires, false}} {
+		}{{"created", fb.Created, &b.Created, true}, {"lastBackup", fb.LastBackup, &b.LastBackup, true}, {"retired", fb.Retired, &b.Retired, false}} {
 			if f.raw == "" {
 				if f.required {
 					return nil, v.errAt(at(), fmt.Sprintf("%s.%s is missing", where, f.name))
@@ -270,8 +279,8 @@ func (v validator) backups(i int, tenantID, objectID string, in []fixtureBackup)
 		if b.LastBackup.Before(b.Created) {
 			return nil, v.errAt(at("lastBackup"), fmt.Sprintf("%s.lastBackup %s is before created %s", where, fb.LastBackup, fb.Created))
 		}
-		if !b.Expires.IsZero() && !b.Expires.After(b.LastBackup) {
-			return nil, v.errAt(at("expires"), fmt.Sprintf("%s.expires %s is not after lastBackup %s", where, fb.Expires, fb.LastBackup))
+		if !b.Retired.IsZero() && !b.Retired.After(b.LastBackup) {
+			return nil, v.errAt(at("retired"), fmt.Sprintf("%s.retired %s is not after lastBackup %s: a retired device makes no more backups", where, fb.Retired, fb.LastBackup))
 		}
 		if n := b.Content.DeviceName; n != "" && len(n) > maxDeviceNameLen {
 			return nil, v.errAt(at("content", "deviceName"), fmt.Sprintf("%s.content.deviceName %q is longer than %d characters", where, n, maxDeviceNameLen))

@@ -32,7 +32,7 @@ users:
         os: 10.0.22631.4317
         created: 2026-01-01
         lastBackup: 2026-06-01T10:00:00Z
-        expires: 2027-06-01T10:00:00+02:00
+        retired: 2027-06-01T10:00:00+02:00
         content:
           settings:
             accessibility: {textScale: 125}
@@ -56,7 +56,7 @@ func TestAFixtureWithBackupsParses(t *testing.T) {
 	}
 	b := ten.Users[0].Backups[0]
 	if b.Device != "KIM-PC" || !b.Created.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) ||
-		!b.LastBackup.Equal(time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)) || !b.ExpiresAt().Equal(time.Date(2027, 6, 1, 8, 0, 0, 0, time.UTC)) {
+		!b.LastBackup.Equal(time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)) || !b.KeptUntil().Equal(time.Date(2027, 6, 1, 8, 0, 0, 0, time.UTC)) {
 		t.Fatalf("backup %+v", b)
 	}
 	c, err := b.SealedContent(ten.ID, ten.Users[0].ObjectID)
@@ -94,7 +94,7 @@ func TestBrokenFixturesAreRefusedWithTheirLine(t *testing.T) {
 		{"a backup without created", "        created: 2026-01-01\n", "", 17, "created is missing"},
 		{"a time that is not a time", "created: 2026-01-01", "created: yesterday", 20, "backups[0].created"},
 		{"a last backup before created", "lastBackup: 2026-06-01T10:00:00Z", "lastBackup: 2025-06-01T10:00:00Z", 21, "before created"},
-		{"an expiry before the last backup", "expires: 2027-06-01T10:00:00+02:00", "expires: 2026-05-01T10:00:00Z", 22, "not after lastBackup"},
+		{"a retirement before the last backup", "retired: 2027-06-01T10:00:00+02:00", "retired: 2026-05-01T10:00:00Z", 22, "not after lastBackup"},
 		{"an unknown setting category", "other: {nested", "windowsUpdate: {nested", 26, "windowsUpdate"},
 		{"an unknown Wi-Fi security", "security: wpa3Personal", "security: wep", 27, "security"},
 		{"an unknown Store architecture", "architectures: [arm64]", "architectures: [ia64]", 28, "architecture"},

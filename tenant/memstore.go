@@ -173,7 +173,7 @@ func withSettings(list []storedSetting, oid string, settings []storedSetting) ([
 		c.Instances = make([]storedInstance, 0, len(kept)+len(s.Instances))
 		c.Instances = append(c.Instances, kept...)
 		for _, in := range s.Instances {
-			in.Created, in.Modified, in.Expires = asStored(in.Created), asStored(in.Modified), asStored(in.Expires)
+			in.Created, in.Modified, in.KeptUntil = asStored(in.Created), asStored(in.Modified), asStored(in.KeptUntil)
 			c.Instances = append(c.Instances, in)
 		}
 		slices.SortFunc(c.Instances, func(a, b storedInstance) int {
@@ -246,7 +246,7 @@ func (m *memStore) userSettings(tid, oid string) []storedSetting {
 
 // alive reports whether any of s's instances expires after now (Unix nanoseconds).
 func alive(s *storedSetting, now int64) bool {
-	return slices.ContainsFunc(s.Instances, func(in storedInstance) bool { return in.Expires.UnixNano() > now })
+	return slices.ContainsFunc(s.Instances, func(in storedInstance) bool { return in.KeptUntil.UnixNano() > now })
 }
 
 func (m *memStore) liveSettings(_ context.Context, tid, oid string, f settingFilter, after string, limit int, now time.Time) ([]storedSetting, error) {
@@ -269,7 +269,7 @@ func (m *memStore) liveSettings(_ context.Context, tid, oid string, f settingFil
 		}
 		c := storedSetting{ID: s.ID, DeviceID: s.DeviceID, SettingType: s.SettingType, PayloadType: s.PayloadType}
 		for _, in := range s.Instances { // kept newest first, as the database orders them
-			if in.Expires.UnixNano() > ns {
+			if in.KeptUntil.UnixNano() > ns {
 				c.Instances = append(c.Instances, in)
 			}
 		}
@@ -294,7 +294,7 @@ func (m *memStore) liveSetting(_ context.Context, tid, oid, id string, now time.
 	s, ns := &list[i], now.UnixNano()
 	var out *storedSetting
 	for _, in := range s.Instances {
-		if in.Expires.UnixNano() > ns {
+		if in.KeptUntil.UnixNano() > ns {
 			if out == nil {
 				out = &storedSetting{ID: s.ID, DeviceID: s.DeviceID, SettingType: s.SettingType, PayloadType: s.PayloadType}
 			}

@@ -41,11 +41,11 @@ func pagingSettings(t *testing.T) []storedSetting {
 	}
 	for i := range settings {
 		in := &settings[i].Instances[0]
-		in.Expires = testStart.Add(time.Duration(i%5) * time.Hour)
+		in.KeptUntil = testStart.Add(time.Duration(i%5) * time.Hour)
 	}
 	old := settings[4].Instances[0]
 	old.ID, old.Payload = "00000000-0000-4000-8000-000000000000", "b2xk"
-	old.Modified, old.Expires = old.Modified.Add(-time.Hour), testStart.Add(9*time.Hour)
+	old.Modified, old.KeptUntil = old.Modified.Add(-time.Hour), testStart.Add(9*time.Hour)
 	tie := old
 	tie.ID, tie.Payload = "ffffffff-0000-4000-8000-000000000000", "dGll"
 	// Given out of order, and one time with a location and a monotonic reading: the store orders
@@ -114,7 +114,7 @@ func TestBothStoresAnswerAlike(t *testing.T) {
 	})
 	same(t, "the restore configuration after the changes", false, func(st tenantStore) (any, error) { return st.restoreConfig(ctx, contosoID) })
 
-	upload, err := deviceBackup(contosoID, pagingOID, device, backup.DeviceProfilePayload{}, "Y29udGVudA==", testStart, testStart, testStart.Add(DefaultBackupRetention))
+	upload, err := deviceBackup(contosoID, pagingOID, device, backup.DeviceProfilePayload{}, "Y29udGVudA==", testStart, testStart, KeptForever)
 	if err != nil {
 		t.Fatal(err)
 	}

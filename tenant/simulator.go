@@ -111,7 +111,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p *princip
 		bad("profile.lastFullBackupCompletedTime is in the future.")
 		return
 	}
-	settings, err := deviceBackup(tid, oid, deviceID, up.Profile, up.Content, created, modified, modified.Add(DefaultBackupRetention))
+	settings, err := deviceBackup(tid, oid, deviceID, up.Profile, up.Content, created, modified, KeptForever)
 	if err != nil {
 		bad(err.Error())
 		return

@@ -101,7 +101,7 @@ func TestAnUploadedBackupRoundTrips(t *testing.T) {
 	created := time.Unix(up.Profile.CreatedTime, 0).UTC()
 	backedUp := time.Unix(up.Profile.LastFullBackupCompletedTime, 0).UTC()
 	if !content.CreatedDateTime.Equal(created) || !content.LastModifiedDateTime.Equal(backedUp) ||
-		!content.ExpirationDateTime.Equal(backedUp.Add(DefaultBackupRetention)) {
+		!content.ExpirationDateTime.Equal(backedUp.Add(InstanceExpiry)) {
 		t.Fatalf("instance times %+v, want the backup's own: created %s, modified %s", content, created, backedUp)
 	}
 

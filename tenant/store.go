@@ -81,7 +81,10 @@ type storedInstance struct {
 	Payload  string
 	Created  time.Time
 	Modified time.Time
-	Expires  time.Time
+	// KeptUntil is when the simulator stops keeping the instance (the column expires_ns):
+	// KeptForever unless its source device was retired (Backup.Retired). It is not Graph's
+	// expirationDateTime, which toGraphInstance derives.
+	KeptUntil time.Time
 }
 
 // restoreConfig is a tenant's windowsRestoreDeviceEnrollmentConfiguration.
@@ -433,7 +436,7 @@ func (st *sqliteStore) insertSettings(ctx context.Context, tx *sql.Tx, tid, oid 
 			return fmt.Errorf("storing setting %s of user %s: %w", s.ID, oid, err)
 		}
 		for _, in := range s.Instances {
-			if _, err := instStmt.ExecContext(ctx, tid, oid, s.ID, in.ID, in.Payload, in.Created.UnixNano(), in.Modified.UnixNano(), in.Expires.UnixNano()); err != nil {
+			if _, err := instStmt.ExecContext(ctx, tid, oid, s.ID, in.ID, in.Payload, in.Created.UnixNano(), in.Modified.UnixNano(), in.KeptUntil.UnixNano()); err != nil {
 				return fmt.Errorf("storing instance %s of setting %s: %w", in.ID, s.ID, err)
 			}
 		}
@@ -522,7 +525,7 @@ func (st *sqliteStore) liveSettings(ctx context.Context, tid, oid string, f sett
 		if err := rows.Scan(&s.ID, &s.DeviceID, &s.SettingType, &s.PayloadType, &in.ID, &in.Payload, &created, &mod, &expir); err != nil {
 			return nil, fmt.Errorf("listing settings: %w", err)
 		}
-		in.Created, in.Modified, in.Expires = time.Unix(0, created).UTC(), time.Unix(0, mod).UTC(), time.Unix(0, expir).UTC()
+		in.Created, in.Modified, in.KeptUntil = time.Unix(0, created).UTC(), time.Unix(0, mod).UTC(), time.Unix(0, expir).UTC()
 		if n := len(out); n == 0 || out[n-1].ID != s.ID {
 			out = append(out, s)
 		}
@@ -561,7 +564,7 @@ func (st *sqliteStore) liveSetting(ctx context.Context, tid, oid, id string, now
 		if s == nil {
 			s = &storedSetting{ID: id, DeviceID: device, SettingType: typ, PayloadType: ptype}
 		}
-		in.Created, in.Modified, in.Expires = time.Unix(0, created).UTC(), time.Unix(0, mod).UTC(), time.Unix(0, expir).UTC()
+		in.Created, in.Modified, in.KeptUntil = time.Unix(0, created).UTC(), time.Unix(0, mod).UTC(), time.Unix(0, expir).UTC()
 		s.Instances = append(s.Instances, in)
 	}
 	if err := rows.Err(); err != nil {

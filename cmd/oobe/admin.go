@@ -351,7 +351,7 @@ func runAdminList(ctx context.Context, s streams, o adminOptions) error {
 		fmt.Fprintf(w, "    %s (%s)\n", release, d.OSVersion)
 		fmt.Fprintf(w, "    last backup %s\n", d.LastBackup.UTC().Format("2 Jan 2006 15:04 UTC"))
 		if !d.Expires.IsZero() {
-			fmt.Fprintf(w, "    kept until %s\n", d.Expires.UTC().Format("2 Jan 2006"))
+			fmt.Fprintf(w, "    expirationDateTime %s (Graph's field: backups are kept while the account and device are active)\n", d.Expires.UTC().Format("2 Jan 2006"))
 		}
 		fmt.Fprintf(w, "    %s besides its device profile\n", plural(d.Settings, "setting"))
 	}
@@ -445,7 +445,7 @@ func runAdminShow(ctx context.Context, s streams, o adminOptions) error {
 		fmt.Fprintf(w, "  %s  %s\n", st.SettingType, st.PayloadType)
 		fmt.Fprintf(w, "    id %s\n", st.ID)
 		for _, in := range st.Instances {
-			fmt.Fprintf(w, "    instance %s: changed %s, kept until %s, %d bytes\n", in.ID,
+			fmt.Fprintf(w, "    instance %s: changed %s, expirationDateTime %s, %d bytes\n", in.ID,
 				in.LastModified.UTC().Format("2 Jan 2006 15:04 UTC"), in.Expires.UTC().Format("2 Jan 2006"), in.PayloadBytes)
 		}
 	}

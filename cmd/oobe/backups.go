@@ -123,7 +123,7 @@ func printBackups(w io.Writer, rep backupsReport) error {
 		fmt.Fprintf(w, "    %s (%s)\n", release, p.OSVersion)
 		fmt.Fprintf(w, "    last backup %s (%s)\n", p.LastBackupAgo, p.LastBackup.UTC().Format("2 Jan 2006 15:04 UTC"))
 		if !p.Expires.IsZero() {
-			fmt.Fprintf(w, "    kept until %s\n", p.Expires.UTC().Format("2 Jan 2006"))
+			fmt.Fprintf(w, "    expirationDateTime %s (Graph's field: backups are kept while the account and device are active)\n", p.Expires.UTC().Format("2 Jan 2006"))
 		}
 		if p.Summary != nil {
 			fmt.Fprintf(w, "    contains %s\n", describeContent(p.Summary))

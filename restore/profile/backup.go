@@ -14,8 +14,10 @@ type BackupProfile struct {
 	OSVersion       string    `json:"osVersion"`
 	LastBackup      time.Time `json:"lastBackup"`
 	Created         time.Time `json:"created"`
-	Expires         time.Time `json:"expires"`
-	Active          bool      `json:"active"`
+	// Expires is the instance's expirationDateTime: Graph's field, not when the backup goes
+	// (backups are kept while the account and device are active, domain.md §7.3).
+	Expires time.Time `json:"expires"`
+	Active  bool      `json:"active"`
 	// Content is what the backup holds, when its payload is the simulator's readable one.
 	Content *backup.Content `json:"-"`
 	// Summary counts the content by kind; nil when Windows keeps the content opaque.
