@@ -418,7 +418,7 @@ func TestTheNotEligibleExplanationStaysUntilEnter(t *testing.T) {
 	}
 	s := screenText(m)
 	for _, r := range out.Eligibility.Reasons {
-		if !strings.Contains(s, r.ID) && !strings.Contains(m.screens[oobe.StageEligibility].(*eligibilityScreen).allText(), r.ID) {
+		if !strings.Contains(s, r.ID) && !strings.Contains(m.screens[oobe.StageEligibility].(*ruleScreen).allText(), r.ID) {
 			t.Errorf("reason %s is not explained", r.ID)
 		}
 	}
@@ -436,7 +436,7 @@ func TestTheNotEligibleExplanationStaysUntilEnter(t *testing.T) {
 }
 
 // allText is every line of the explanation, scrolled or not.
-func (e *eligibilityScreen) allText() string { return strings.Join(e.lines(), "\n") }
+func (e *ruleScreen) allText() string { return strings.Join(e.lines(), "\n") }
 
 func TestTheEligibleCheckDoesNotHold(t *testing.T) {
 	m, clk := testModel(t)
