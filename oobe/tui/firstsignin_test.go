@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/oobe-dev/oobe/oobe"
@@ -171,16 +170,7 @@ func TestTheFirstSignInRestorePageAnswersThePilotsKeys(t *testing.T) {
 	for _, want := range choices {
 		m, a, _ := firstSignInPage(t)
 		// Setup's choice is not the one asked: the pilot answers from the first sign-in's.
-		keys, err := (&Pilot{Person: laterPerson{restore: "not-this-one", firstSignIn: want}}).keys(context.Background(), a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cmds []tea.Cmd
-		for _, k := range keys {
-			cmds = append(cmds, send(m, k)...)
-		}
-		cmds = append(cmds, send(m, press("enter"), press("enter"))...) // no second answer
-		got := answers(t, a, cmds)
+		got := pilotAnswers(t, m, a, laterPerson{restore: "not-this-one", firstSignIn: want})
 		if len(got) != 1 || got[0].Text != want || got[0].Back {
 			t.Errorf("choosing %q: answers %+v", want, got)
 		}

@@ -271,20 +271,27 @@ func TestTheRestorePageAnswersThePilotsKeys(t *testing.T) {
 	}
 	for _, want := range choices {
 		m, a, _ := laterRestorePage(t)
-		keys, err := (&Pilot{Person: laterPerson{restore: want}}).keys(context.Background(), a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cmds []tea.Cmd
-		for _, k := range keys {
-			cmds = append(cmds, send(m, k)...)
-		}
-		cmds = append(cmds, send(m, press("enter"), press("enter"))...) // no second answer
-		got := answers(t, a, cmds)
+		got := pilotAnswers(t, m, a, laterPerson{restore: want})
 		if len(got) != 1 || got[0].Text != want || got[0].Back {
 			t.Errorf("choosing %q: answers %+v", want, got)
 		}
 	}
+}
+
+// pilotAnswers sends m the keys a pilot presses to answer a as person would, then two more
+// Enters (a screen answers once), and returns the answers a got.
+func pilotAnswers(t *testing.T, m *Model, a *Ask, person oobe.Person) []Answer {
+	t.Helper()
+	keys, err := (&Pilot{Person: person}).keys(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds []tea.Cmd
+	for _, k := range keys {
+		cmds = append(cmds, send(m, k)...)
+	}
+	cmds = append(cmds, send(m, press("enter"), press("enter"))...)
+	return answers(t, a, cmds)
 }
 
 func TestTheRestoreConfirmationGoesBackWithEsc(t *testing.T) {
