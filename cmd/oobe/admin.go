@@ -131,8 +131,10 @@ func newAdminBackupsListCmd(s streams) *cobra.Command {
 		Use:   "list --user UPN|OBJECT-ID",
 		Short: "List a user's previous PCs: what their backups are and when they were made",
 		Long: `List the user's previous PCs as their device profiles describe them, newest
-backup first: name, windowsDeviceId, Windows version, last backup, how long it is
-kept and how many settings it has. Payloads are not read.
+backup first: name, windowsDeviceId, Windows version, last backup, Graph's
+expirationDateTime (a field, not when the backup goes: backups are kept while
+the account and device are active) and how many settings it has. Payloads are
+not read.
 
 ` + adminUserHelp,
 		Example: `# The demo admin audits Adele's backups on the simulated tenant:

@@ -49,7 +49,8 @@ What Windows keeps opaque is shown as opaque, never guessed.`,
 oobe backups --user adele.vance@contoso.com --sim-approve
 
 # A real tenant:
-oobe backups --authority https://login.microsoftonline.com/<tenant-guid> --client-id <app-id>`,
+oobe backups --client-id <app-id> \
+  --authority https://login.microsoftonline.com/<tenant-guid>`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.scopes = backupScopes

@@ -37,9 +37,12 @@ type checkOptions struct {
 func newCheckCmd(s streams) *cobra.Command {
 	var o checkOptions
 	cmd := &cobra.Command{
-		Use:   "check (--device FILE | --dsregcmd FILE --os VERSION [--edition E]) [--restore-page STATE] [--restored-in-setup | --declined-in-setup] [--json]",
+		Use:   "check",
 		Short: "Say whether a device gets the restore page, in setup or at first sign-in, and why not",
-		Long: `Check a device against every rule of the Windows Backup for Organizations
+		Long: `oobe check (--device FILE | --dsregcmd FILE --os VERSION [--edition E])
+           [--restore-page STATE] [--restored-in-setup | --declined-in-setup] [--json]
+
+Check a device against every rule of the Windows Backup for Organizations
 restore page, at both moments Windows shows it: during setup (OOBE), and at
 the user's first sign-in after enrollment. Print a checklist for each: every
 rule passed, failed or not checked, with the reason and what an admin can do
@@ -65,13 +68,15 @@ Exit status: 0 when either moment is eligible (no checked rule of it fails),
 1 when neither is, 2 for bad input (unknown field or value, malformed
 version, unreadable file, conflicting flags).`,
 		Example: `# A device profile, with the tenant setting:
-oobe check --device fixtures/devices/hybrid-windows10.yaml --restore-page enabled
+oobe check --device fixtures/devices/hybrid-windows10.yaml \
+  --restore-page enabled
 
 # A dsregcmd /status capture saved on the device, plus its version:
 oobe check --dsregcmd status.txt --os 10.0.22631.4317 --edition Enterprise
 
-# A hybrid joined PC with the Enable Windows Restore policy, after its user declined in setup:
-oobe check --dsregcmd status.txt --os 10.0.26100.7922 --enable-windows-restore --declined-in-setup
+# A hybrid joined PC with Enable Windows Restore on, its user declined in setup:
+oobe check --dsregcmd status.txt --os 10.0.26100.7922 \
+  --enable-windows-restore --declined-in-setup
 
 # For scripts:
 oobe check --device laptop.yaml --restore-page notConfigured --json`,
@@ -92,7 +97,7 @@ oobe check --device laptop.yaml --restore-page notConfigured --json`,
 	f.BoolVar(&o.enableWindowsRestore, "enable-windows-restore", false, "with --dsregcmd: the device policy Enable Windows Restore is on (=false: off; default: not checked)")
 	f.BoolVar(&o.restoredInSetup, "restored-in-setup", false, "the user restored a previous PC on setup's restore page (first sign-in then offers nothing)")
 	f.BoolVar(&o.declinedInSetup, "declined-in-setup", false, "the user chose to set up as new on setup's restore page (first sign-in does not ask again)")
-	f.BoolVar(&o.asJSON, "json", false, `print {"eligible","status","reasons","notes","checks","firstSignIn"} as one JSON object`)
+	f.BoolVar(&o.asJSON, "json", false, `print the result as one JSON object: eligible, status, reasons, notes, checks and firstSignIn`)
 	_ = cmd.RegisterFlagCompletionFunc("restore-page", cobra.FixedCompletions(
 		[]string{restore.RestorePageEnabled, restore.RestorePageDisabled, restore.RestorePageNotConfigured}, cobra.ShellCompDirectiveNoFileComp))
 	var editions []string

@@ -76,7 +76,7 @@ func newRoot(s streams) *cobra.Command {
 Windows Backup for Organizations restore page, against an embedded simulated
 Microsoft tenant (an Entra-shaped OIDC issuer and a Graph-shaped API on
 127.0.0.1) or against a real Entra ID tenant.`,
-		Example: `# Walk through the setup and restore in the terminal UI, on the demo tenant:
+		Example: `# Walk through the setup and restore in the terminal UI (the demo tenant):
 oobe
 
 # The same, advancing by itself for an unattended demo:
@@ -89,7 +89,8 @@ oobe serve
 oobe signin
 
 # Sign in to a real tenant in a browser:
-oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client-id <app-id> --flow browser`,
+oobe signin --flow browser --client-id <app-id> \
+  --authority https://login.microsoftonline.com/<tenant-guid>`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -135,6 +136,9 @@ func main() {
 func run(ctx context.Context, args []string, s streams) int {
 	root := newRoot(s)
 	root.SetArgs(args)
+	if wantsHelp(args) {
+		fitHelp(root, helpWidth())
+	}
 	err := fang.Execute(ctx, root,
 		fang.WithVersion(version),
 		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM),

@@ -80,7 +80,7 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 	f.BoolVar(&o.demo, "demo", false, "advance by itself, choosing as the scenario's steps say, for unattended demos")
 	f.DurationVar(&o.pace, "pace", 3*time.Second, "with --demo: how long each screen waits before it is answered")
 	f.Float64Var(&o.speed, "speed", 30, "how many times faster than a real PC the setup's own waits pass (1 = real time)")
-	f.StringVar(&o.authority, "authority", "", "a real Entra authority, https://login.microsoftonline.com/<tenant-guid> (with --client-id)")
+	f.StringVar(&o.authority, "authority", "", "a real Entra authority, like login.microsoftonline.com/<tenant-guid> over https (with --client-id)")
 	f.StringVar(&o.clientID, "client-id", "", "the public client app to sign in with, on a real tenant")
 	f.BoolVar(&o.accessible, "accessible", false, "plain line prompts for screen readers instead of the full-screen UI (also ACCESSIBLE=1)")
 	f.BoolVar(&o.noColor, "no-color", false, "draw without colours (also NO_COLOR=1)")

@@ -73,7 +73,8 @@ oobe signin
 oobe signin --flow browser --json
 
 # Real Entra ID:
-oobe signin --authority https://login.microsoftonline.com/<tenant-guid> --client-id <app-id>`,
+oobe signin --client-id <app-id> \
+  --authority https://login.microsoftonline.com/<tenant-guid>`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSignin(cmd.Context(), s, o)
@@ -323,7 +324,7 @@ func findUser(t *tenant.Tenant, upn string) *tenant.User {
 // addSigninFlags adds the sign-in flags every command that signs in shares.
 func addSigninFlags(cmd *cobra.Command, o *signinOptions) {
 	f := cmd.Flags()
-	f.StringVar(&o.authority, "authority", "", "Entra authority URL, https://login.microsoftonline.com/<tenant-guid> (default: the simulated tenant, in-process)")
+	f.StringVar(&o.authority, "authority", "", "Entra authority URL, like login.microsoftonline.com/<tenant-guid> over https (default: the simulated tenant, in-process)")
 	f.StringVar(&o.clientID, "client-id", "", "application (client) ID of a public client app registration")
 	f.StringVar(&o.flow, "flow", "device", "sign-in flow: device (device code) or browser (auth code + PKCE)")
 	f.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object")
