@@ -41,9 +41,14 @@ type ConditionalAccess struct {
 	// AADSTS53003.
 	BlockRestoreApp bool `yaml:"blockRestoreApp" json:"blockRestoreApp"`
 	// RequirePhishingResistantMFA is an authentication strength policy demanding phishing-resistant
-	// MFA for RestoreBackupsAppID, which the person cannot give during setup: tokens for it are
-	// refused with AADSTS50076 and a claims challenge.
+	// MFA for RestoreBackupsAppID: a token for it from a session that did not use a passkey is
+	// refused with AADSTS50076 and a claims challenge, which an interactive sign-in with the
+	// claims satisfies (the sign-in page asks for the passkey).
 	RequirePhishingResistantMFA bool `yaml:"requirePhishingResistantMfa" json:"requirePhishingResistantMfa"`
+	// RequireMFA is a policy granting access to every app only with multifactor authentication
+	// ("Require multifactor authentication"): the sign-in pages ask for a second factor after
+	// the password, and a token from a session without one is refused with AADSTS50076.
+	RequireMFA bool `yaml:"requireMfa" json:"requireMfa"`
 }
 
 // UserConditionalAccess overrides the tenant's ConditionalAccess for one user (a policy that
@@ -51,6 +56,7 @@ type ConditionalAccess struct {
 type UserConditionalAccess struct {
 	BlockRestoreApp             *bool `yaml:"blockRestoreApp" json:"blockRestoreApp,omitempty"`
 	RequirePhishingResistantMFA *bool `yaml:"requirePhishingResistantMfa" json:"requirePhishingResistantMfa,omitempty"`
+	RequireMFA                  *bool `yaml:"requireMfa" json:"requireMfa,omitempty"`
 }
 
 // AccessFor is the Conditional Access that applies to u: the tenant's, with u's overrides. A nil
@@ -66,19 +72,26 @@ func (t *Tenant) AccessFor(u *User) ConditionalAccess {
 	if v := u.ConditionalAccess.RequirePhishingResistantMFA; v != nil {
 		ca.RequirePhishingResistantMFA = *v
 	}
+	if v := u.ConditionalAccess.RequireMFA; v != nil {
+		ca.RequireMFA = *v
+	}
 	return ca
 }
 
 // accessRefusal is Entra's answer when Conditional Access refuses the token a grant asks for,
 // or nil when the token may be issued. It decides before the grant is spent, so a refused
-// request leaves the refresh token (or code) usable, as with Entra.
+// request leaves the refresh token (or code) usable, as with Entra. The session's strength is
+// the grant's amr: a refresh token carries the one of the sign-in it came from.
 func accessRefusal(g grantContext) *entraError {
 	ca := g.ts.t.AccessFor(g.user)
+	amr := g.methods()
 	switch {
 	case g.scope.resource == RestoreAppID && ca.BlockRestoreApp:
 		return errBlockedByConditionalAccess()
-	case g.scope.resource == RestoreBackupsAppID && ca.RequirePhishingResistantMFA:
-		return errStrongAuthRequired(g.scope.resource, policyID(g.ts.id, "phishing-resistant MFA"))
+	case ca.RequireMFA && !amrHasMFA(amr):
+		return errStrongAuthRequired(g.scope.audience(), policyID(g.ts.id, policyRequireMFA))
+	case g.scope.resource == RestoreBackupsAppID && ca.RequirePhishingResistantMFA && !amrPhishingResistant(amr):
+		return errStrongAuthRequired(g.scope.resource, policyID(g.ts.id, policyPhishingResistant))
 	}
 	return nil
 }

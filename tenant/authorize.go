@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -88,6 +89,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fl.scope = scope
+	if fl.challenged, e = claimsPolicies(q.Get("claims")); e != nil {
+		s.deliverError(w, r, fl, "invalid_request", e)
+		return
+	}
 	fl.challenge, fl.method = q.Get("code_challenge"), q.Get("code_challenge_method")
 	if fl.challenge == "" && fl.method != "" {
 		s.deliverError(w, r, fl, "invalid_request", errMalformed("code_challenge_method was sent without code_challenge."))
@@ -163,14 +168,17 @@ func (s *Server) authorizeSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info(r).tenant = fl.ts.id
+	s.mu.Lock()
+	step := fl.mfa
+	s.mu.Unlock()
+	if step != nil {
+		s.mfaSubmit(w, r, id, fl, step, form)
+		return
+	}
 	username := form.Get("username")
 	switch form.Get("action") {
 	case "cancel":
-		if !s.takeFlow(id) {
-			s.errorPage(w, r, fl.ts.t.Name, &entraError{Code: 50089, Desc: "Flow token expired - Authentication failed. Start the sign-in again from the app."})
-			return
-		}
-		s.deliverError(w, r, fl, "access_denied", &entraError{Code: 65004, Desc: "User declined to consent to access the app."})
+		s.cancelFlow(w, r, id, fl)
 	case "signin", "":
 		if strings.TrimSpace(username) == "" || form.Get("password") == "" {
 			s.renderSignIn(w, r, http.StatusBadRequest, id, fl, clip(username, 256),
@@ -183,26 +191,114 @@ func (s *Server) authorizeSubmit(w http.ResponseWriter, r *http.Request) {
 			s.renderSignIn(w, r, http.StatusBadRequest, id, fl, clip(username, 256), e)
 			return
 		}
-		if !s.takeFlow(id) {
-			s.errorPage(w, r, fl.ts.t.Name, &entraError{Code: 50089, Desc: "Flow token expired - Authentication failed. Start the sign-in again from the app."})
+		if d := demandFor(fl.ts, u, fl.scope, fl.challenged); d != demandNone {
+			// The password was right; Conditional Access wants a second factor on the same page.
+			step := &mfaStep{ts: fl.ts, oid: strings.ToLower(u.ObjectID), demand: d}
+			if offers := mfaOffers(u, d); len(offers) > 0 {
+				step.method = offers[0]
+			}
+			s.mu.Lock()
+			fl.mfa = step
+			s.mu.Unlock()
+			s.log.Info("sign-in needs a second factor", "tenant", fl.ts.id, "oid", step.oid, "method", string(step.method), "trace_id", info(r).traceID)
+			var e *entraError
+			if step.method == "" {
+				e = errMFARegistration(d)
+			}
+			s.renderMFA(w, r, http.StatusOK, id, fl, step, u, e)
 			return
 		}
-		code, err := s.rand.token(48)
-		if err != nil {
-			s.deliverError(w, r, fl, "server_error", s.internalError(r, err))
-			return
-		}
-		s.mu.Lock()
-		s.codes[code] = &authCode{ts: fl.ts, app: fl.app, redirectURI: fl.redirectURI, scope: fl.scope,
-			nonce: fl.nonce, challenge: fl.challenge, method: fl.method, oid: strings.ToLower(u.ObjectID),
-			expires: now.Add(authCodeLifetime)}
-		s.mu.Unlock()
-		s.log.Info("sign-in succeeded", "tenant", fl.ts.id, "oid", strings.ToLower(u.ObjectID), "trace_id", info(r).traceID)
-		s.deliver(w, r, fl, []formField{{"code", code}, {"state", fl.state}})
+		s.completeFlow(w, r, id, fl, u, amrFor(""))
 	default:
 		s.renderSignIn(w, r, http.StatusBadRequest, id, fl, clip(username, 256),
 			&entraError{Code: 900144, Desc: "The action must be signin or cancel."})
 	}
+}
+
+// cancelFlow is the page's Cancel: the app is told the user declined.
+func (s *Server) cancelFlow(w http.ResponseWriter, r *http.Request, id string, fl *authFlow) {
+	if !s.takeFlow(id) {
+		s.errorPage(w, r, fl.ts.t.Name, &entraError{Code: 50089, Desc: "Flow token expired - Authentication failed. Start the sign-in again from the app."})
+		return
+	}
+	s.deliverError(w, r, fl, "access_denied", &entraError{Code: 65004, Desc: "User declined to consent to access the app."})
+}
+
+// completeFlow ends a sign-in that satisfied everything asked of it: the app gets a code whose
+// tokens record amr.
+func (s *Server) completeFlow(w http.ResponseWriter, r *http.Request, id string, fl *authFlow, u *User, amr []string) {
+	if !s.takeFlow(id) {
+		s.errorPage(w, r, fl.ts.t.Name, &entraError{Code: 50089, Desc: "Flow token expired - Authentication failed. Start the sign-in again from the app."})
+		return
+	}
+	code, err := s.rand.token(48)
+	if err != nil {
+		s.deliverError(w, r, fl, "server_error", s.internalError(r, err))
+		return
+	}
+	now := s.clock.Now()
+	s.mu.Lock()
+	s.codes[code] = &authCode{ts: fl.ts, app: fl.app, redirectURI: fl.redirectURI, scope: fl.scope,
+		nonce: fl.nonce, challenge: fl.challenge, method: fl.method, oid: strings.ToLower(u.ObjectID),
+		expires: now.Add(authCodeLifetime), amr: amr}
+	s.mu.Unlock()
+	s.log.Info("sign-in succeeded", "tenant", fl.ts.id, "oid", strings.ToLower(u.ObjectID), "amr", strings.Join(amr, " "), "trace_id", info(r).traceID)
+	s.deliver(w, r, fl, []formField{{"code", code}, {"state", fl.state}})
+}
+
+// renderMFA shows the MFA step of an authorize flow.
+func (s *Server) renderMFA(w http.ResponseWriter, r *http.Request, status int, id string, fl *authFlow, step *mfaStep, u *User, e *entraError) {
+	pd := &pageData{Title: "Verify your identity", Tenant: fl.ts.t.Name, AppName: fl.app.Name,
+		Action: r.URL.Path, Flow: id, formAction: originOf(fl.redirectURI)}
+	fillMFA(pd, step, u)
+	if e != nil {
+		pd.Error = s.pageError(r, e)
+	}
+	s.renderPage(w, r, status, "mfa", pd)
+}
+
+// mfaSubmit takes the MFA step's form: verify (with the method's answer), switch to another
+// method the user has, or cancel. A wrong answer leaves the step open for another try.
+func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request, id string, fl *authFlow, step *mfaStep, form url.Values) {
+	u := fl.ts.oids[step.oid]
+	if u == nil {
+		s.errorPage(w, r, fl.ts.t.Name, &entraError{Code: 50089, Desc: "Flow token expired - Authentication failed. Start the sign-in again from the app."})
+		return
+	}
+	if sw := mfaMethod(form.Get(fieldSwitch)); sw != "" {
+		if !slices.Contains(mfaOffers(u, step.demand), sw) {
+			s.renderMFA(w, r, http.StatusBadRequest, id, fl, step, u, &entraError{Code: 900144, Desc: "That way to sign in is not available for your account."})
+			return
+		}
+		s.mu.Lock()
+		step.method = sw
+		s.mu.Unlock()
+		s.renderMFA(w, r, http.StatusOK, id, fl, step, u, nil)
+		return
+	}
+	switch form.Get("action") {
+	case "cancel":
+		s.cancelFlow(w, r, id, fl)
+		return
+	case "verify", "":
+	default:
+		s.renderMFA(w, r, http.StatusBadRequest, id, fl, step, u, &entraError{Code: 900144, Desc: "The action must be verify or cancel."})
+		return
+	}
+	method := mfaMethod(form.Get(fieldMethod))
+	if method == "" {
+		method = step.method
+	}
+	if !slices.Contains(mfaOffers(u, step.demand), method) {
+		s.renderMFA(w, r, http.StatusBadRequest, id, fl, step, u, errMFARegistration(step.demand))
+		return
+	}
+	if e := s.checkMFA(step, u, method, form.Get(fieldOTC), form.Get(fieldTAP), form.Get(fieldPasskey)); e != nil {
+		s.log.Info("second factor refused", "tenant", fl.ts.id, "oid", step.oid, "method", string(method), "aadsts", e.Code, "trace_id", info(r).traceID)
+		s.renderMFA(w, r, http.StatusBadRequest, id, fl, step, u, e)
+		return
+	}
+	s.completeFlow(w, r, id, fl, u, amrFor(method))
 }
 
 // takeFlow removes a pending flow so it completes once; it reports whether it was still there.

@@ -91,6 +91,16 @@ type grantContext struct {
 	nonce string
 	// clientInfo is set when the request asked for client_info (client_info=1).
 	clientInfo bool
+	// amr is how the user authenticated (amrFor); nil reads as a password alone.
+	amr []string
+}
+
+// methods is the grant's amr, a password alone when none was recorded.
+func (g *grantContext) methods() []string {
+	if len(g.amr) == 0 {
+		return amrFor("")
+	}
+	return g.amr
 }
 
 // consent resolves the grant's requested scope against the app's consent (consentSet.resolve).
@@ -157,7 +167,7 @@ func (s *Server) issueTokens(r *http.Request, g grantContext) (*tokenResponse, e
 		}
 		s.mu.Lock()
 		s.sweepLocked(now)
-		s.refresh[rt] = &refreshGrant{ts: g.ts, app: g.app, oid: oid, scope: g.scope, expires: now.Add(refreshTokenLifetime)}
+		s.refresh[rt] = &refreshGrant{ts: g.ts, app: g.app, oid: oid, scope: g.scope, expires: now.Add(refreshTokenLifetime), amr: g.methods()}
 		s.mu.Unlock()
 		resp.RefreshToken = rt
 	}
@@ -193,7 +203,7 @@ func (s *Server) signAccessToken(g grantContext, key *signingKey, iss, uti strin
 	c := graphTokenClaims{
 		Aud: aud, Iss: graphTokenIssuer(g.ts.id),
 		Iat: now.Unix(), Nbf: now.Unix(), Exp: exp,
-		Acct: new(int), Acr: "1", Amr: []string{"pwd"}, AppDisplayName: g.app.Name, Appid: clientID, Appidacr: "0",
+		Acct: new(int), Acr: "1", Amr: g.methods(), AppDisplayName: g.app.Name, Appid: clientID, Appidacr: "0",
 		Idtyp: "user", Name: g.user.DisplayName, Oid: oid, Scp: g.scope.scp(),
 		Sub: pairwiseSub(g.ts.id, oid, graphAppID), TenantRegionScope: g.ts.cloud.regionScope, Tid: g.ts.id,
 		UniqueName: g.user.UPN, Upn: g.user.UPN, Uti: uti, Ver: "1.0", Wids: roleIDs(g.user),

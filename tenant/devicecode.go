@@ -4,6 +4,8 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -133,7 +135,7 @@ func (s *Server) pendingDevice(userCode string) (*deviceGrant, *entraError) {
 }
 
 // settleDevice records the user's answer, checking again under the lock that the code is still pending.
-func (s *Server) settleDevice(d *deviceGrant, state deviceState, oid string) *entraError {
+func (s *Server) settleDevice(d *deviceGrant, state deviceState, oid string, amr []string) *entraError {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -143,7 +145,7 @@ func (s *Server) settleDevice(d *deviceGrant, state deviceState, oid string) *en
 	if d.state != devicePending {
 		return errUserCodeUsed()
 	}
-	d.state, d.oid = state, oid
+	d.state, d.oid, d.amr = state, oid, amr
 	return nil
 }
 
@@ -181,6 +183,10 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 	form, e := readForm(w, r)
 	if e != nil {
 		s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code", Error: s.pageError(r, e)})
+		return
+	}
+	if id := form.Get(devicelogin.FieldFlow); id != "" {
+		s.deviceMFASubmit(w, r, id, form)
 		return
 	}
 	raw := form.Get(devicelogin.FieldUserCode)
@@ -229,7 +235,7 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	oid := strings.ToLower(u.ObjectID)
 	if action == devicelogin.ActionDeny {
-		if e := s.settleDevice(d, deviceDenied, oid); e != nil {
+		if e := s.settleDevice(d, deviceDenied, oid, nil); e != nil {
 			s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code", Error: s.pageError(r, e)})
 			return
 		}
@@ -239,12 +245,130 @@ func (s *Server) handleDeviceLogin(w http.ResponseWriter, r *http.Request) {
 			Message: "You declined to sign in to " + d.app.Name + " on your device. You may now close this window."})
 		return
 	}
-	if e := s.settleDevice(d, deviceApproved, oid); e != nil {
+	if dm := demandFor(d.ts, u, d.scope, nil); dm != demandNone {
+		step := mfaStep{ts: d.ts, oid: oid, demand: dm}
+		offers := mfaOffers(u, dm)
+		if len(offers) > 0 {
+			step.method = offers[0]
+		}
+		if m := mfaMethod(form.Get(devicelogin.FieldMethod)); m != "" {
+			// A script answered the second factor in the same post.
+			if !slices.Contains(offers, m) {
+				signin(http.StatusBadRequest, errMFARegistration(dm))
+				return
+			}
+			if e := s.checkMFA(&step, u, m, form.Get(devicelogin.FieldOTC), form.Get(devicelogin.FieldTAP), form.Get(devicelogin.FieldPasskey)); e != nil {
+				s.log.Info("second factor refused", "tenant", d.ts.id, "oid", oid, "method", string(m), "aadsts", e.Code, "trace_id", info(r).traceID)
+				signin(http.StatusBadRequest, e)
+				return
+			}
+			s.approveDevice(w, r, d, u, amrFor(m))
+			return
+		}
+		id, err := s.rand.token(32)
+		if err != nil {
+			signin(http.StatusInternalServerError, s.internalError(r, err))
+			return
+		}
+		now := s.clock.Now()
+		s.mu.Lock()
+		s.sweepLocked(now)
+		s.deviceMFA[id] = &deviceMFA{d: d, step: step, expires: now.Add(flowLifetime)}
+		s.mu.Unlock()
+		s.log.Info("device code sign-in needs a second factor", "tenant", d.ts.id, "oid", oid, "method", string(step.method), "trace_id", info(r).traceID)
+		var e *entraError
+		if step.method == "" {
+			e = errMFARegistration(dm)
+		}
+		s.renderDeviceMFA(w, r, http.StatusOK, id, d, &step, u, e)
+		return
+	}
+	s.approveDevice(w, r, d, u, amrFor(""))
+}
+
+// approveDevice settles the device code as approved by u, who signed in with amr.
+func (s *Server) approveDevice(w http.ResponseWriter, r *http.Request, d *deviceGrant, u *User, amr []string) {
+	oid := strings.ToLower(u.ObjectID)
+	if e := s.settleDevice(d, deviceApproved, oid, amr); e != nil {
 		s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code", Error: s.pageError(r, e)})
 		return
 	}
-	s.log.Info("device code sign-in approved", "tenant", d.ts.id, "oid", oid, "trace_id", info(r).traceID)
+	s.log.Info("device code sign-in approved", "tenant", d.ts.id, "oid", oid, "amr", strings.Join(amr, " "), "trace_id", info(r).traceID)
 	s.renderPage(w, r, http.StatusOK, "done", &pageData{Title: "Signed in", Tenant: d.ts.t.Name,
 		Heading: u.DisplayName + ", you're signed in",
 		Message: "You have signed in to the " + d.app.Name + " application on your device. You may now close this window."})
+}
+
+// renderDeviceMFA shows the MFA step of a device login.
+func (s *Server) renderDeviceMFA(w http.ResponseWriter, r *http.Request, status int, id string, d *deviceGrant, step *mfaStep, u *User, e *entraError) {
+	pd := &pageData{Title: "Verify your identity", Tenant: d.ts.t.Name, AppName: d.app.Name, Action: devicelogin.Path, Flow: id}
+	fillMFA(pd, step, u)
+	if e != nil {
+		pd.Error = s.pageError(r, e)
+	}
+	s.renderPage(w, r, status, "mfa", pd)
+}
+
+// deviceMFASubmit takes the device login's MFA step: verify, switch method, or cancel (which
+// leaves the device code pending, as closing the page would).
+func (s *Server) deviceMFASubmit(w http.ResponseWriter, r *http.Request, id string, form url.Values) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	dm := s.deviceMFA[id]
+	if dm != nil && !now.Before(dm.expires) {
+		dm = nil
+	}
+	s.mu.Unlock()
+	if dm == nil {
+		s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code",
+			Error: s.pageError(r, &entraError{Code: 50089, Desc: "Flow token expired - Authentication failed. Enter the code again."})})
+		return
+	}
+	d, step := dm.d, &dm.step
+	info(r).tenant = d.ts.id
+	u := d.ts.oids[step.oid]
+	if u == nil {
+		s.renderPage(w, r, http.StatusBadRequest, "enter_code", &pageData{Title: "Enter code", Error: s.pageError(r, errUserCodeUnknown())})
+		return
+	}
+	if sw := mfaMethod(form.Get(devicelogin.FieldSwitch)); sw != "" {
+		if !slices.Contains(mfaOffers(u, step.demand), sw) {
+			s.renderDeviceMFA(w, r, http.StatusBadRequest, id, d, step, u, &entraError{Code: 900144, Desc: "That way to sign in is not available for your account."})
+			return
+		}
+		s.mu.Lock()
+		step.method = sw
+		s.mu.Unlock()
+		s.renderDeviceMFA(w, r, http.StatusOK, id, d, step, u, nil)
+		return
+	}
+	switch form.Get(devicelogin.FieldAction) {
+	case devicelogin.ActionCancel:
+		s.mu.Lock()
+		delete(s.deviceMFA, id)
+		s.mu.Unlock()
+		s.renderPage(w, r, http.StatusOK, "enter_code", &pageData{Title: "Enter code"})
+		return
+	case devicelogin.ActionVerify, "":
+	default:
+		s.renderDeviceMFA(w, r, http.StatusBadRequest, id, d, step, u, &entraError{Code: 900144, Desc: "The action must be verify or cancel."})
+		return
+	}
+	method := mfaMethod(form.Get(devicelogin.FieldMethod))
+	if method == "" {
+		method = step.method
+	}
+	if !slices.Contains(mfaOffers(u, step.demand), method) {
+		s.renderDeviceMFA(w, r, http.StatusBadRequest, id, d, step, u, errMFARegistration(step.demand))
+		return
+	}
+	if e := s.checkMFA(step, u, method, form.Get(devicelogin.FieldOTC), form.Get(devicelogin.FieldTAP), form.Get(devicelogin.FieldPasskey)); e != nil {
+		s.log.Info("second factor refused", "tenant", d.ts.id, "oid", step.oid, "method", string(method), "aadsts", e.Code, "trace_id", info(r).traceID)
+		s.renderDeviceMFA(w, r, http.StatusBadRequest, id, d, step, u, e)
+		return
+	}
+	s.mu.Lock()
+	delete(s.deviceMFA, id)
+	s.mu.Unlock()
+	s.approveDevice(w, r, d, u, amrFor(method))
 }

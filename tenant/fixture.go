@@ -88,6 +88,8 @@ type User struct {
 	GenerateBackups int `yaml:"generateBackups"`
 	// ConditionalAccess overrides the tenant's Conditional Access for this user; nil keeps it.
 	ConditionalAccess *UserConditionalAccess `yaml:"conditionalAccess"`
+	// MFA are the user's authentication methods beyond the password; nil: a password only.
+	MFA *MFAMethods `yaml:"mfa"`
 }
 
 // Device is a device object as Graph's /devices returns it.
@@ -372,6 +374,9 @@ func buildTenant(file string, root *yaml.Node, ff *fixtureFile, readKey func(str
 		if u.GenerateBackups < 0 || u.GenerateBackups > MaxGeneratedBackups {
 			return nil, v.errAt(at("generateBackups"), fmt.Sprintf("users[%d].generateBackups %d is not between 0 and %d", i, u.GenerateBackups, MaxGeneratedBackups))
 		}
+		if err := v.mfa(i, u.MFA); err != nil {
+			return nil, err
+		}
 		backups, err := v.backups(i, t.ID, u.ObjectID, ff.Users[i].Backups)
 		if err != nil {
 			return nil, err
@@ -422,6 +427,33 @@ func buildTenant(file string, root *yaml.Node, ff *fixtureFile, readKey func(str
 		return nil, v.errAt(v.node("keys"), "keys: give at least two keys (Entra always publishes several), or none to have them generated")
 	}
 	return t, nil
+}
+
+// mfa checks users[i].mfa. Errors name the field, never the secret or the pass.
+func (v validator) mfa(i int, m *MFAMethods) error {
+	if m == nil {
+		return nil
+	}
+	at := func(steps ...any) *yaml.Node { return v.node(append([]any{"users", i, "mfa"}, steps...)...) }
+	if m.Authenticator == "" && !m.Passkey && m.TemporaryAccessPass == nil {
+		return v.errAt(at(), fmt.Sprintf("users[%d].mfa names no method: give authenticator (a base32 TOTP secret), passkey: true or temporaryAccessPass", i))
+	}
+	if yamlnode.At(v.root, "users", i, "mfa", "authenticator") != nil {
+		if _, err := decodeTOTPSecret(m.Authenticator); err != nil {
+			return v.errAt(at("authenticator"), fmt.Sprintf("users[%d].mfa.authenticator %v", i, err))
+		}
+	}
+	if p := m.TemporaryAccessPass; p != nil {
+		n := at("temporaryAccessPass")
+		if k := at("temporaryAccessPass", "pass"); k != nil {
+			n = k
+		}
+		// Entra's passes are 8 to 48 characters (the Temporary Access Pass policy's length).
+		if l := len(p.Pass); l < 8 || l > 48 || strings.TrimSpace(p.Pass) != p.Pass {
+			return v.errAt(n, fmt.Sprintf("users[%d].mfa.temporaryAccessPass is %d characters, want 8 to 48 without leading or trailing spaces (Entra's pass lengths)", i, len(p.Pass)))
+		}
+	}
+	return nil
 }
 
 // ParseRSAKey reads an RSA private key of at least 2048 bits from PEM (PKCS#8 or PKCS#1).

@@ -18,7 +18,8 @@ var singleParams = []string{
 	"grant_type", "client_id", "client_secret", "client_assertion", "client_assertion_type", "code",
 	"redirect_uri", "code_verifier", "refresh_token", "device_code", "scope", "user_code", "username",
 	"password", "action", "flow", "state", "nonce", "code_challenge", "code_challenge_method",
-	"response_type", "response_mode", "login_hint", "prompt", "post_logout_redirect_uri",
+	"response_type", "response_mode", "login_hint", "prompt", "post_logout_redirect_uri", "claims",
+	"method", "otc", "tap", "passkey", "switch",
 }
 
 // readForm reads a form body of at most maxFormBytes. A body that is not

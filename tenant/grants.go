@@ -18,6 +18,10 @@ type authFlow struct {
 	loginHint    string
 	scope        scopeSet
 	expires      time.Time
+	// challenged are the Conditional Access policies the request's claims challenge names.
+	challenged []string
+	// mfa is set once the password was right and the page asks for a second factor.
+	mfa *mfaStep
 }
 
 // authCode is an issued authorization code; it stays after redemption so a second use is recognised.
@@ -32,6 +36,7 @@ type authCode struct {
 	oid         string
 	expires     time.Time
 	redeemed    bool
+	amr         []string // how the user signed in (amrFor)
 }
 
 // deviceState is where a device code is in its sign-in.
@@ -54,6 +59,14 @@ type deviceGrant struct {
 	state      deviceState
 	oid        string
 	issued     bool
+	amr        []string // how the user signed in on the device login page
+}
+
+// deviceMFA is a device login between the password and the second factor.
+type deviceMFA struct {
+	d       *deviceGrant
+	step    mfaStep
+	expires time.Time
 }
 
 // refreshGrant is an issued refresh token. It stays usable after use, as Entra's do.
@@ -64,6 +77,10 @@ type refreshGrant struct {
 	scope   scopeSet
 	expires time.Time
 	revoked bool // the user's sessions were revoked after it was issued
+	// amr is how the session's sign-in authenticated: the session's authentication strength,
+	// which each token redeemed with it inherits (Entra's refresh tokens keep the MFA claim of
+	// the sign-in they came from).
+	amr []string
 }
 
 // revokeSessions ends every refresh token issued to the user until now, as Graph's
@@ -93,6 +110,11 @@ func (s *Server) sweepLocked(now time.Time) {
 	for k, f := range s.flows {
 		if now.After(f.expires) {
 			delete(s.flows, k)
+		}
+	}
+	for k, m := range s.deviceMFA {
+		if now.After(m.expires) {
+			delete(s.deviceMFA, k)
 		}
 	}
 	for k, c := range s.codes {

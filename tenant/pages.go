@@ -23,6 +23,10 @@ type pageData struct {
 	Flow     string
 	Heading  string
 	Message  string
+	// the MFA step: the method asked for, its button, and the other ways offered
+	Method string
+	Verb   string
+	Others []mfaOption
 	// form_post delivery
 	RedirectURI string
 	Fields      []formField
@@ -79,6 +83,7 @@ button{min-width:108px;font-size:16px;padding:6px 12px;border:0;cursor:pointer}
 .primary{background:#0067b8;color:#fff}
 .primary:hover{background:#005da6}
 .secondary{background:#ccc;color:#1b1b1b}
+.link{background:none;color:#0067b8;padding:0;min-width:0;font-size:13px}
 .error{color:#e81123;font-size:15px;margin:8px 0 12px}
 .error .meta{color:#6b6b6b;font-size:12px}
 code{font-size:15px}
@@ -142,6 +147,23 @@ var pageContents = map[string]string{
 <button type="submit" name="action" value="cancel" class="secondary" formnovalidate>Cancel</button>
 </div>
 </form>`,
+
+	"mfa": `<h1>{{.Heading}}</h1>
+<p>{{.Message}}</p>
+{{template "error" .}}
+<form method="post" action="{{.Action}}">
+<input type="hidden" name="flow" value="{{.Flow}}">
+<input type="hidden" name="method" value="{{.Method}}">
+{{if eq .Method "otp"}}<label for="otc">Code</label>
+<input type="text" id="otc" name="otc" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required autofocus>
+{{else if eq .Method "tap"}}<label for="tap">Temporary Access Pass</label>
+<input type="password" id="tap" name="tap" autocomplete="off" required autofocus>
+{{end}}<div class="actions">
+{{if .Verb}}<button type="submit" name="action" value="verify" class="primary">{{.Verb}}</button>
+{{end}}<button type="submit" name="action" value="cancel" class="secondary" formnovalidate>Cancel</button>
+</div>
+{{range .Others}}<p><button type="submit" name="switch" value="{{.Method}}" class="link" formnovalidate>{{.Label}}</button></p>
+{{end}}</form>`,
 
 	"form_post": `<h1>Signing you in</h1>
 <p>Returning you to the app.</p>

@@ -173,6 +173,8 @@ type Server struct {
 	userCodes map[string]*deviceGrant // by user_code
 	refresh   map[string]*refreshGrant
 	passwords map[string]string // by "tid/oid": passwords changed since the fixture (changePassword)
+	tapUsed   map[string]bool   // by "tid/oid": one-time Temporary Access Passes already used
+	deviceMFA map[string]*deviceMFA
 	lastSweep time.Time
 
 	srvMu   sync.Mutex
@@ -206,6 +208,8 @@ func New(cfg Config) (*Server, error) {
 		userCodes: map[string]*deviceGrant{},
 		refresh:   map[string]*refreshGrant{},
 		passwords: map[string]string{},
+		tapUsed:   map[string]bool{},
+		deviceMFA: map[string]*deviceMFA{},
 	}
 	if s.clock == nil {
 		s.clock = clock.Real{}

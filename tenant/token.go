@@ -140,7 +140,7 @@ func (s *Server) redeemAuthCode(r *http.Request, form url.Values, ts *tenantStat
 		s.mu.Unlock()
 		return nil, errVerifierMismatch()
 	}
-	g := grantContext{ts: ts, app: app, user: ts.oids[c.oid], scope: c.scope, nonce: c.nonce, clientInfo: wantsClientInfo(form)}
+	g := grantContext{ts: ts, app: app, user: ts.oids[c.oid], scope: c.scope, nonce: c.nonce, clientInfo: wantsClientInfo(form), amr: c.amr}
 	if g.user == nil {
 		c.redeemed = true
 		s.mu.Unlock()
@@ -194,7 +194,7 @@ func (s *Server) redeemRefreshToken(r *http.Request, form url.Values, ts *tenant
 		s.mu.Unlock()
 		return nil, errGrantRevoked()
 	}
-	scope := g.scope
+	scope, amr := g.scope, g.amr
 	s.mu.Unlock()
 	if raw := form.Get("scope"); raw != "" {
 		sc, e := parseScope(raw, ts.t.Name)
@@ -204,7 +204,7 @@ func (s *Server) redeemRefreshToken(r *http.Request, form url.Values, ts *tenant
 		sc.offline = true // the grant being redeemed is itself offline access
 		scope = sc
 	}
-	gc := grantContext{ts: ts, app: app, user: ts.oids[g.oid], scope: scope, clientInfo: wantsClientInfo(form)}
+	gc := grantContext{ts: ts, app: app, user: ts.oids[g.oid], scope: scope, clientInfo: wantsClientInfo(form), amr: amr}
 	if gc.user == nil {
 		return nil, errBadRefreshToken("Its user no longer exists.")
 	}
@@ -291,7 +291,7 @@ func (s *Server) redeemDeviceCode(r *http.Request, form url.Values, ts *tenantSt
 		s.mu.Unlock()
 		return nil, errDeclined()
 	}
-	g := grantContext{ts: ts, app: app, user: ts.oids[d.oid], scope: d.scope, clientInfo: wantsClientInfo(form)}
+	g := grantContext{ts: ts, app: app, user: ts.oids[d.oid], scope: d.scope, clientInfo: wantsClientInfo(form), amr: d.amr}
 	if g.user == nil {
 		d.issued = true
 		s.mu.Unlock()
