@@ -385,9 +385,13 @@ func checkAccess(in Input) outcome {
 		msg = append(msg, fmt.Sprintf(`Your organization's sign-in rules block the Windows restore app (%s): "You don't have access to this".`, RestoreAppID))
 		fix = append(fix, fmt.Sprintf("Exclude app %s from the Conditional Access policy that blocks it.", RestoreAppID))
 	}
-	if a.PhishingResistantMFA {
-		msg = append(msg, fmt.Sprintf("Your organization demands a phishing-resistant sign-in for app %s, which could not be given during setup.", RestoreBackupsAppID))
-		fix = append(fix, fmt.Sprintf("Give the user a phishing-resistant method they can use during setup (for example a FIDO2 security key), or exclude app %s from the policy's authentication strength.", RestoreBackupsAppID))
+	switch {
+	case a.PhishingResistantMFA && in.Device.VirtualMachine:
+		msg = append(msg, fmt.Sprintf("Your organization demands a phishing-resistant sign-in (a passkey, security key or Windows Hello) for app %s, and this device is a Hyper-V virtual machine, where passkeys and security keys are not available: the prompt failed.", RestoreBackupsAppID))
+		fix = append(fix, fmt.Sprintf("Use a Temporary Access Pass, as Windows' documentation suggests for virtual machines: issue one to the user and let the policy's authentication strength for app %s accept it (the built-in Phishing-resistant MFA strength does not), or exclude the app from the policy; or restore on a physical PC.", RestoreBackupsAppID))
+	case a.PhishingResistantMFA:
+		msg = append(msg, fmt.Sprintf("Your organization demands a phishing-resistant sign-in (a passkey, security key or Windows Hello) for app %s, and the prompt on this device was not satisfied.", RestoreBackupsAppID))
+		fix = append(fix, fmt.Sprintf("Register a phishing-resistant method for the user (a Temporary Access Pass lets them register a passkey) and use it at the prompt, or exclude app %s from the policy's authentication strength.", RestoreBackupsAppID))
 	}
 	if len(msg) == 0 {
 		return passed("Conditional Access lets the user reach the restore apps")

@@ -94,7 +94,7 @@ var rules = []Rule{
 		Requirement: "the user signs in with the work account that made the backup and has at least one backup profile",
 		Source:      SourceWindowsBackup + "; " + SourceIntuneRestore},
 	{ID: ReasonAccessBlocked, Name: "Access", Needs: "user",
-		Requirement: "Conditional Access lets the user reach the restore app " + RestoreAppID + " and does not demand phishing-resistant MFA for " + RestoreBackupsAppID + " that the user cannot give",
+		Requirement: "Conditional Access lets the user reach the restore app " + RestoreAppID + ", and a phishing-resistant MFA demand for " + RestoreBackupsAppID + " is satisfied at the prompt on the device (a passkey; not available in a Hyper-V virtual machine)",
 		Source:      SourceIntuneRestore},
 }
 

@@ -21,7 +21,7 @@ var requiredFields = []string{"os", "edition", "join", "provisioning"}
 
 // Parse reads a device profile file (YAML, docs/devices.md). Unknown fields, wrong
 // types and unknown values are errors naming file:line and the field. Missing optional
-// fields get their defaults: cloud global, shared, installQualityUpdates and cloudPC false;
+// fields get their defaults: cloud global, shared, installQualityUpdates, cloudPC and virtualMachine false;
 // enableWindowsRestore and enableWindowsBackup absent stay nil (not configured).
 func Parse(file string, data []byte) (DeviceProfile, error) {
 	if len(data) > MaxProfileBytes {

@@ -26,6 +26,10 @@ type DeviceProfile struct {
 	// CloudPC marks a Windows 365 Cloud PC, which can restore at the user's first sign-in
 	// (MC1238409, domain.md §7.1); setup's rules do not read it.
 	CloudPC bool `yaml:"cloudPC,omitempty" json:"cloudPC,omitempty"`
+	// VirtualMachine marks a Hyper-V virtual machine, where passkeys and FIDO2 security keys are
+	// not available: a phishing-resistant MFA prompt fails there, and [W] suggests a Temporary
+	// Access Pass (domain.md §7.2).
+	VirtualMachine bool `yaml:"virtualMachine,omitempty" json:"virtualMachine,omitempty"`
 	// EnableWindowsRestore is the device policy Enable Windows Restore (CSP
 	// ./Device/Vendor/MSFT/WindowsBackupAndRestore/EnableWindowsRestore, default false): nil
 	// means not configured, which is off. The first-sign-in restore page needs it on.
