@@ -81,11 +81,27 @@ func (c *Cloud) RestorePageState(ctx context.Context) (string, error) {
 	return rc.State, nil
 }
 
-// RestoreAccess asks for the restore apps' tokens; Conditional Access's refusal comes back as
-// the *auth.SignInError Entra answered.
+// RestoreAccess asks for the restore apps' tokens. An MFA demand with a claims challenge
+// (phishing-resistant MFA for the restore experience app) is a prompt on the device, as in
+// Windows' setup: the sign-in page asks again with the claims (SignIn.StepUp), and when the
+// person satisfies it the token is asked for again. A refusal that stands — a block, or a
+// prompt that failed (no passkey, as in a Hyper-V VM) — comes back as the *auth.SignInError
+// Entra answered.
 func (c *Cloud) RestoreAccess(ctx context.Context) error {
 	for _, scopes := range RestoreScopes() {
-		if err := c.signIn.TokenFor(ctx, scopes...); err != nil {
+		err := c.signIn.TokenFor(ctx, scopes...)
+		var se *auth.SignInError
+		if err != nil && errors.Is(err, auth.ErrMFARequired) && errors.As(err, &se) && se.Claims != "" {
+			perr := c.signIn.StepUp(ctx, se.Claims)
+			if perr == nil {
+				err = c.signIn.TokenFor(ctx, scopes...)
+			} else if ctx.Err() != nil {
+				return ctx.Err()
+			} else {
+				err = fmt.Errorf("%w; the prompt on this device failed: %v", err, perr)
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("getting a token for %s: %w", scopes[0], err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -24,6 +25,9 @@ type SignIn struct {
 	mu       sync.Mutex
 	tokens   *auth.Tokens
 	identity auth.Identity
+	// open is the browser the setup sign-in used (Browser's), which a later prompt on the
+	// device (StepUp) uses again; nil after a device code sign-in.
+	open func(url string) error
 }
 
 var _ oobe.SignIn = (*SignIn)(nil)
@@ -52,15 +56,38 @@ func (s *SignIn) Browser(ctx context.Context, open func(url string) error) (*oob
 	if open == nil {
 		return nil, errors.New("browser sign-in: nothing to open the sign-in page with")
 	}
+	res, err := s.browse(ctx, open, "")
+	if err != nil {
+		return nil, err
+	}
+	sess := s.keep(res)
+	s.mu.Lock()
+	s.open = open
+	s.mu.Unlock()
+	return sess, nil
+}
+
+// browse runs one auth code sign-in with open as the browser; a claims challenge, when given,
+// goes on the authorize request as MSAL passes it (the claims parameter), with the signed-in
+// user's login_hint.
+func (s *SignIn) browse(ctx context.Context, open func(url string) error, claims string) (*auth.Result, error) {
 	bctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	res, err := s.client.Browser(bctx, auth.BrowserOptions{Out: io.Discard, Open: func(url string) error {
-		if err := open(url); err != nil {
+	opts := auth.BrowserOptions{Out: io.Discard, Open: func(u string) error {
+		if claims != "" {
+			u += "&claims=" + url.QueryEscape(claims)
+		}
+		if err := open(u); err != nil {
 			cancel(err)
 			return err
 		}
 		return nil
-	}})
+	}}
+	if claims != "" {
+		_, id, _ := s.held()
+		opts.LoginHint = id.UPN
+	}
+	res, err := s.client.Browser(bctx, opts)
 	if err != nil {
 		if ctx.Err() == nil {
 			if cause := context.Cause(bctx); cause != nil && !errors.Is(cause, context.Canceled) {
@@ -69,7 +96,38 @@ func (s *SignIn) Browser(ctx context.Context, open func(url string) error) (*oob
 		}
 		return nil, err
 	}
-	return s.keep(res), nil
+	return res, nil
+}
+
+// ErrNoPrompt is StepUp's answer when the session was not signed in with a browser: there is
+// no page to show the prompt on.
+var ErrNoPrompt = errors.New("the sign-in was not made in a browser, so the prompt cannot be shown")
+
+// StepUp shows the prompt a claims challenge asks for (Entra's AADSTS50076 with claims, for
+// example phishing-resistant MFA for the restore experience app) the way Windows does during
+// setup: an interactive sign-in, with the claims, through the browser the setup sign-in used.
+// The person answers it on the page (their passkey); on success the session's tokens are the
+// new sign-in's, which carry the stronger authentication. The signed-in user must not change.
+func (s *SignIn) StepUp(ctx context.Context, claims string) error {
+	s.mu.Lock()
+	open, held := s.open, s.tokens != nil
+	s.mu.Unlock()
+	if !held {
+		return errors.New("the prompt: nobody has signed in yet")
+	}
+	if open == nil {
+		return ErrNoPrompt
+	}
+	res, err := s.browse(ctx, open, claims)
+	if err != nil {
+		return err
+	}
+	_, id, _ := s.held()
+	if !sameUser(res.Identity, id) {
+		return fmt.Errorf("the prompt was answered by %s, not the user who signed in (%s)", res.Identity.UPN, id.UPN)
+	}
+	s.keep(res)
+	return nil
 }
 
 // keep stores a completed sign-in and returns the flow's view of it.
