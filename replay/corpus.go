@@ -234,11 +234,17 @@ func (s Shard) String() string {
 	return fmt.Sprintf("%d/%d", s.Index, s.Count)
 }
 
-// Select keeps the scenarios whose name matches run (nil: all) and that are in the shard;
-// skipped counts the others.
+// Matches reports whether run (nil: everything) matches a scenario's name, its file's path as
+// given, or its path relative to the directory given.
+func Matches(run *regexp.Regexp, name, file, rel string) bool {
+	return run == nil || run.MatchString(name) || run.MatchString(file) || run.MatchString(rel)
+}
+
+// Select keeps the scenarios that run matches (Matches) and that are in the shard; skipped
+// counts the others.
 func Select(scenarios []*Scenario, run *regexp.Regexp, shard Shard) (selected []*Scenario, skipped int) {
 	for _, sc := range scenarios {
-		if (run == nil || run.MatchString(sc.Name)) && shard.Has(sc) {
+		if Matches(run, sc.Name, sc.File, sc.Rel) && shard.Has(sc) {
 			selected = append(selected, sc)
 		} else {
 			skipped++
@@ -250,7 +256,7 @@ func Select(scenarios []*Scenario, run *regexp.Regexp, shard Shard) (selected []
 // SelectEntries is Select for a Scan's entries.
 func SelectEntries(entries []Entry, run *regexp.Regexp, shard Shard) (selected []Entry, skipped int) {
 	for _, e := range entries {
-		if (run == nil || run.MatchString(e.Name)) && shard.hasRel(e.Rel) {
+		if Matches(run, e.Name, e.File, e.Rel) && shard.hasRel(e.Rel) {
 			selected = append(selected, e)
 		} else {
 			skipped++

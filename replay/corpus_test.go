@@ -120,7 +120,8 @@ type junitSuites struct {
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
-	Skipped  int          `xml:"skipped,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
@@ -128,6 +129,7 @@ type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
 	Skipped  int         `xml:"skipped,attr"`
 	Time     string      `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
@@ -146,15 +148,15 @@ func TestJUnitIsWellFormedAndCarriesTheDiff(t *testing.T) {
 	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatalf("the JUnit XML does not parse: %v\n%s", err, b.String())
 	}
-	if doc.Tests != 2 || doc.Failures != 1 || doc.Skipped != 3 || len(doc.Suites) != 1 || len(doc.Suites[0].Cases) != 2 {
+	if doc.Tests != 2 || doc.Failures != 1 || len(doc.Suites) != 1 || doc.Suites[0].Skipped != 3 || len(doc.Suites[0].Cases) != 2 {
 		t.Fatalf("suites %+v", doc)
 	}
 	c := doc.Suites[0].Cases
-	if c[0].Failure != nil || c[1].Failure == nil || c[1].Name != "a scenario <expecting> & failing" || c[1].File != "fail.yaml" {
+	if c[0].Failure != nil || c[1].Failure == nil || c[1].Name != "a scenario <expecting> & failing" || c[1].ClassName != "fail" {
 		t.Fatalf("cases %+v", c)
 	}
 	f := c[1].Failure
-	if f.Message != "expect.finalStage: expected failed, got desktop" || !strings.Contains(f.Body, "expected: failed") || !strings.Contains(f.Body, "transcript around desktop") {
+	if f.Message != "fail.yaml:14: expect.finalStage: expected failed, got desktop" || !strings.Contains(f.Body, "expected: failed") || !strings.Contains(f.Body, "transcript around desktop") {
 		t.Fatalf("failure %+v", f)
 	}
 	// Round trip: what was read writes back the same.

@@ -11,15 +11,55 @@ import (
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/device"
+	"go.yaml.in/yaml/v3"
 )
 
-// Failure is one expectation that did not hold: the scenario key, what it expected and what
-// the run gave, and the stage where that is decided (for the transcript around it).
+// Failure is one expectation that did not hold: the scenario key and its line in the file,
+// what it expected and what the run gave, and the stage where that is decided (for the
+// transcript around it).
 type Failure struct {
 	Field    string     `json:"field"`
+	Line     int        `json:"line,omitempty"`
 	Expected string     `json:"expected"`
 	Got      string     `json:"got"`
 	Stage    oobe.Stage `json:"stage,omitempty"`
+}
+
+// expectLines maps every key under expect, at any depth, to its line: "expect" itself, then
+// "expect.reasons", "expect.items.counts.applied", "expect.device.personalization/theme".
+func expectLines(n *yaml.Node) map[string]int {
+	lines := map[string]int{}
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := path + "." + n.Content[i].Value
+			lines[k] = n.Content[i].Line
+			walk(n.Content[i+1], k)
+		}
+	}
+	if n != nil {
+		lines["expect"] = n.Line
+	}
+	walk(n, "expect")
+	return lines
+}
+
+// lineOf is the line of a failure's field: its own key's, or the nearest enclosing key's.
+func lineOf(lines map[string]int, field string) int {
+	for f := field; f != ""; {
+		if l, ok := lines[f]; ok {
+			return l
+		}
+		i := strings.LastIndex(f, ".")
+		if i < 0 {
+			break
+		}
+		f = f[:i]
+	}
+	return 0
 }
 
 // quote shows a value in a failure: strings quoted, lists bracketed.
@@ -91,7 +131,8 @@ func restoreReport(out *oobe.Outcome) (*apply.Report, oobe.Stage) {
 func check(sc *Scenario, out *oobe.Outcome, after *device.State) []Failure {
 	var fs []Failure
 	fail := func(field, expected, got string, stage oobe.Stage) {
-		fs = append(fs, Failure{Field: "expect." + field, Expected: expected, Got: got, Stage: stage})
+		field = "expect." + field
+		fs = append(fs, Failure{Field: field, Line: lineOf(sc.expectLines, field), Expected: expected, Got: got, Stage: stage})
 	}
 	e := sc.Expect
 	shown := func(b bool) string {
@@ -279,12 +320,8 @@ func itemsWith(r *apply.Report, o apply.Outcome) string {
 			names = append(names, string(it.Kind)+":"+it.Name)
 		}
 	}
-	const shown = 12
-	switch {
-	case len(names) == 0:
+	if len(names) == 0 {
 		return ""
-	case len(names) > shown:
-		return ": " + strings.Join(names[:shown], ", ") + fmt.Sprintf(" and %d more", len(names)-shown)
 	}
 	return ": " + strings.Join(names, ", ")
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -31,7 +32,13 @@ type Report struct {
 
 	duration time.Duration
 	start    time.Time // the flow's start, which transcript offsets count from
+	// elapsed is how long the scenario took to replay on the wall clock: JUnit's time, and
+	// nowhere else, so the report stays the same from run to run.
+	elapsed time.Duration
 }
+
+// Elapsed is how long the scenario took to replay, on the wall clock.
+func (r *Report) Elapsed() time.Duration { return r.elapsed }
 
 // Duration is how long the flow took on the virtual clock.
 func (r *Report) Duration() time.Duration { return r.duration }
@@ -52,6 +59,20 @@ type Summary struct {
 	Applied   []apply.ItemResult `json:"appliedItems,omitempty"`
 	Error     string             `json:"error,omitempty"`
 	ErrorCode string             `json:"errorCode,omitempty"`
+	// FirstSignIn is what happened at the first sign-in, when the run went on to it.
+	FirstSignIn *FirstSignInSummary `json:"firstSignIn,omitempty"`
+}
+
+// FirstSignInSummary is the first sign-in in the terms expect.firstSignIn uses.
+type FirstSignInSummary struct {
+	RestorePage string   `json:"restorePage"` // shown or hidden
+	Reasons     []string `json:"reasons"`
+	Backups     []string `json:"backups"`
+	// Restored is the device name restored there, "new", or "" when the page did not show.
+	Restored  string        `json:"restored,omitempty"`
+	Items     *apply.Counts `json:"items,omitempty"`
+	Error     string        `json:"error,omitempty"`
+	ErrorCode string        `json:"errorCode,omitempty"`
 }
 
 // Event is a transcript line: the engine's events, and the replay's own before the flow
@@ -89,6 +110,34 @@ func summarize(out *oobe.Outcome) Summary {
 		s.Items = &c
 		s.Applied = out.Report.Items
 	}
+	if fs := out.FirstSignIn; fs != nil {
+		f := &FirstSignInSummary{RestorePage: "hidden", Reasons: []string{}, Backups: []string{}, Error: fs.Error, ErrorCode: fs.ErrorCode}
+		if fs.Eligibility != nil {
+			for _, r := range fs.Eligibility.Reasons {
+				f.Reasons = append(f.Reasons, r.ID)
+			}
+		}
+		for _, b := range fs.Backups {
+			f.Backups = append(f.Backups, b.DeviceName)
+		}
+		if fs.RestorePage {
+			f.RestorePage = "shown"
+			f.Restored = RestoreNew
+			for _, b := range fs.Backups {
+				if fs.Chosen != "" && strings.EqualFold(b.WindowsDeviceID, fs.Chosen) {
+					f.Restored = b.DeviceName
+				}
+			}
+		}
+		if fs.Report != nil {
+			c := fs.Report.Counts
+			f.Items = &c
+			if s.Applied == nil {
+				s.Applied = fs.Report.Items
+			}
+		}
+		s.FirstSignIn = f
+	}
 	return s
 }
 
@@ -123,7 +172,11 @@ func (r *Report) WriteFailure(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "    %s\n", r.File)
 	for _, f := range r.Failures {
-		fmt.Fprintf(&b, "    %s\n        expected: %s\n        got:      %s\n", f.Field, f.Expected, f.Got)
+		field := f.Field
+		if f.Line > 0 {
+			field += fmt.Sprintf(" (line %d)", f.Line)
+		}
+		fmt.Fprintf(&b, "    %s\n        expected: %s\n        got:      %s\n", field, f.Expected, f.Got)
 	}
 	if len(r.Failures) > 0 && len(r.Transcript) > 0 {
 		stage := r.Failures[0].Stage
@@ -183,11 +236,17 @@ func offset(d time.Duration) string {
 // <testsuite> of a <testcase> per scenario. The suites' counts come first in the file, so the
 // header is written last: JUnitWriter keeps the cases in a spool file until then.
 
+//
+// The attributes are those of Jenkins' schema (jenkinsci/xunit-plugin, junit-10.xsd), which
+// the other readers (GitLab, Azure DevOps, GitHub's reporters) accept: a test case has a
+// name, a classname (here the scenario's file, as a dotted path) and a time in seconds; the
+// file and line of a failing expectation lead its failure's message, as the schema has no
+// attribute for them.
+
 type junitCase struct {
 	XMLName   xml.Name      `xml:"testcase"`
 	Name      string        `xml:"name,attr"`
 	ClassName string        `xml:"classname,attr"`
-	File      string        `xml:"file,attr,omitempty"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
@@ -199,18 +258,17 @@ type junitFailure struct {
 	Body    string `xml:",chardata"`
 }
 
-// junitCaseOf is a report's test case. Times are 0: a replay's duration is virtual, and the
-// report must not change from run to run.
+// junitCaseOf is a report's test case, timed by how long it took to replay.
 func junitCaseOf(r *Report) junitCase {
-	c := junitCase{Name: r.Name, ClassName: "oobe.replay", File: r.File, Time: "0",
-		SystemOut: "virtual duration " + r.VirtualDuration + "; final stage " + string(r.Outcome.FinalStage)}
+	c := junitCase{Name: r.Name, ClassName: junitClass(r.File), Time: junitSeconds(r.elapsed),
+		SystemOut: "file " + r.File + "; virtual duration " + r.VirtualDuration + "; final stage " + string(r.Outcome.FinalStage)}
 	if !r.Passed {
 		var b strings.Builder
 		_ = r.WriteFailure(&b)
-		msg := "scenario failed"
+		msg := r.File + ": scenario failed"
 		if len(r.Failures) > 0 {
 			f := r.Failures[0]
-			msg = fmt.Sprintf("%s: expected %s, got %s", f.Field, f.Expected, f.Got)
+			msg = fmt.Sprintf("%s: %s: expected %s, got %s", r.where(f), f.Field, f.Expected, f.Got)
 			if len(r.Failures) > 1 {
 				msg += fmt.Sprintf(" (and %d more)", len(r.Failures)-1)
 			}
@@ -218,6 +276,33 @@ func junitCaseOf(r *Report) junitCase {
 		c.Failure = &junitFailure{Message: msg, Type: "expectation", Body: b.String()}
 	}
 	return c
+}
+
+// where is file:line of a failure, or the file alone when the line is not known.
+func (r *Report) where(f Failure) string {
+	if f.Line > 0 {
+		return fmt.Sprintf("%s:%d", r.File, f.Line)
+	}
+	return r.File
+}
+
+// junitClass is a scenario file as a test case's classname: its path without the extension,
+// dotted, as a Java class is (fixtures/scenarios/a.yaml is fixtures.scenarios.a).
+func junitClass(file string) string {
+	f := strings.TrimSuffix(strings.TrimSuffix(filepath.ToSlash(file), ".yaml"), ".yml")
+	for strings.HasPrefix(f, "../") || strings.HasPrefix(f, "./") {
+		f = f[strings.Index(f, "/")+1:]
+	}
+	f = strings.Trim(strings.ReplaceAll(f, "/", "."), ".")
+	if f == "" {
+		return "oobe.replay"
+	}
+	return f
+}
+
+// junitSeconds is d in seconds with milliseconds, as Surefire writes time.
+func junitSeconds(d time.Duration) string {
+	return fmt.Sprintf("%.3f", d.Seconds())
 }
 
 // junitCases is an encoder for test cases at their depth in the document, two levels in. Each
@@ -228,11 +313,12 @@ func junitCases(w io.Writer) *xml.Encoder {
 	return enc
 }
 
-// writeJUnitHead writes the document up to the first test case.
-func writeJUnitHead(w io.Writer, tests, failures, skipped int) error {
-	_, err := fmt.Fprintf(w, "%s<testsuites name=\"oobe replay\" tests=\"%d\" failures=\"%d\" skipped=\"%d\">\n"+
-		"  <testsuite name=\"oobe replay\" tests=\"%d\" failures=\"%d\" skipped=\"%d\" time=\"0\">",
-		xml.Header, tests, failures, skipped, tests, failures, skipped)
+// writeJUnitHead writes the document up to the first test case. Skipped scenarios are
+// counted on the suite (the schema has no skipped on testsuites); none errs, they fail.
+func writeJUnitHead(w io.Writer, tests, failures, skipped int, took time.Duration) error {
+	_, err := fmt.Fprintf(w, "%s<testsuites name=\"oobe replay\" tests=\"%d\" failures=\"%d\" errors=\"0\" time=\"%s\">\n"+
+		"  <testsuite name=\"oobe replay\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%s\">",
+		xml.Header, tests, failures, junitSeconds(took), tests, failures, skipped, junitSeconds(took))
 	if err == nil && tests > 0 {
 		_, err = io.WriteString(w, "\n")
 	}
@@ -254,12 +340,14 @@ func writeJUnitTail(w io.Writer, tests int) error {
 // It is what a JUnitWriter given the same reports writes.
 func WriteJUnit(w io.Writer, reports []*Report, skipped int) error {
 	failures := 0
+	var took time.Duration
 	for _, r := range reports {
 		if !r.Passed {
 			failures++
 		}
+		took += r.elapsed
 	}
-	if err := writeJUnitHead(w, len(reports), failures, skipped); err != nil {
+	if err := writeJUnitHead(w, len(reports), failures, skipped, took); err != nil {
 		return err
 	}
 	enc := junitCases(w)
@@ -280,6 +368,7 @@ type JUnitWriter struct {
 	buf             *bufio.Writer
 	enc             *xml.Encoder
 	tests, failures int
+	took            time.Duration
 }
 
 // NewJUnitWriter makes a JUnitWriter whose spool is a new hidden file in dir ("" for the
@@ -299,6 +388,7 @@ func (j *JUnitWriter) Add(r *Report) error {
 	if !r.Passed {
 		j.failures++
 	}
+	j.took += r.elapsed
 	return j.enc.Encode(junitCaseOf(r))
 }
 
@@ -311,7 +401,7 @@ func (j *JUnitWriter) Finish(w io.Writer, skipped int) error {
 	if _, err := j.spool.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	if err := writeJUnitHead(w, j.tests, j.failures, skipped); err != nil {
+	if err := writeJUnitHead(w, j.tests, j.failures, skipped, j.took); err != nil {
 		return err
 	}
 	if _, err := io.Copy(w, j.spool); err != nil {

@@ -56,18 +56,18 @@ func TestABrokenExpectationFailsWithAReadableDiff(t *testing.T) {
 		t.Fatal("a scenario with wrong expectations passed")
 	}
 	want := []Failure{
-		{Field: "expect.intuneStatus", Expected: `"Setup as New PC Selected"`, Got: `"Succeeded"`},
-		{Field: "expect.backups", Expected: `["ADELE-SURFACE", "ADELE-LAPTOP"]`, Got: `["ADELE-SURFACE", "ADELE-DESKTOP", "ADELE-LAPTOP"]`},
-		{Field: "expect.items.counts.applied", Expected: "99", Got: "17: "},
-		{Field: "expect.items.names.applied", Expected: `"taskbarPin:File Explorer" applied`, Got: "taskbarPin:File Explorer notSupported (Windows restores taskbar pins only up to Windows 11 23H2"},
-		{Field: "expect.device.personalization/theme", Expected: `"light"`, Got: `"dark"`},
+		{Field: "expect.intuneStatus", Line: 14, Expected: `"Setup as New PC Selected"`, Got: `"Succeeded"`},
+		{Field: "expect.backups", Line: 15, Expected: `["ADELE-SURFACE", "ADELE-LAPTOP"]`, Got: `["ADELE-SURFACE", "ADELE-DESKTOP", "ADELE-LAPTOP"]`},
+		{Field: "expect.items.counts.applied", Line: 17, Expected: "99", Got: "17: "},
+		{Field: "expect.items.names.applied", Line: 18, Expected: `"taskbarPin:File Explorer" applied`, Got: "taskbarPin:File Explorer notSupported (Windows restores taskbar pins only up to Windows 11 23H2"},
+		{Field: "expect.device.personalization/theme", Line: 20, Expected: `"light"`, Got: `"dark"`},
 	}
 	if len(r.Failures) != len(want) {
 		t.Fatalf("failures = %+v, want %d", r.Failures, len(want))
 	}
 	for i, w := range want {
 		f := r.Failures[i]
-		if f.Field != w.Field || f.Expected != w.Expected || !strings.HasPrefix(f.Got, w.Got) {
+		if f.Field != w.Field || f.Line != w.Line || f.Expected != w.Expected || !strings.HasPrefix(f.Got, w.Got) {
 			t.Errorf("failure %d = %+v, want %+v", i, f, w)
 		}
 	}
@@ -80,7 +80,7 @@ func TestABrokenExpectationFailsWithAReadableDiff(t *testing.T) {
 	// and the events just before it, not the whole run.
 	for _, line := range []string{
 		"    broken.yaml\n",
-		"    expect.intuneStatus\n        expected: \"Setup as New PC Selected\"\n        got:      \"Succeeded\"\n",
+		"    expect.intuneStatus (line 14)\n        expected: \"Setup as New PC Selected\"\n        got:      \"Succeeded\"\n",
 		"transcript around restoreApply",
 		"restoreApply     info     Restored from ADELE-SURFACE: 17 applied",
 		"esp              status   Account setup: Complete",

@@ -78,6 +78,9 @@ type Scenario struct {
 	Faults    Faults
 	Steps     Steps
 	OldPC     *OldPC
+	// expectLines maps each expect key ("expect.reasons", "expect.device.personalization/theme")
+	// to its line in File, for failures to point at.
+	expectLines map[string]int
 	// AdminDeletes is the UPN of an admin who deletes every Windows backup of User an hour
 	// before setup starts (after OldPC's backups); "" when no one does.
 	AdminDeletes string
@@ -216,6 +219,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	} else if !errors.Is(err, io.EOF) {
 		return nil, decodeError(file, err)
 	}
+	p.sc.expectLines = expectLines(yamlnode.At(root, "expect"))
 	for _, step := range []func() error{p.name, p.tenant, p.user, p.device, p.start, p.autopilot, p.faults, p.steps, p.oldPC, p.admin, p.expect} {
 		if err := step(); err != nil {
 			return nil, err

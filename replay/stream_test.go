@@ -146,8 +146,8 @@ func TestStreamParsesEachScenarioWhenItRuns(t *testing.T) {
 func junitReports() []*Report {
 	start := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 	return []*Report{
-		{Name: "passes", File: "a.yaml", Passed: true, VirtualDuration: "24m10s", Outcome: Summary{FinalStage: "desktop"}},
-		{Name: `fails <on> "purpose" & 'twice'`, File: "b&c.yaml", VirtualDuration: "1m20s", start: start,
+		{Name: "passes", File: "a.yaml", Passed: true, VirtualDuration: "24m10s", Outcome: Summary{FinalStage: "desktop"}, elapsed: 1234567 * time.Microsecond},
+		{Name: `fails <on> "purpose" & 'twice'`, File: "dir/b&c.yaml", VirtualDuration: "1m20s", start: start, elapsed: 15 * time.Millisecond,
 			Outcome: Summary{FinalStage: "signIn"},
 			Failures: []Failure{{Field: "expect.finalStage", Expected: "desktop", Got: "signIn\nnext line", Stage: "signIn"},
 				{Field: "expect.items", Expected: "<1>", Got: "]]> 2"}},
@@ -165,14 +165,18 @@ func TestTheJUnitWritersGiveTheWholeDocumentsBytes(t *testing.T) {
 	for n := range len(all) + 1 {
 		reports := all[:n]
 		t.Run(fmt.Sprintf("%d reports", n), func(t *testing.T) {
-			suite := junitSuite{Name: "oobe replay", Tests: n, Skipped: 2, Time: "0"}
+			var took time.Duration
+			for _, r := range reports {
+				took += r.elapsed
+			}
+			suite := junitSuite{Name: "oobe replay", Tests: n, Skipped: 2, Time: junitSeconds(took)}
 			for _, r := range reports {
 				if !r.Passed {
 					suite.Failures++
 				}
 				suite.Cases = append(suite.Cases, junitCaseOf(r))
 			}
-			doc := junitSuites{Name: "oobe replay", Tests: n, Failures: suite.Failures, Skipped: 2, Suites: []junitSuite{suite}}
+			doc := junitSuites{Name: "oobe replay", Tests: n, Failures: suite.Failures, Time: junitSeconds(took), Suites: []junitSuite{suite}}
 			var whole bytes.Buffer
 			whole.WriteString(xml.Header)
 			enc := xml.NewEncoder(&whole)

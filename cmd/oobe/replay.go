@@ -78,7 +78,7 @@ oobe replay fixtures/scenarios --tui --record casts --screens screens`,
 		},
 	}
 	cmd.Flags().IntVar(&o.parallel, "parallel", runtime.NumCPU(), "scenarios to run at once")
-	cmd.Flags().StringVar(&o.run, "run", "", "run only the scenarios whose name matches this regular expression")
+	cmd.Flags().StringVar(&o.run, "run", "", "run only the scenarios whose name or file path matches this regular expression")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print one JSON report per scenario per line on stdout (the text goes to stderr)")
 	cmd.Flags().StringVar(&o.junit, "junit", "", "also write a JUnit XML report to this file")
 	cmd.Flags().StringVar(&o.shard, "shard", "", "run only shard I/N of the corpus (I from 0 to N-1)")
@@ -140,8 +140,8 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 	if err != nil {
 		return badInput("%v", err)
 	}
-	if run != nil && !slices.ContainsFunc(corpus, func(e replay.Entry) bool { return run.MatchString(e.Name) }) {
-		return badInput("--run %q matches none of the %d scenarios' names", o.run, len(corpus))
+	if run != nil && !slices.ContainsFunc(corpus, func(e replay.Entry) bool { return replay.Matches(run, e.Name, e.File, e.Rel) }) {
+		return badInput("--run %q matches none of the %d scenarios' names or files", o.run, len(corpus))
 	}
 	selected, skipped := replay.SelectEntries(corpus, run, shard)
 	opts := replay.Options{Parallel: o.parallel}
