@@ -114,6 +114,19 @@ func TestRunPicksScenariosByName(t *testing.T) {
 	}
 }
 
+func TestRunPicksScenariosByFilePathToo(t *testing.T) {
+	scs := manyScenarios(t, 21)
+	for _, c := range []struct {
+		run  string
+		want int
+	}{{`^corpus/area-3/`, 3}, {`^area-3/`, 3}, {`scenario-01[0-4]\.yaml$`, 5}, {`area-9`, 0}} {
+		sel, skipped := Select(scs, regexp.MustCompile(c.run), Shard{})
+		if len(sel) != c.want || skipped != 21-c.want {
+			t.Errorf("--run %s selected %d, skipped %d; want %d", c.run, len(sel), skipped, c.want)
+		}
+	}
+}
+
 // junitSuites is the JUnit document as a whole, the shape the writers' pieces must add up to.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
