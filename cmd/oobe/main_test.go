@@ -400,3 +400,13 @@ func TestSigninSimApproveSignsInAsTheNamedUserWithoutAPerson(t *testing.T) {
 		t.Fatalf("--sim-approve with an unknown user: exit %d, want 2", code)
 	}
 }
+
+// With --sim-approve the code is approved before the first poll, so the sign-in does not wait
+// out the polling interval: a clock that never lets a wait end does not hold it.
+func TestASimApprovedSignInDoesNotWaitOutThePollingInterval(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := cli{held: true}.run(t, "signin", "--user", "adele.vance@contoso.com", "--sim-approve")
+	if code != 0 || !strings.Contains(out, "adele.vance@contoso.com") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}

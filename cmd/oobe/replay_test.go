@@ -98,7 +98,7 @@ func TestReplayPrintsALinePerScenarioAndTheTally(t *testing.T) {
 	if lines[len(lines)-1] != "1 passed, 1 failed" {
 		t.Fatalf("last line %q, want the tally", lines[len(lines)-1])
 	}
-	for _, want := range []string{"b-fail.yaml", "expect.restorePage\n        expected: hidden\n        got:      shown", "transcript around eligibility"} {
+	for _, want := range []string{"b-fail.yaml", "expect.restorePage (line ", ")\n        expected: hidden\n        got:      shown", "transcript around eligibility"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("output lacks %q:\n%s", want, out)
 		}

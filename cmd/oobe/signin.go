@@ -223,7 +223,13 @@ func (sess *session) token(ctx context.Context) (string, error) {
 }
 
 func signIn(ctx context.Context, s streams, o signinOptions, sess *session, clientID string, simUser *tenant.User, logger *slog.Logger) (*auth.Client, *auth.Result, error) {
-	client, err := auth.New(ctx, auth.Config{Authority: sess.authority, ClientID: clientID, Scopes: o.scopes, Logger: logger, HTTPClient: sess.http, Clock: sess.clock})
+	clk := sess.clock
+	var approved *approvedClock
+	if simUser != nil {
+		approved = &approvedClock{Clock: clk}
+		clk = approved
+	}
+	client, err := auth.New(ctx, auth.Config{Authority: sess.authority, ClientID: clientID, Scopes: o.scopes, Logger: logger, HTTPClient: sess.http, Clock: clk})
 	if err != nil {
 		if errors.Is(err, auth.ErrBadAuthority) {
 			return nil, nil, badInput("--authority: %v", err)
@@ -247,7 +253,9 @@ func signIn(ctx context.Context, s streams, o signinOptions, sess *session, clie
 			fmt.Fprintln(s.errOut, p.Message)
 			if simUser != nil {
 				fmt.Fprintf(s.errOut, "Approving as %s on the simulated tenant's page (--sim-approve)…\n", simUser.UPN)
-				approveErr = sess.sim.Approve(ctx, p)
+				if approveErr = sess.sim.Approve(ctx, p); approveErr == nil {
+					approved.approve()
+				}
 				return
 			}
 			fmt.Fprintf(s.errOut, "Waiting for you to sign in (the code expires at %s)…\n", p.ExpiresAt.Local().Format("15:04:05"))
@@ -366,4 +374,39 @@ func publicClientID(t *tenant.Tenant) string {
 		}
 	}
 	return ""
+}
+
+// approvedClock is the sign-in client's clock under --sim-approve: once the code is approved
+// on the simulated tenant's page, which happens before the first poll, the client need not
+// wait out Entra's polling interval (5 s) in real time; the poll that follows gets the tokens.
+// The waits it skips are bounded, so a tenant that kept answering authorization_pending would
+// be polled at the interval again, not in a loop.
+type approvedClock struct {
+	clock.Clock
+	mu      sync.Mutex
+	skipped int
+	ok      bool
+}
+
+// approvedSkips is how many polling waits an approved sign-in skips.
+const approvedSkips = 3
+
+func (c *approvedClock) approve() {
+	c.mu.Lock()
+	c.ok = true
+	c.mu.Unlock()
+}
+
+// Sleep returns at once after the approval, for the first approvedSkips waits; else it waits.
+func (c *approvedClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	skip := c.ok && c.skipped < approvedSkips
+	if skip {
+		c.skipped++
+	}
+	c.mu.Unlock()
+	if skip {
+		return ctx.Err()
+	}
+	return c.Clock.Sleep(ctx, d)
 }
