@@ -70,6 +70,8 @@ type Drive struct {
 	// Secrets are what the report leaves out so far: the password (and the wrong one the
 	// steps may type) and the device code once it is shown. Recordings of the run mask them.
 	Secrets func() []string
+	// URL is the simulated tenant's base URL, on a loopback port that differs from run to run.
+	URL string
 }
 
 // Live runs a scenario on a clock.Paced: the old PC's backups in no time, then the tenant and
@@ -234,7 +236,7 @@ func (r *run) play(ctx context.Context) *Report {
 	var out *oobe.Outcome
 	var runErr error
 	if r.opts.Drive != nil {
-		out, runErr = r.opts.Drive(ctx, &Drive{Scenario: sc, Config: cfg, Approve: w.Approve, Secrets: r.person.secrets})
+		out, runErr = r.opts.Drive(ctx, &Drive{Scenario: sc, Config: cfg, Approve: w.Approve, Secrets: r.person.secrets, URL: w.URL()})
 	} else {
 		out, runErr = oobe.Run(ctx, cfg)
 	}

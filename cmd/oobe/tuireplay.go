@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -173,13 +174,19 @@ func (w *watcher) DeviceCode(ctx context.Context, p auth.DeviceCodePrompt) {
 }
 
 // secrets are what a recording masks: the device codes shown, the user's password, the Wi-Fi
-// passphrase, and what the replay keeps out of its report (a wrong password the steps type).
+// passphrase, what the replay keeps out of its report (a wrong password the steps type), and
+// the tenant's port.
 func (w *watcher) secrets(d *replay.Drive) []string {
 	w.mu.Lock()
 	out := append([]string{}, w.codes...)
 	w.mu.Unlock()
 	sc := d.Scenario
 	out = append(out, sc.Password, sc.Steps.Network.Password)
+	// Not a secret, but it differs from run to run: the tenant's loopback port, masked so a
+	// scenario's recordings and screens are the same on every run (the host stays readable).
+	if u, err := url.Parse(d.URL); err == nil && u.Port() != "" {
+		out = append(out, ":"+u.Port())
+	}
 	if d.Secrets != nil {
 		out = append(out, d.Secrets()...)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -260,5 +261,55 @@ func TestTUIReplayPassesTheFirstSignInThrough(t *testing.T) {
 		if !strings.Contains(all.String(), want) {
 			t.Errorf("no screen of the replay shows %q", want)
 		}
+	}
+}
+
+// Two replays of the same scenarios write the same recordings and screens, byte for byte: the
+// tenant's loopback port, the one value that differs between runs, is masked.
+func TestRecordingsAndScreensAreTheSameOnEveryRun(t *testing.T) {
+	t.Parallel()
+	read := func(dir string) map[string]string {
+		files := map[string]string{}
+		err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(p)
+			rel, _ := filepath.Rel(dir, p)
+			files[rel] = string(data)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return files
+	}
+	var runs [2]map[string]string
+	for i := range runs {
+		dir := t.TempDir()
+		casts, screens := filepath.Join(dir, "casts"), filepath.Join(dir, "screens")
+		code, out, stderr := replayCLI(t, append(recorded, "--record", casts, "--screens", screens)...)
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s\n%s", code, out, stderr)
+		}
+		runs[i] = read(dir)
+	}
+	if len(runs[0]) == 0 {
+		t.Fatal("nothing was recorded")
+	}
+	shown := false
+	for name, a := range runs[0] {
+		if b, ok := runs[1][name]; !ok || a != b {
+			t.Errorf("%s differs between two runs", name)
+		}
+		if strings.Contains(a, "/devicelogin") {
+			shown = true
+			if regexp.MustCompile(`127\.0\.0\.1:[0-9]`).MatchString(ansi.Strip(a)) {
+				t.Errorf("%s shows the tenant's port", name)
+			}
+		}
+	}
+	if !shown {
+		t.Error("no screen shows the sign-in page's address: the test proves nothing")
 	}
 }
