@@ -3,6 +3,7 @@ package replay
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -13,9 +14,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/internal/devicelogin"
+	"github.com/oobe-dev/oobe/internal/totp"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore/profile"
 )
@@ -33,6 +36,11 @@ type person struct {
 	problems []string
 	// userCode is the device code shown, so reports can leave it out.
 	userCode string
+	// typed are the second factors the person typed (codes, a pass), kept out of reports too.
+	typed []string
+	// pageTime is the last sign-in page's Date: the tenant's clock, which the person's phone
+	// (synchronised with it) reads the authenticator code on.
+	pageTime time.Time
 }
 
 var _ oobe.Person = (*person)(nil)
@@ -146,9 +154,200 @@ func (p *person) DeviceCode(ctx context.Context, prompt auth.DeviceCodePrompt) {
 		p.problem("posting to the device sign-in page: %v", err)
 		return
 	}
+	if status == http.StatusOK && mfaMethodRE.Match(page) && action == ActionApprove {
+		status, page, err = p.answerMFA(ctx, prompt.VerificationURI, page)
+		if err != nil {
+			p.problem("the device sign-in page's MFA step: %v", err)
+			return
+		}
+	}
 	if status != want {
 		p.problem("the device sign-in page answered HTTP %d to %s, want %d%s", status, action, want, pageError(page))
 	}
+}
+
+var (
+	mfaMethodRE = regexp.MustCompile(`<input type="hidden" name="method" value="([^"]*)">`)
+	mfaSwitchRE = regexp.MustCompile(`name="switch" value="([^"]+)"`)
+)
+
+// factors are the second factors the scenario's user has, as the tenant registers them.
+type factors struct {
+	authenticator string // the TOTP secret; "" for none
+	passkey       bool
+	tap           string // the Temporary Access Pass; "" for none
+}
+
+// factorsOf reads the scenario user's methods from its tenant.
+func (sc *Scenario) factorsOf() factors {
+	for _, u := range sc.Tenant.Users {
+		if !strings.EqualFold(u.UPN, sc.User) || u.MFA == nil {
+			continue
+		}
+		f := factors{authenticator: u.MFA.Authenticator, passkey: u.MFA.Passkey}
+		if u.MFA.TemporaryAccessPass != nil {
+			f.tap = u.MFA.TemporaryAccessPass.Pass
+		}
+		return f
+	}
+	return factors{}
+}
+
+// answerMFA acts on a sign-in page's MFA step (page, posted back to target) as
+// steps.signIn.mfa says, with what the tenant knows of the user: the authenticator's code on
+// the tenant's clock, their passkey unless the device is a virtual machine (where none can be
+// reached, and the person cancels), or their Temporary Access Pass. It returns the page's last
+// answer, or the error the sign-in ends with when the person gives up.
+func (p *person) answerMFA(ctx context.Context, target string, page []byte) (int, []byte, error) {
+	flow := flowRE.FindSubmatch(page)
+	if flow == nil {
+		return 0, nil, errors.New("the MFA step has no flow field")
+	}
+	m := p.sc.factorsOf()
+	vm := p.sc.Device.Profile.VirtualMachine
+	method, others := stepOf(page)
+	base := url.Values{"flow": {html.UnescapeString(string(flow[1]))}}
+	post := func(extra url.Values) (int, []byte, error) {
+		form := url.Values{}
+		for k, v := range base {
+			form[k] = v
+		}
+		for k, v := range extra {
+			form[k] = v
+		}
+		return p.post(ctx, target, form)
+	}
+	// use switches the step to kind when it shows another one and offers that.
+	use := func(kind string) bool {
+		if method == kind {
+			return true
+		}
+		if !slices.Contains(others, kind) {
+			return false
+		}
+		status, pg, err := post(url.Values{"switch": {kind}})
+		if err != nil || status != http.StatusOK {
+			return false
+		}
+		method, others = stepOf(pg)
+		return method == kind
+	}
+	giveUp := func(reason string) (int, []byte, error) {
+		status, pg, err := post(url.Values{"action": {"cancel"}})
+		if err != nil {
+			return status, pg, fmt.Errorf("leaving the MFA step: %w", err)
+		}
+		if err := p.arrive(ctx, status, pg); err != nil {
+			return status, pg, err
+		}
+		return status, pg, errors.New(reason)
+	}
+	switch p.sc.Steps.SignInMFA {
+	case MFACancel:
+		status, pg, err := post(url.Values{"action": {"cancel"}})
+		return status, pg, err
+	case MFAWrongCode:
+		if m.authenticator == "" || !use("otp") {
+			return 0, nil, errors.New("steps.signIn.mfa wrongCode: the MFA step offers no authenticator code")
+		}
+		code, err := totp.Code(m.authenticator, p.now())
+		if err != nil {
+			return 0, nil, err
+		}
+		wrong := wrongOTP(code)
+		p.keep(wrong)
+		status, pg, err := post(url.Values{"action": {"verify"}, "method": {"otp"}, "otc": {wrong}})
+		if err != nil {
+			return status, pg, err
+		}
+		mm := aadstsRE.FindSubmatch(pg)
+		if status != http.StatusBadRequest || mm == nil || string(mm[1]) != "500121" {
+			p.problem("a wrong authenticator code got HTTP %d%s, want 400 with AADSTS500121", status, pageError(pg))
+		}
+		se := &auth.SignInError{Code: auth.CodeInvalidGrant, AADSTS: 500121, Reason: "The sign-in page refused the verification code and the person gave up."}
+		if mm != nil {
+			se.Reason = fmt.Sprintf("The sign-in page refused the verification code (AADSTS%s: %s) and the person gave up.",
+				mm[1], strings.TrimSpace(html.UnescapeString(string(mm[2]))))
+		}
+		return status, pg, se
+	case MFATemporaryAccessPass:
+		if m.tap == "" || !use("tap") {
+			return giveUp("the MFA step does not offer a Temporary Access Pass here (a phishing-resistant demand does not accept one), and the person gave up")
+		}
+		p.keep(m.tap)
+		return post(url.Values{"action": {"verify"}, "method": {"tap"}, "tap": {m.tap}})
+	}
+	// approve: the user's own method, as the page asks.
+	if method == "passkey" && vm && m.authenticator != "" {
+		use("otp") // no passkey in a VM: the code, when the step takes one
+	}
+	switch method {
+	case "otp":
+		if m.authenticator == "" {
+			return giveUp("the MFA step asks for an authenticator code the user does not have")
+		}
+		code, err := totp.Code(m.authenticator, p.now())
+		if err != nil {
+			return 0, nil, err
+		}
+		p.keep(code)
+		return post(url.Values{"action": {"verify"}, "method": {"otp"}, "otc": {code}})
+	case "passkey":
+		if vm {
+			return giveUp("the sign-in page asks for a passkey or security key, and this device is a Hyper-V virtual machine, where none is available: the prompt failed")
+		}
+		return post(url.Values{"action": {"verify"}, "method": {"passkey"}, "passkey": {"used"}})
+	case "tap":
+		if m.tap == "" {
+			return giveUp("the MFA step asks for a Temporary Access Pass the user does not have")
+		}
+		p.keep(m.tap)
+		return post(url.Values{"action": {"verify"}, "method": {"tap"}, "tap": {m.tap}})
+	}
+	_, _, err := giveUp("the MFA step asks for a method the user has not registered" + pageError(page))
+	return 0, nil, &auth.SignInError{Code: auth.CodeInteractionRequired, AADSTS: 50079, Reason: err.Error()}
+}
+
+// stepOf is the method an MFA step shows and the others it offers.
+func stepOf(page []byte) (string, []string) {
+	var method string
+	if m := mfaMethodRE.FindSubmatch(page); m != nil {
+		method = string(m[1])
+	}
+	var others []string
+	for _, o := range mfaSwitchRE.FindAllSubmatch(page, -1) {
+		others = append(others, string(o[1]))
+	}
+	return method, others
+}
+
+// wrongOTP is a six-digit code that is not code, nor the codes next to it in time (the tenant
+// takes one step either side): code with every digit moved on by five.
+func wrongOTP(code string) string {
+	b := []byte(code)
+	for i, c := range b {
+		if c >= '0' && c <= '9' {
+			b[i] = '0' + (c-'0'+5)%10
+		}
+	}
+	return string(b)
+}
+
+// keep records a second factor typed, for secrets.
+func (p *person) keep(s string) {
+	p.mu.Lock()
+	p.typed = append(p.typed, s)
+	p.mu.Unlock()
+}
+
+// now is the tenant's time as its last page said, or the scenario's start before any page.
+func (p *person) now() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pageTime.IsZero() {
+		return p.sc.Start
+	}
+	return p.pageTime
 }
 
 // wrongCode is a well-formed user code that is not code: the code with its first letter changed.
@@ -194,6 +393,11 @@ func (p *person) do(req *http.Request) (int, []byte, error) {
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
+	if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		p.mu.Lock()
+		p.pageTime = t
+		p.mu.Unlock()
+	}
 	const limit = 1 << 20
 	size := resp.ContentLength // the page's announced length: read into one buffer of that size
 	if size < 0 || size > limit {
@@ -252,6 +456,18 @@ func (p *person) Browser(ctx context.Context, authorizeURL string) error {
 		}
 		return se
 	}
+	if status == http.StatusOK && mfaMethodRE.Match(page) {
+		status, page, err = p.answerMFA(ctx, post.String(), page)
+		if err != nil {
+			return err
+		}
+	}
+	return p.arrive(ctx, status, page)
+}
+
+// arrive follows the sign-in page's last answer to the app: a form_post page's form, or the
+// redirect the client already followed.
+func (p *person) arrive(ctx context.Context, status int, page []byte) error {
 	if fa := formRE.FindSubmatch(page); status == http.StatusOK && fa != nil && bytes.Contains(page, []byte(`name="code"`)) {
 		// response_mode=form_post: the page's form carries the code to the app.
 		fields := url.Values{}
@@ -326,7 +542,7 @@ func (p *person) secrets() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := []string{}
-	for _, s := range []string{p.sc.Password, p.sc.Password + "-not-it", p.userCode, wrongCode(p.userCode)} {
+	for _, s := range append([]string{p.sc.Password, p.sc.Password + "-not-it", p.userCode, wrongCode(p.userCode)}, p.typed...) {
 		if s != "" && !slices.Contains(out, s) {
 			out = append(out, s)
 		}

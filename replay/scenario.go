@@ -52,6 +52,25 @@ func SignInActions() []string {
 	return []string{ActionApprove, ActionDecline, ActionWrongPassword, ActionWrongCode, ActionExpire}
 }
 
+// MFA answers: what the person does at the sign-in page's MFA step (steps.signIn.mfa), setup's
+// sign-in and the prompt the restore page's phishing-resistant demand shows alike.
+const (
+	// MFAApprove answers with the user's own method, from the tenant: the authenticator's code
+	// on the virtual clock, or their passkey — which a virtualMachine device cannot reach.
+	MFAApprove = "approve"
+	// MFAWrongCode types a wrong authenticator code and gives up at the error (browser only).
+	MFAWrongCode = "wrongCode"
+	// MFATemporaryAccessPass uses the user's Temporary Access Pass.
+	MFATemporaryAccessPass = "temporaryAccessPass"
+	// MFACancel leaves the MFA step with Cancel.
+	MFACancel = "cancel"
+)
+
+// MFAActions lists the MFA answers.
+func MFAActions() []string {
+	return []string{MFAApprove, MFAWrongCode, MFATemporaryAccessPass, MFACancel}
+}
+
 // RestoreNew is steps.restore's "Set up as new PC".
 const RestoreNew = "new"
 
@@ -110,6 +129,8 @@ type Steps struct {
 	Network        Network
 	SignInMethod   oobe.SignInMethod
 	SignInAction   string
+	// SignInMFA is what the person does at an MFA step (MFAActions).
+	SignInMFA string
 	// Restore is a previous PC's device name or windowsDeviceId, RestoreNew, or "" for the newest.
 	Restore string
 	ESP     oobe.ESPChoice
@@ -769,6 +790,9 @@ func (p *parser) steps() error {
 	if st.SignInMethod == oobe.SignInBrowser && (st.SignInAction == ActionWrongCode || st.SignInAction == ActionExpire) {
 		return p.errAt(yamlnode.At(si, "action"), "steps.signIn.action %s needs method deviceCode: the browser sign-in has no code to type or let expire", st.SignInAction)
 	}
+	if err := p.signInMFA(&st, s.SignIn.MFA, yamlnode.At(si, "mfa")); err != nil {
+		return err
+	}
 	switch s.ESP {
 	case "", string(oobe.ESPContinueAnyway):
 		st.ESP = oobe.ESPContinueAnyway
@@ -789,6 +813,32 @@ func (p *parser) steps() error {
 		return p.errAt(fn, "steps.firstSignIn: want a mapping ({} goes on to the first sign-in and restores the newest; restore: NAME or new chooses)")
 	}
 	p.sc.Steps = st
+	return nil
+}
+
+// signInMFA checks steps.signIn.mfa against what the user has (the tenant's users[].mfa).
+func (p *parser) signInMFA(st *Steps, v string, n *yaml.Node) error {
+	st.SignInMFA = v
+	if v == "" {
+		st.SignInMFA = MFAApprove
+	}
+	if !slices.Contains(MFAActions(), st.SignInMFA) {
+		return p.errAt(n, "steps.signIn.mfa %q is not one of %s", v, strings.Join(MFAActions(), ", "))
+	}
+	m := p.sc.factorsOf()
+	switch st.SignInMFA {
+	case MFAWrongCode:
+		if st.SignInMethod != oobe.SignInBrowser {
+			return p.errAt(n, "steps.signIn.mfa wrongCode needs method browser: on the device code page the person would leave the code pending until it expires")
+		}
+		if m.authenticator == "" {
+			return p.errAt(n, "steps.signIn.mfa wrongCode: %s has no authenticator (the tenant's users[].mfa.authenticator)", p.sc.User)
+		}
+	case MFATemporaryAccessPass:
+		if m.tap == "" {
+			return p.errAt(n, "steps.signIn.mfa temporaryAccessPass: %s has no Temporary Access Pass (the tenant's users[].mfa.temporaryAccessPass)", p.sc.User)
+		}
+	}
 	return nil
 }
 

@@ -54,6 +54,36 @@ type userSpec struct {
 	Backups         []backupSpec `yaml:"backups"`
 	// ConditionalAccess overrides the tenant's for this user.
 	ConditionalAccess *sim.UserConditionalAccess `yaml:"conditionalAccess"`
+	// MFA are the user's methods beyond the password.
+	MFA *mfaSpec `yaml:"mfa"`
+}
+
+// mfaSpec mirrors a tenant fixture user's mfa (docs/fixtures.md); tenant.ParseTenant checks it.
+type mfaSpec struct {
+	Authenticator       string   `yaml:"authenticator"`
+	Passkey             bool     `yaml:"passkey"`
+	TemporaryAccessPass *tapSpec `yaml:"temporaryAccessPass"`
+}
+
+// tapSpec is a Temporary Access Pass: the pass alone, or {pass, usableOnce}.
+type tapSpec struct {
+	Pass       string `yaml:"pass"`
+	UsableOnce bool   `yaml:"usableOnce"`
+}
+
+// UnmarshalYAML takes the pass alone or a mapping (whose keys checkKeys has checked).
+func (t *tapSpec) UnmarshalYAML(node *yaml.Node) error {
+	if node.Kind == yaml.ScalarNode {
+		*t = tapSpec{Pass: node.Value}
+		return nil
+	}
+	type plain tapSpec
+	var p plain
+	if err := node.Decode(&p); err != nil {
+		return err
+	}
+	*t = tapSpec(p)
+	return nil
 }
 
 // backupSpec mirrors a tenant fixture's backup: one previous PC and what its backup holds.
@@ -189,6 +219,8 @@ func (n *networkSpec) UnmarshalYAML(node *yaml.Node) error {
 type signInSpec struct {
 	Method string `yaml:"method"`
 	Action string `yaml:"action"`
+	// MFA is what the person does at the sign-in page's MFA step.
+	MFA string `yaml:"mfa"`
 }
 
 // adminSpec is what an admin does before setup starts.

@@ -1,19 +1,16 @@
 package tenant
 
 import (
-	"crypto/hmac"
-	"crypto/sha1"
 	"crypto/subtle"
-	"encoding/base32"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/oobe-dev/oobe/internal/totp"
 )
 
 // MFAMethods are a user's authentication methods beyond the password, as Entra's authentication
@@ -63,72 +60,23 @@ func (t *TemporaryAccessPass) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// TOTP parameters of RFC 6238 as authenticator apps use them.
-const (
-	totpStep   = 30 * time.Second
-	totpDigits = 6
-	// totpSkew is how many steps either side of now a code is still taken. Entra tolerates some
-	// clock drift on OATH tokens without documenting how much; one step is inferred.
-	totpSkew = 1
-)
+// totpSkew is how many 30-second steps either side of now a code is still taken. Entra
+// tolerates some clock drift on OATH tokens without documenting how much; one step is inferred.
+const totpSkew = 1
 
-// decodeTOTPSecret reads a base32 secret as authenticator apps take it: any case, spaces
-// ignored, padding optional.
-func decodeTOTPSecret(secret string) ([]byte, error) {
-	s := strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(secret))
-	s = strings.TrimRight(s, "=")
-	if len(s) < 16 || len(s) > 128 {
-		return nil, errors.New("is not 16 to 128 base32 characters (80 bits at least, as RFC 4226 advises more than 128)")
-	}
-	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(s)
-	if err != nil {
-		return nil, errors.New("is not base32 (letters A-Z and digits 2-7)")
-	}
-	return key, nil
-}
+// decodeTOTPSecret reads a base32 secret as authenticator apps take it (totp.Decode).
+func decodeTOTPSecret(secret string) ([]byte, error) { return totp.Decode(secret) }
 
-// hotp is RFC 4226's HOTP with SHA-1: the truncated HMAC of the counter, digits long.
-func hotp(key []byte, counter uint64, digits int) string {
-	var msg [8]byte
-	binary.BigEndian.PutUint64(msg[:], counter)
-	mac := hmac.New(sha1.New, key)
-	mac.Write(msg[:])
-	sum := mac.Sum(nil)
-	off := sum[len(sum)-1] & 0x0f
-	v := binary.BigEndian.Uint32(sum[off:off+4]) & 0x7fffffff
-	mod := uint32(1)
-	for range digits {
-		mod *= 10
-	}
-	return fmt.Sprintf("%0*d", digits, v%mod)
-}
+// totpAt is RFC 6238's TOTP of key at t.
+func totpAt(key []byte, t time.Time, digits int) string { return totp.At(key, t, digits) }
 
-// totpAt is RFC 6238's TOTP of key at t (T0 = 0, 30-second steps, SHA-1).
-func totpAt(key []byte, t time.Time, digits int) string {
-	return hotp(key, uint64(t.Unix()/int64(totpStep/time.Second)), digits)
-}
-
-// TOTP is the six-digit code an authenticator app shows at t for the base32 secret: what a
-// replay's person reads off their phone, on the virtual clock.
-func TOTP(secret string, t time.Time) (string, error) {
-	key, err := decodeTOTPSecret(secret)
-	if err != nil {
-		return "", fmt.Errorf("the authenticator secret %w", err)
-	}
-	return totpAt(key, t, totpDigits), nil
-}
+// TOTP is the six-digit code an authenticator app shows at t for the base32 secret (RFC 6238:
+// SHA-1, 30-second steps).
+func TOTP(secret string, t time.Time) (string, error) { return totp.Code(secret, t) }
 
 // totpMatches checks code against the secret's codes around now in constant time.
 func totpMatches(secret, code string, now time.Time) bool {
-	key, err := decodeTOTPSecret(secret)
-	if err != nil || len(code) != totpDigits {
-		return false
-	}
-	ok := 0
-	for d := -totpSkew; d <= totpSkew; d++ {
-		ok |= subtle.ConstantTimeCompare([]byte(totpAt(key, now.Add(time.Duration(d)*totpStep), totpDigits)), []byte(code))
-	}
-	return ok == 1
+	return totp.Matches(secret, code, now, totpSkew)
 }
 
 // mfaMethod is a second factor the MFA step can ask for.

@@ -217,6 +217,9 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
+	// The page's Date is the tenant's clock, as a real server's is its own: a person's phone,
+	// synchronised with it, shows the authenticator code of that time (replays read it).
+	h.Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))
 	h.Set("Content-Security-Policy", strings.Join([]string{
 		"default-src 'none'", "style-src 'unsafe-inline'", "script-src " + script,
 		"form-action " + formAction, "frame-ancestors 'none'", "base-uri 'none'",
