@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/profile"
 )
 
@@ -109,7 +110,7 @@ func (f *flow) firstSignInRestorePage() (Stage, error) {
 // and the person is at the desktop anyway.
 func (f *flow) firstSignInRestore() (Stage, error) {
 	fs := f.out.FirstSignIn
-	rep, text, err := f.applyChosen()
+	rep, text, err := f.applyChosen(func(rep *apply.Report) { fs.Report = rep })
 	switch {
 	case err != nil:
 		return "", err
@@ -118,7 +119,6 @@ func (f *flow) firstSignInRestore() (Stage, error) {
 		f.event(EventError, text, ErrorDetail{Code: CodeRestoreApplyFailed})
 		return "", nil
 	}
-	fs.Report = rep
 	f.event(EventInfo, restoredText(f.chosen.DeviceName, rep), nil)
 	return "", nil
 }

@@ -474,7 +474,10 @@ func (f *flow) qualityUpdates() (Stage, error) {
 
 // restoreApply restores the chosen backup for the signed-in user (tid, oid).
 func (f *flow) restoreApply() (Stage, error) {
-	rep, text, err := f.applyChosen()
+	rep, text, err := f.applyChosen(func(rep *apply.Report) {
+		f.out.Report = rep
+		f.out.IntuneStatus = backup.StatusSucceeded
+	})
 	switch {
 	case err != nil:
 		return "", err
@@ -483,15 +486,15 @@ func (f *flow) restoreApply() (Stage, error) {
 		f.errorSeen(EventError, text, CodeRestoreApplyFailed)
 		return StageDesktop, nil
 	}
-	f.out.Report = rep
-	f.out.IntuneStatus = backup.StatusSucceeded
 	f.event(EventInfo, restoredText(f.chosen.DeviceName, rep), nil)
 	return StageDesktop, nil
 }
 
 // applyChosen restores f.chosen for the signed-in user (tid, oid), playing out its progress:
-// the report, or the text of a failure the person sees; err only for ctx's end.
-func (f *flow) applyChosen() (rep *apply.Report, failure string, err error) {
+// the report, or the text of a failure the person sees; err only for ctx's end. applied is
+// told the report as soon as the device has committed it, before the progress plays out: a
+// run stopped during the progress has restored all the same, and its outcome says so.
+func (f *flow) applyChosen(applied func(*apply.Report)) (rep *apply.Report, failure string, err error) {
 	p := f.chosen
 	f.event(EventInfo, fmt.Sprintf("Restoring from %s (%s)", p.DeviceName, p.OSVersion), nil)
 	if f.cfg.Faults.RestoreApplyFailure {
@@ -512,6 +515,7 @@ func (f *flow) applyChosen() (rep *apply.Report, failure string, err error) {
 		}
 		return nil, fmt.Sprintf("Restoring from %s failed: %v", p.DeviceName, err), nil
 	}
+	applied(rep)
 	if err := f.progress(rep); err != nil {
 		return nil, "", err
 	}

@@ -51,13 +51,16 @@ func runFailure(fs *FlowState) (text, code string) {
 	return "", ""
 }
 
-// failureHelp explains the failure: an enrollment error by its own cause when the text is
-// Windows' message for it (0x800705B4 is also the ESP's timeout), else by its code.
+// failureHelp explains the failure (oobe.ExplainError).
 func failureHelp(text, code string) (meaning, todo string, ok bool) {
-	if e, found := oobe.LookupEnrollmentError(code); found && e.Message == text {
-		return e.Cause, enrollmentTodoFor(e), true
-	}
-	return errorHelp(code)
+	e, ok := oobe.ExplainError(text, code)
+	return e.Meaning, e.Todo, ok
+}
+
+// errorHelp explains an error code (oobe.Explain).
+func errorHelp(code string) (meaning, todo string, ok bool) {
+	e, ok := oobe.Explain(code)
+	return e.Meaning, e.Todo, ok
 }
 
 // splitSource parts an explanation from the Microsoft page it cites at its end, "… Intune,

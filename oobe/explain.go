@@ -1,26 +1,66 @@
-package tui
+package oobe
 
 import (
 	"strconv"
 	"strings"
 
 	"github.com/oobe-dev/oobe/auth"
-	"github.com/oobe-dev/oobe/oobe"
 )
 
-// errorHelp explains an error code a run can end with (oobe.Outcome.ErrorCode): what it means
-// and what to do. It knows the enrollment errors (oobe.EnrollmentErrors), the sign-in errors
-// (auth's codes and Entra's AADSTS numbers), Graph's HTTP statuses and the flow's own codes.
-// ok is false for a code it does not know: the screen then shows the error's own text only.
-func errorHelp(code string) (meaning, todo string, ok bool) {
+// Explanation is what an error code means and what the person at the PC does about it, in
+// the words every driver shows: the terminal UI, the accessible mode and the summaries.
+type Explanation struct {
+	Meaning string `json:"meaning"`
+	Todo    string `json:"todo"`
+}
+
+// Explain explains an error code a run can end with (Outcome.ErrorCode): the enrollment
+// errors (EnrollmentErrors), the sign-in errors (auth's codes and Entra's AADSTS numbers),
+// Graph's HTTP statuses and the flow's own codes. ok is false for a code it does not know:
+// a driver then shows the error's own text only.
+func Explain(code string) (e Explanation, ok bool) {
+	meaning, todo, ok := explain(code)
+	return Explanation{Meaning: meaning, Todo: todo}, ok
+}
+
+// ExplainEnded is ExplainError for the error a run ended on, after the person's choice: what
+// to do no longer offers the failure's buttons.
+func ExplainEnded(text, code string) (Explanation, bool) {
+	if h, found := flowErrorHelp[strings.ToLower(strings.TrimSpace(code))]; found && espChoose[strings.ToLower(strings.TrimSpace(code))] != "" {
+		if _, enrollment := LookupEnrollmentError(code); !enrollment || !isEnrollmentMessage(text, code) {
+			return Explanation{Meaning: h.meaning, Todo: h.todo + " Then start setup again."}, true
+		}
+	}
+	return ExplainError(text, code)
+}
+
+func isEnrollmentMessage(text, code string) bool {
+	e, found := LookupEnrollmentError(code)
+	return found && e.Message == text
+}
+
+// ExplainError is Explain for an error as the person saw it: an enrollment error shown with
+// its own message is explained by that error's cause, even where its code is shared (the
+// ESP's timeout and "Securing your hardware" are both 0x800705B4).
+func ExplainError(text, code string) (Explanation, bool) {
+	if e, found := LookupEnrollmentError(code); found && e.Message == text {
+		return Explanation{Meaning: e.Cause, Todo: enrollmentTodoFor(e)}, true
+	}
+	return Explain(code)
+}
+
+func explain(code string) (meaning, todo string, ok bool) {
 	code = strings.TrimSpace(code)
 	if code == "" {
 		return "", "", false
 	}
 	if h, found := flowErrorHelp[strings.ToLower(code)]; found {
+		if choose := espChoose[strings.ToLower(code)]; choose != "" {
+			return h.meaning, choose + " " + h.todo, true
+		}
 		return h.meaning, h.todo, true
 	}
-	if e, found := oobe.LookupEnrollmentError(code); found {
+	if e, found := LookupEnrollmentError(code); found {
 		return e.Cause, enrollmentTodoFor(e), true
 	}
 	if rest, found := strings.CutPrefix(strings.ToUpper(code), "AADSTS"); found {
@@ -45,7 +85,7 @@ func errorHelp(code string) (meaning, todo string, ok bool) {
 }
 
 // enrollmentTodoFor is what the person at the PC does about an enrollment error.
-func enrollmentTodoFor(e oobe.EnrollmentError) string {
+func enrollmentTodoFor(e EnrollmentError) string {
 	if todo := enrollmentTodo[strings.ToUpper(strings.TrimPrefix(strings.ToLower(e.Code), "0x"))]; todo != "" {
 		return todo
 	}
@@ -53,6 +93,14 @@ func enrollmentTodoFor(e oobe.EnrollmentError) string {
 }
 
 type codeHelp struct{ meaning, todo string }
+
+// espChoose is, for the ESP's errors, what the person does while the failure asks (Continue
+// anyway or Reset device): it leads the code's todo there, and is left out once the choice is
+// made (ExplainEnded).
+var espChoose = map[string]string{
+	strings.ToLower(CodeESPAppInstall): "Choose Continue anyway to reach the desktop, or Reset device to start over.",
+	strings.ToLower(CodeESPTimeout):    "Choose Continue anyway or Reset device.",
+}
 
 const (
 	todoSignInAgain = "Start setup again and sign in once more."
@@ -64,23 +112,23 @@ const (
 // the ESP's timeout and the enrollment error "Securing your hardware (Failed: 0x800705b4)":
 // its entry explains both.
 var flowErrorHelp = map[string]codeHelp{
-	strings.ToLower(oobe.CodeNetworkLost): {
+	strings.ToLower(CodeNetworkLost): {
 		meaning: "The PC lost its internet connection during setup. Setup needs the network to reach Microsoft Entra ID, Intune and your backups.",
 		todo:    "Check the cable or Wi-Fi, then start setup again and connect to a network that reaches the internet.",
 	},
-	strings.ToLower(oobe.CodeNetworkUnavailable): {
+	strings.ToLower(CodeNetworkUnavailable): {
 		meaning: "The secured Wi-Fi network needs a passphrase, and none was given in three tries.",
 		todo:    "Start setup again and type the network's passphrase, or plug in a network cable.",
 	},
-	strings.ToLower(oobe.CodeESPAppInstall): {
+	strings.ToLower(CodeESPAppInstall): {
 		meaning: "An app that Intune assigned to this device or user failed to install while the Enrollment Status Page was tracking it.",
-		todo:    "Choose Continue anyway to reach the desktop, or Reset device to start over. Your IT support can see which app failed in the Intune admin center (the device's Managed apps) and in the collected logs.",
+		todo:    "Your IT support can see which app failed in the Intune admin center (the device's Managed apps) and in the collected logs.",
 	},
-	strings.ToLower(oobe.CodeESPTimeout): {
+	strings.ToLower(CodeESPTimeout): {
 		meaning: "ERROR_TIMEOUT. On the Enrollment Status Page it means a phase did not finish before the ESP profile's timeout (60 minutes by default): an app or policy still installing, or a user without an Intune license whose rows stay \"Identifying\". During Device preparation, \"Securing your hardware (Failed: 0x800705b4)\" means the device has no physical TPM 2.0, which self-deploying and pre-provisioning need.",
-		todo:    "Choose Continue anyway or Reset device. Your IT support can raise the ESP timeout, check what was still installing in the collected logs, assign the user an Intune license, or use a device with TPM 2.0.",
+		todo:    "Your IT support can raise the ESP timeout, check what was still installing in the collected logs, assign the user an Intune license, or use a device with TPM 2.0.",
 	},
-	strings.ToLower(oobe.CodeRestoreApplyFailed): {
+	strings.ToLower(CodeRestoreApplyFailed): {
 		meaning: "Windows could not restore the settings and apps from the previous PC's backup. Nothing was changed on this PC; Intune records the restore as Failed.",
 		todo:    "Use the PC as it is: your apps can be installed from the Microsoft Store and your settings changed in Settings. Your IT support can look at the restore report in Intune.",
 	},
