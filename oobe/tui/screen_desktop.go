@@ -52,25 +52,14 @@ func (d *desktopScreen) header() string {
 
 func (d *desktopScreen) bodyHeight() int { return max(d.c.Height-lineCount(d.header()), 1) }
 
-// restoredDeviceName is the device name a restore gave the PC, if it did.
-func restoredDeviceName(r *apply.Report) string {
-	if r == nil {
-		return ""
-	}
-	for _, it := range r.Items {
-		if it.Kind == apply.KindDeviceName && it.Outcome == apply.Applied {
-			return it.Name
-		}
-	}
-	return ""
-}
-
 func (d *desktopScreen) lines() []string {
 	s, w, fs := d.c.Styles, d.c.Width, d.c.Flow
 	o := fs.Outcome
 	if o == nil {
 		return nil
 	}
+	// The facts are the run's summary, as the text summary and the accessible mode tell them.
+	sum := oobe.Summarize(o)
 	var out []string
 	add := func(block string) { out = append(out, strings.Split(block, "\n")...) }
 	const labelW = 17
@@ -84,15 +73,15 @@ func (d *desktopScreen) lines() []string {
 	if user != "" {
 		fact("Signed in as", user)
 	}
-	name := restoredDeviceName(o.Report)
-	if fsi := o.FirstSignIn; fsi != nil && restoredDeviceName(fsi.Report) != "" {
-		name = restoredDeviceName(fsi.Report)
-	}
-	switch {
-	case name != "" && o.DeviceName != "" && !strings.EqualFold(name, o.DeviceName):
-		fact("Device name", name+" (restored from the backup; Autopilot named it "+o.DeviceName+")")
-	case o.DeviceName != "":
-		fact("Device name", o.DeviceName)
+	switch sum.DeviceNameFrom {
+	case oobe.NameFromRestore:
+		fact("Device name", sum.DeviceName+" (restored from the backup)")
+	case oobe.NameFromAutopilot:
+		fact("Device name", sum.DeviceName+" (named by the Autopilot profile)")
+	default:
+		if sum.DeviceName != "" {
+			fact("Device name", sum.DeviceName)
+		}
 	}
 	status := o.IntuneStatus
 	switch {
@@ -129,15 +118,18 @@ func (d *desktopScreen) lines() []string {
 		add("")
 		add(hangIndent(s.Danger.Render("✗ "), s.Body, "Your settings and apps could not be restored.", w))
 	}
-	if o.Error != "" {
+	if len(sum.ContinuedPast) > 0 {
 		add("")
-		label := "Last error you saw: "
-		if o.ErrorCode != "" {
-			label = "Last error you saw (" + o.ErrorCode + "): "
-		}
-		add(hangIndent(s.Warning.Render("! "), s.Body, label+o.Error, w))
-		if meaning, _, ok := errorHelp(o.ErrorCode); ok {
-			add(hangIndent("  ", s.Subtle, meaning, w))
+		add(s.Title.Render("Errors setup got past"))
+		for _, p := range sum.ContinuedPast {
+			text := p.Text
+			if p.Code != "" && !strings.Contains(strings.ToLower(text), strings.ToLower(p.Code)) {
+				text += " (" + p.Code + ")"
+			}
+			add(hangIndent(s.Warning.Render("! "), s.Body, text, w))
+			if p.Explanation != nil {
+				add(hangIndent("  ", s.Subtle, p.Explanation.Meaning, w))
+			}
 		}
 	}
 	if o.FirstSignIn != nil {
