@@ -49,7 +49,7 @@ func (w *World) adminDelete(ctx context.Context) error {
 			approve = fmt.Errorf("the verification page %s is not the simulated tenant's", p.VerificationURI)
 			return
 		}
-		approve = devicelogin.Approve(ctx, w.Browser(), p.VerificationURI, p.UserCode, admin.UPN, admin.Password)
+		approve = devicelogin.ApproveWithMFA(ctx, w.Browser(), p.VerificationURI, p.UserCode, admin.UPN, admin.Password, w.mfaFor(admin))
 	})
 	if err != nil {
 		if approve != nil {
