@@ -385,7 +385,7 @@ func pickBackup(method string, listed []profile.BackupProfile, id string) (*prof
 
 // chosenText is the transcript's line for a previous PC the person picked.
 func chosenText(p *profile.BackupProfile) string {
-	return fmt.Sprintf("Restore from %s (last backup %s, %s)", p.DeviceName, p.LastBackup.UTC().Format(time.RFC3339), p.OSVersion)
+	return fmt.Sprintf("Restore from %s (last backup %s, %s)", p.DeviceName, p.LastBackup.UTC().Format("2 January 2006 15:04 UTC"), profile.Label(p.OSVersion))
 }
 
 // esp runs Device setup and Account setup (Device preparation ran with enrollment), each with

@@ -75,3 +75,17 @@ func (v Version) Release() string {
 		return "Windows 10"
 	}
 }
+
+// Label names a full Windows version by its release, for people: "Windows 11 24H2
+// (10.0.26100.4946)". A version it cannot read is shown as it is; "" is "unknown Windows
+// version".
+func Label(version string) string {
+	v, err := ParseVersion(version)
+	switch {
+	case err == nil:
+		return v.Release() + " (" + version + ")"
+	case version == "":
+		return "unknown Windows version"
+	}
+	return version
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore"
@@ -33,11 +34,25 @@ func (p *person) observe(e oobe.Event) {
 		if p.stopped != nil {
 			// The run stopped because the approval reader ended it: say why, not
 			// "context canceled".
-			p.out.line("Error: setup stopped: %v", p.stopped)
+			p.out.line("Setup stopped at “%s”: %v", e.Stage.Title(), p.stopped)
 			p.stopped = nil
 			return
 		}
+		if strings.HasPrefix(e.Text, "interrupted: ") {
+			// The flow's own words for a stop name its internals; the summary after the run
+			// says why.
+			p.out.line("Setup stopped at “%s”.", e.Stage.Title())
+			return
+		}
 		p.out.line("Error: %s", e.Text)
+		code := ""
+		if d, ok := e.Detail.(oobe.ErrorDetail); ok {
+			code = d.Code
+		}
+		if x, ok := oobe.ExplainError(e.Text, code); ok {
+			p.out.line("What it means: %s", x.Meaning)
+			p.out.line("What to do: %s", x.Todo)
+		}
 	default: // info, an ESP row's status ("Device setup — Apps: In progress"), restore progress
 		p.out.line("%s", e.Text)
 		if d, ok := e.Detail.(restore.FirstSignIn); ok && !d.Eligible {

@@ -512,12 +512,7 @@ func count(n int, what string) string {
 }
 
 // osLabel names a Windows version by its release: "Windows 11 23H2 (10.0.22631.4317)".
-func osLabel(v string) string {
-	if ver, err := profile.ParseVersion(v); err == nil {
-		return ver.Release() + " (" + v + ")"
-	}
-	return "Windows " + v
-}
+func osLabel(v string) string { return profile.Label(v) }
 
 // holds says in one sentence what a backup holds, or "" when the list cannot know.
 func holds(pr profile.BackupProfile) string {
@@ -550,6 +545,9 @@ func (p *person) ESPFailure(ctx context.Context, f oobe.ESPFailure) (oobe.ESPCho
 	intro := []string{where + " " + what + ".", f.Message}
 	if f.Code != "" {
 		intro = append(intro, "Error code: "+f.Code)
+	}
+	if e, ok := oobe.ExplainError(f.Message, f.Code); ok {
+		intro = append(intro, "What it means: "+e.Meaning, "What to do: "+e.Todo)
 	}
 	q := question{title: "What do you want to do?", intro: intro, options: []string{espContinue, espReset, espCollectLogs}}
 	for {
