@@ -250,7 +250,10 @@ func (s *Server) completeFlow(w http.ResponseWriter, r *http.Request, id string,
 func (s *Server) renderMFA(w http.ResponseWriter, r *http.Request, status int, id string, fl *authFlow, step *mfaStep, u *User, e *entraError) {
 	pd := &pageData{Title: "Verify your identity", Tenant: fl.ts.t.Name, AppName: fl.app.Name,
 		Action: r.URL.Path, Flow: id, formAction: originOf(fl.redirectURI)}
-	fillMFA(pd, step, u)
+	s.mu.Lock()
+	st := *step // a concurrent post may switch the method
+	s.mu.Unlock()
+	fillMFA(pd, &st, u)
 	if e != nil {
 		pd.Error = s.pageError(r, e)
 	}

@@ -302,7 +302,10 @@ func (s *Server) approveDevice(w http.ResponseWriter, r *http.Request, d *device
 // renderDeviceMFA shows the MFA step of a device login.
 func (s *Server) renderDeviceMFA(w http.ResponseWriter, r *http.Request, status int, id string, d *deviceGrant, step *mfaStep, u *User, e *entraError) {
 	pd := &pageData{Title: "Verify your identity", Tenant: d.ts.t.Name, AppName: d.app.Name, Action: devicelogin.Path, Flow: id}
-	fillMFA(pd, step, u)
+	s.mu.Lock()
+	st := *step // a concurrent post may switch the method
+	s.mu.Unlock()
+	fillMFA(pd, &st, u)
 	if e != nil {
 		pd.Error = s.pageError(r, e)
 	}

@@ -401,3 +401,31 @@ func TestMFAFixtureErrorsNameTheFieldAndNotTheSecret(t *testing.T) {
 		t.Fatalf("a pass alone: %v", err)
 	}
 }
+
+func TestAnInteractiveRequestForTheRestoreExperienceAppAsksForThePasskeyDirectly(t *testing.T) {
+	h := newHarness(t, withMFA(ConditionalAccess{RequirePhishingResistantMFA: true}, &MFAMethods{Authenticator: adeleSecret, Passkey: true}))
+	q := authorizeQuery("http://127.0.0.1:5000/", "", "")
+	q.Set("scope", "openid offline_access "+backupsScope)
+	flow := h.startAuthorize(contosoID, q)
+	_, body := h.submitSignIn(contosoID, flow, adeleUPN, adelePassword, "signin")
+	if m, _ := mfaPageOf(t, body); m != "passkey" {
+		t.Fatalf("the step asks for %q, want the passkey", m)
+	}
+	// Graph alone, without the claims, asks for nothing more.
+	q.Set("scope", "openid offline_access User.Read")
+	flow = h.startAuthorize(contosoID, q)
+	if resp, body := h.submitSignIn(contosoID, flow, adeleUPN, adelePassword, "signin"); resp.StatusCode != http.StatusFound {
+		t.Fatalf("a Graph sign-in under the restore app's policy: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestAMalformedClaimsParameterGoesBackToTheApp(t *testing.T) {
+	h := newHarness(t)
+	q := authorizeQuery("http://127.0.0.1:5000/", "", "")
+	q.Set("claims", "{not json")
+	resp, body := h.get("/" + contosoID + "/oauth2/v2.0/authorize?" + q.Encode())
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || loc.Query().Get("error") != "invalid_request" {
+		t.Fatalf("malformed claims: %d %s %s", resp.StatusCode, loc, body)
+	}
+}
