@@ -299,8 +299,11 @@ type Event struct {
 type Outcome struct {
 	// FinalStage is where the person ends up: StageDesktop for a setup that finished (after
 	// the first sign-in too, which ends at the desktop), StageFailed, or the stage a run
-	// was interrupted at.
-	FinalStage   Stage  `json:"finalStage"`
+	// was interrupted at (Interrupted), which may be the desktop itself.
+	FinalStage Stage `json:"finalStage"`
+	// Interrupted is whether the run stopped before its end, for ctx or a Person error (Run
+	// returns that error too); Error then says why.
+	Interrupted  bool   `json:"interrupted,omitempty"`
 	IntuneStatus string `json:"intuneStatus"`
 	// Reported is whether the Intune status reached the tenant (Cloud.ReportRestore).
 	Reported bool `json:"reported"`

@@ -397,7 +397,7 @@ func (f *flow) fail(fl *stageFailure) {
 
 // interrupted ends the run where it is, for ctx or the Person: no screen shows this.
 func (f *flow) interrupted(err error) (*Outcome, error) {
-	f.out.FinalStage = f.stage
+	f.out.FinalStage, f.out.Interrupted = f.stage, true
 	f.out.Error, f.out.ErrorCode = "interrupted: "+err.Error(), ""
 	f.event(EventError, f.out.Error, nil)
 	return f.out, fmt.Errorf("oobe: run stopped at %s: %w", f.stage, err)

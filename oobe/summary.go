@@ -117,10 +117,12 @@ func problem(stage Stage, text, code string) *Problem {
 // Summarize tells what out says happened. out is any run's outcome, however it ended.
 func Summarize(out *Outcome) Summary {
 	s := Summary{Stage: out.FinalStage, StageTitle: out.FinalStage.Title(), User: out.User, ContinuedPast: []Problem{}}
-	switch out.FinalStage {
-	case StageDesktop:
+	switch {
+	case out.Interrupted:
+		s.Result = ResultInterrupted
+	case out.FinalStage == StageDesktop:
 		s.Result = ResultFinished
-	case StageFailed:
+	case out.FinalStage == StageFailed:
 		s.Result = ResultFailed
 	default:
 		s.Result = ResultInterrupted
