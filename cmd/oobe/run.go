@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ type runOptions struct {
 	scenario   string
 	device     string
 	demo       bool
+	loop       bool
 	pace       time.Duration
 	speed      float64
 	authority  string
@@ -78,6 +80,7 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 	f.StringVar(&o.scenario, "scenario", "", "take the tenant, device, user and faults from a scenario file (docs/scenarios.md)")
 	f.StringVar(&o.device, "device", "", "the device being set up, from a device profile file (as oobe check --device)")
 	f.BoolVar(&o.demo, "demo", false, "advance by itself, choosing as the scenario's steps say, for unattended demos")
+	f.BoolVar(&o.loop, "loop", false, "with --demo: start again from the first screen when the demo reaches the desktop or fails, until quit (a booth)")
 	f.DurationVar(&o.pace, "pace", 3*time.Second, "with --demo: how long each screen waits before it is answered")
 	f.Float64Var(&o.speed, "speed", 30, "how many times faster than a real PC the setup's own waits pass (1 = real time)")
 	f.StringVar(&o.authority, "authority", "", "a real Entra authority, like login.microsoftonline.com/<tenant-guid> over https (with --client-id)")
@@ -120,6 +123,8 @@ func runTUI(ctx context.Context, s streams, o runOptions) error {
 		return badInput("--demo runs on the simulated tenant, where it can sign in by itself; drop it with --authority")
 	case o.authority != "" && o.simTLS:
 		return badInput("--sim-tls is for the simulated tenant; drop it with --authority")
+	case o.loop && !o.demo:
+		return badInput("--loop repeats a demo; use it with --demo")
 	}
 	o.accessible = o.accessible || truthy(s.env("ACCESSIBLE"))
 	o.noColor = o.noColor || s.env("NO_COLOR") != ""
@@ -148,6 +153,15 @@ func runTUI(ctx context.Context, s streams, o runOptions) error {
 		return &exitError{code: 1, err: errQuiet}
 	}
 	return nil
+}
+
+// needTerminal refuses the full-screen UI without a terminal to read keys from (a pipe,
+// /dev/null, a service): the accessible mode reads answers from any input.
+func needTerminal(s streams, o runOptions) error {
+	if o.accessible || stdinIsTerminal(s.in) {
+		return nil
+	}
+	return badInput("standard input is not a terminal, so the full-screen setup cannot run here: use --accessible (or ACCESSIBLE=1) for plain line prompts that read answers from any input")
 }
 
 func truthy(v string) bool {
@@ -216,10 +230,18 @@ func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	if err := needTerminal(s, o); err != nil {
+		return nil, err
+	}
 	spec := sc.Spec()
 	spec.Clock = sim.Clock{Mode: sim.Paced, Speed: o.speed}
-	if s.clock != nil {
+	switch {
+	case s.clock != nil:
 		spec.Clock = sim.Clock{Mode: sim.Held}
+	case o.demo && !o.accessible:
+		// The presenter paces the demo: the scenario's waits (a code's expiry, the ESP,
+		// the updates) pass in virtual time, each shown for as long as the presenter's pace.
+		spec.Clock = sim.Clock{Mode: sim.Virtual}
 	}
 	if keys, err := sim.DemoKeys(); err == nil {
 		spec.Keys = keys
@@ -250,14 +272,31 @@ func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Log
 			SignInPage: &accessible.SignInPage{Client: w.Browser(), User: sc.User}})
 	} else {
 		var pilot *tui.Pilot
+		var presenter *tui.Presenter
 		if o.demo {
 			pilot = &tui.Pilot{Person: cfg.Person, Pace: o.pace}
+			presenter = &tui.Presenter{Loop: o.loop, Speed: o.speed, Restart: func(ctx context.Context) (tui.DemoRun, error) {
+				// A fresh world from the same spec: the first screen, a new tenant and device.
+				w, err := sim.Start(ctx, spec)
+				if err != nil {
+					return tui.DemoRun{}, err
+				}
+				cfg := w.Config
+				cfg.FirstSignIn = cfg.FirstSignIn || o.firstSignIn
+				cfg.Observe = logEvents(logger)
+				logger.Info("demo restarted", "scenario", sc.Name)
+				return tui.DemoRun{Config: cfg, Person: sc.Person(w), Close: func() { _ = w.Close() }}, nil
+			}}
 		}
 		// Setup signs in on the tenant's branded page, as Windows does; the device code and the
 		// browser are a key away on it (docs/tui.md).
 		page := &tui.SignInPage{Client: w.Browser(), User: sc.User}
-		out, err = tui.Run(ctx, cfg, tui.Options{Output: s.errOut, NoColor: o.noColor, Simulated: true, Pilot: pilot,
-			Outside: browserOutside{}, Actions: tui.Actions{Approve: w.Approve, Open: auth.OpenBrowser, LogsDir: logsDir, SignInPage: page}})
+		var keys map[string]string
+		if n := sc.Steps.Network; !n.Wired && n.SSID != "" {
+			keys = map[string]string{n.SSID: n.Password} // the scenario's network and its passphrase
+		}
+		out, err = tui.Run(ctx, cfg, tui.Options{Output: s.errOut, NoColor: o.noColor, Simulated: true, Pilot: pilot, Presenter: presenter, WiFiKeys: keys,
+			Outside: browserOutside{s}, Actions: tui.Actions{Approve: w.Approve, Open: auth.OpenBrowser, LogsDir: logsDir, SignInPage: page}})
 	}
 	logger.Info("setup ended", "finalStage", outcomeStage(out), "error", errString(err))
 	return out, err
@@ -279,6 +318,9 @@ func runReal(ctx context.Context, s streams, o runOptions, logger *slog.Logger, 
 		if prof, err = profile.Parse(o.device, data); err != nil {
 			return nil, badInput("%w", err)
 		}
+	}
+	if err := needTerminal(s, o); err != nil {
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "oobe-device-*")
 	if err != nil {
@@ -311,21 +353,32 @@ func runReal(ctx context.Context, s streams, o runOptions, logger *slog.Logger, 
 	if o.accessible {
 		return accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: s.out, Open: auth.OpenBrowser, LogsDir: logsDir})
 	}
-	return tui.Run(ctx, cfg, tui.Options{Output: s.errOut, NoColor: o.noColor, Outside: browserOutside{},
+	return tui.Run(ctx, cfg, tui.Options{Output: s.errOut, NoColor: o.noColor, Outside: browserOutside{s},
 		Actions: tui.Actions{Open: auth.OpenBrowser, LogsDir: logsDir}})
 }
 
 // browserOutside is a person at the keyboard: they type the device code on another device
-// themselves, and the browser sign-in opens the system's browser.
-type browserOutside struct{}
+// themselves, and the browser sign-in opens the system's browser. Where none opens (over
+// SSH, a box with no display and no BROWSER) it says so, and the UI falls back to a code.
+type browserOutside struct{ s streams }
 
 func (browserOutside) DeviceCode(context.Context, auth.DeviceCodePrompt) {}
 
-func (browserOutside) Browser(_ context.Context, url string) error {
-	if err := auth.OpenBrowser(url); err != nil && !errors.Is(err, auth.ErrNoBrowser) {
-		return err
+func (b browserOutside) Browser(_ context.Context, url string) error {
+	err := auth.OpenBrowser(url)
+	if errors.Is(err, auth.ErrNoBrowser) {
+		if name := b.s.env("BROWSER"); name != "" {
+			// The person's own choice of browser, as xdg-open would run it.
+			cmd := exec.Command(name, url)
+			if err = cmd.Start(); err == nil {
+				go func() { _ = cmd.Wait() }()
+				return nil
+			}
+			return fmt.Errorf("BROWSER=%s did not start: %w", name, err)
+		}
+		return errors.New("there is no display and BROWSER is not set")
 	}
-	return nil // the screen shows the page's address for a browser elsewhere
+	return err
 }
 
 // logEvents writes the flow's events to the run's log.

@@ -30,8 +30,14 @@ type Common struct {
 	Flow  *FlowState
 	// Simulated is whether the tenant is the simulator's: the presenter key works there.
 	Simulated bool
+	// Piloted is whether a pilot answers the screens (a replay, --demo): what they show
+	// must repeat from run to run.
+	Piloted bool
 	// Actions are the effects screens may start, inside commands only.
 	Actions *Actions
+	// WiFiKeys are the simulated Wi-Fi networks' security keys, by name: a key typed for one
+	// of them must match. A network not here takes any key.
+	WiFiKeys map[string]string
 }
 
 // FlowState is what the flow has told the UI, built from its events and questions.
@@ -42,7 +48,7 @@ type FlowState struct {
 	Branding   oobe.Branding
 	// Prompt is the device code being shown, once there is one.
 	Prompt *auth.DeviceCodePrompt
-	// BrowserURL is where the browser sign-in was opened (without its query).
+	// BrowserURL is where the browser sign-in was opened.
 	BrowserURL string
 	// User is the signed-in user's UPN.
 	User string

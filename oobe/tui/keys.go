@@ -20,6 +20,10 @@ type KeyMap struct {
 	Quit            key.Binding // Ctrl+C
 	Exit            key.Binding // q on the last screen
 	Confirm, Cancel key.Binding // the quit confirmation
+	// The presenter's keys under --demo: pause and resume, one screen at a time, from the
+	// start with a fresh world, and the pace.
+	Pause, Step, Restart key.Binding
+	Faster, Slower       key.Binding
 }
 
 // DefaultKeyMap is the UI's keys.
@@ -44,5 +48,10 @@ func DefaultKeyMap() KeyMap {
 		Exit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "exit")),
 		Confirm:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes, quit")),
 		Cancel:      key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "no, keep going")),
+		Pause:       key.NewBinding(key.WithKeys("space", "p"), key.WithHelp("space", "pause")),
+		Step:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "step")),
+		Restart:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "restart")),
+		Faster:      key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "faster")),
+		Slower:      key.NewBinding(key.WithKeys("-", "_"), key.WithHelp("-", "slower")),
 	}
 }

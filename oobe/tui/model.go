@@ -13,6 +13,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/oobe"
 )
 
@@ -32,6 +33,8 @@ type Actions struct {
 	SignInPage *SignInPage
 
 	page *pageSession // the page's typing, shared with the person; nil when it is off
+	// attempt is the sign-in under way, which Esc on its wait ends; nil without a flow.
+	attempt *signInAttempt
 }
 
 // Model is the root of the UI: it keeps the flow's state, the screens and the window size,
@@ -56,7 +59,29 @@ type Model struct {
 	// headless draws nothing: without a renderer the program still asks for a view after
 	// every message, and a replay has no one to show it to (a recorder draws for itself).
 	headless bool
+	// piloted is whether a pilot presses the keys: the person's own keys then answer
+	// nothing (a stray Down must not steer a demo); demo is the presenter's, under --demo.
+	piloted bool
+	demo    *demo
+	// round is the run of the flow on screen: a presenter's restart starts another, and
+	// messages of the one before are dropped.
+	round int
 }
+
+// Messages of the runs of the flow.
+type (
+	// roundMsg is a message of run round of the flow.
+	roundMsg struct {
+		round int
+		msg   tea.Msg
+	}
+	// resetMsg starts the screens again from the first for run round, on its clock.
+	resetMsg struct {
+		round    int
+		clock    clock.Clock
+		branding oobe.Branding
+	}
+)
 
 // tickMsg redraws what moves with time: countdowns, elapsed times, spinners.
 type tickMsg time.Time
@@ -100,6 +125,18 @@ func (m *Model) Init() tea.Cmd {
 // Update handles one message; it never does I/O.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case roundMsg:
+		if msg.round != m.round {
+			return m, nil // a run a restart replaced
+		}
+		return m.Update(msg.msg)
+	case resetMsg:
+		m.reset(msg)
+		return m, nil
+	case pilotKeyMsg:
+		return m, m.key(msg.key, true)
+	case noBrowserMsg:
+		return m, m.screens[oobe.StageSignIn].update(msg)
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
 		return m, nil
@@ -140,9 +177,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.exitWhenDone || msg.err != nil && m.Interrupted {
 			return m, tea.Sequence(cmd, tea.Quit)
 		}
+		if d := m.demo; d != nil && d.loop && d.restart != nil && !m.Interrupted {
+			cmd = tea.Batch(cmd, d.restart(m.round, d.linger)) // a booth: again from the start
+		}
 		return m, cmd
 	case tea.KeyPressMsg:
-		return m, m.key(msg)
+		return m, m.key(msg, false)
 	}
 	return m, m.screens[m.active].update(msg)
 }
@@ -153,8 +193,24 @@ func (m *Model) held() bool {
 	return ok && h.holding()
 }
 
-func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+// reset puts the screens back to the first, empty, for a new run of the flow.
+func (m *Model) reset(msg resetMsg) {
+	m.round = msg.round
+	m.c.Flow = &FlowState{Branding: msg.branding}
+	if msg.clock != nil {
+		m.c.Clock = msg.clock
+	}
+	m.screens = newScreens(m.c)
+	m.active = oobe.StageRegion
+	m.Interrupted, m.confirmQuit = false, false
+}
+
+// key handles a key press: the pilot's (fromPilot) or the person's.
+func (m *Model) key(msg tea.KeyPressMsg, fromPilot bool) tea.Cmd {
 	k := m.c.Keys
+	if m.piloted && !fromPilot && !m.confirmQuit {
+		return m.presenterKey(msg)
+	}
 	if m.confirmQuit {
 		switch {
 		case key.Matches(msg, k.Confirm), key.Matches(msg, k.Quit):
@@ -164,6 +220,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.confirmQuit = false
 		}
 		return nil
+	}
+	if m.tooSmall() && !key.Matches(msg, k.Quit) && !fromPilot {
+		return nil // the screen is not showing: a key must not answer it unseen
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -185,6 +244,40 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.active = m.flowStage()
 	}
 	return cmd
+}
+
+// presenterKey handles the person's key while a pilot drives: the presenter's keys under
+// --demo, Ctrl+C, and q once the flow has ended; any other key is ignored.
+func (m *Model) presenterKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.Keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		if m.applying() {
+			m.confirmQuit = true
+			return nil
+		}
+		m.Interrupted = m.c.Flow.Outcome == nil
+		return tea.Quit
+	case key.Matches(msg, k.Exit) && m.c.Flow.Outcome != nil:
+		return tea.Quit
+	}
+	d := m.demo
+	if d == nil {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Pause):
+		d.p.togglePause()
+	case key.Matches(msg, k.Step):
+		d.p.step()
+	case key.Matches(msg, k.Faster):
+		d.p.faster()
+	case key.Matches(msg, k.Slower):
+		d.p.slower()
+	case key.Matches(msg, k.Restart) && d.restart != nil:
+		return d.restart(m.round, 0)
+	}
+	return nil
 }
 
 // flowStage is where the flow is: the stage it last entered, or where the person ended up
@@ -235,8 +328,8 @@ func (m *Model) View() tea.View {
 // Render is the window as text (with styles), as View draws it.
 func (m *Model) Render() string {
 	s := m.c.Styles
-	if m.width < MinWidth || m.height < MinHeight {
-		return m.tooSmall()
+	if m.tooSmall() {
+		return m.tooSmallView()
 	}
 	body := m.screens[m.active].view()
 	if m.confirmQuit {
@@ -267,6 +360,15 @@ func (m *Model) header() string {
 	} else if i > 0 {
 		step = fmt.Sprintf("step %d of %d", i, n)
 	}
+	if m.demo != nil {
+		badge := s.Badge.Render(demoBadge(m.demo.p.state()))
+		if step != "" {
+			step = s.Header.Render(step)
+		}
+		right := lipgloss.JoinHorizontal(lipgloss.Top, badge, strings.Repeat(" ", min(len(step), 2)), step)
+		gap := max(m.c.Width-lipgloss.Width(left)-lipgloss.Width(right), 1)
+		return lipgloss.NewStyle().MaxWidth(max(m.c.Width, 1)).Render(s.Header.Render(left+strings.Repeat(" ", gap)) + right)
+	}
 	gap := max(m.c.Width-lipgloss.Width(left)-lipgloss.Width(step), 1)
 	return s.Header.Render(left + strings.Repeat(" ", gap) + step)
 }
@@ -286,6 +388,9 @@ func stageIndex(st oobe.Stage) (i, n int) {
 func (m *Model) footer() string {
 	sc := m.screens[m.active]
 	k := m.c.Keys
+	if m.demo != nil {
+		return m.help.ShortHelpView(m.presenterHelp())
+	}
 	if m.fullHelp {
 		groups := append(sc.fullHelp(), []key.Binding{k.Help, k.Quit})
 		return m.help.FullHelpView(groups)
@@ -293,7 +398,32 @@ func (m *Model) footer() string {
 	return m.help.ShortHelpView(append(sc.help(), k.Help, k.Quit))
 }
 
-func (m *Model) tooSmall() string {
+// tooSmall is whether the window is below the size the screens are drawn for.
+func (m *Model) tooSmall() bool { return m.width < MinWidth || m.height < MinHeight }
+
+// presenterHelp is the footer under --demo: the presenter's keys, the screen's own being
+// the pilot's.
+func (m *Model) presenterHelp() []key.Binding {
+	k := m.c.Keys
+	pause := k.Pause
+	if m.demo.p.state().paused {
+		pause = relabel(pause, "resume")
+	}
+	out := []key.Binding{pause}
+	if m.demo.p.state().paused {
+		out = append(out, relabel(k.Step, "step to the next screen"))
+	}
+	if m.demo.restart != nil {
+		out = append(out, k.Restart)
+	}
+	out = append(out, k.Faster, k.Slower, k.Quit)
+	if m.c.Flow.Outcome != nil {
+		out = append(out, k.Exit)
+	}
+	return out
+}
+
+func (m *Model) tooSmallView() string {
 	s := m.c.Styles
 	msg := fmt.Sprintf("Make the window larger.\nSetup needs at least %d×%d; this one is %d×%d.", MinWidth, MinHeight, m.width, m.height)
 	if m.width <= 0 || m.height <= 0 {

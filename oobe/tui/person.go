@@ -57,7 +57,9 @@ type (
 	eventMsg   struct{ event oobe.Event }
 	promptMsg  struct{ prompt auth.DeviceCodePrompt }
 	browserMsg struct{ url string }
-	doneMsg    struct {
+	// noBrowserMsg says no browser opened for the browser sign-in: it falls back to a code.
+	noBrowserMsg struct{ err error }
+	doneMsg      struct {
 		outcome *oobe.Outcome
 		err     error
 	}
@@ -79,6 +81,9 @@ type person struct {
 	outside Outside
 	pilot   *Pilot
 	page    *pageSession
+	// attempt is the sign-in under way, which a browser that does not open switches to a
+	// device code; nil where nothing can switch it.
+	attempt *signInAttempt
 }
 
 var _ oobe.Person = (*person)(nil)
@@ -87,6 +92,7 @@ var _ oobe.Person = (*person)(nil)
 func (p *person) ask(ctx context.Context, a *Ask) (Answer, error) {
 	a.reply = make(chan Answer, 1)
 	p.send(askMsg{ask: a})
+	p.arrived()
 	if p.pilot != nil {
 		if err := p.pilot.press(ctx, a, p.send); err != nil {
 			return Answer{}, err
@@ -131,9 +137,17 @@ func (p *person) SignInMethod(ctx context.Context, b oobe.Branding) (oobe.SignIn
 	return a.Method, err
 }
 
+// arrived tells a presenter that a new screen is up (a step ends there).
+func (p *person) arrived() {
+	if p.pilot != nil && p.pilot.presenter != nil {
+		p.pilot.presenter.arrived()
+	}
+}
+
 // DeviceCode shows the code; the person (or the pilot) acts on the verification page.
 func (p *person) DeviceCode(ctx context.Context, prompt auth.DeviceCodePrompt) {
 	p.send(promptMsg{prompt: prompt})
+	p.arrived()
 	if p.pilot != nil {
 		p.pilot.deviceCode(ctx, prompt)
 		return
@@ -143,19 +157,27 @@ func (p *person) DeviceCode(ctx context.Context, prompt auth.DeviceCodePrompt) {
 	}
 }
 
-// Browser opens the sign-in page in a browser; the sign-in completes there.
+// Browser opens the sign-in page in a browser; the sign-in completes there. When no
+// browser opens (no display, no opener), the screen says so and the sign-in falls back to a
+// device code, which works from any other device.
 func (p *person) Browser(ctx context.Context, url string) error {
 	p.send(browserMsg{url: url})
+	p.arrived()
 	if p.page != nil && p.page.use {
 		return p.page.signIn(ctx, url, p.send)
 	}
 	if p.pilot != nil {
 		return p.pilot.browser(ctx, url)
 	}
-	if p.outside == nil {
-		return errors.New("no browser to sign in with")
+	err := errors.New("no browser to sign in with")
+	if p.outside != nil {
+		err = p.outside.Browser(ctx, url)
 	}
-	return p.outside.Browser(ctx, url)
+	if err != nil && p.attempt != nil {
+		p.send(noBrowserMsg{err: err})
+		p.attempt.switchTo(oobe.SignInDeviceCode)
+	}
+	return err
 }
 
 func (p *person) RestoreChoice(ctx context.Context, profiles []profile.BackupProfile) (string, error) {

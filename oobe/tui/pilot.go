@@ -24,7 +24,14 @@ type Pilot struct {
 	// Pace is how long the pilot looks at a screen before it answers (real time); 0 for
 	// replays. Keys within an answer follow each other at a tenth of it.
 	Pace time.Duration
+
+	// presenter, under a presenter, paces the pilot's waits (pause, step, speed).
+	presenter *presenter
 }
+
+// pilotKeyMsg is a key the pilot presses: the screens take it as a key press, while the
+// person's own keys are ignored (a presenter's aside).
+type pilotKeyMsg struct{ key tea.KeyPressMsg }
 
 // Key presses, as a terminal sends them.
 var (
@@ -60,6 +67,9 @@ func (p *Pilot) press(ctx context.Context, a *Ask, send func(tea.Msg)) error {
 		return err
 	}
 	for _, k := range keys {
+		if kp, ok := k.(tea.KeyPressMsg); ok {
+			k = pilotKeyMsg{key: kp}
+		}
 		send(k)
 		if err := p.wait(ctx, p.Pace/10); err != nil {
 			return err
@@ -71,6 +81,9 @@ func (p *Pilot) press(ctx context.Context, a *Ask, send func(tea.Msg)) error {
 func (p *Pilot) wait(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
+	}
+	if p.presenter != nil {
+		return p.presenter.wait(ctx, d)
 	}
 	return clock.Real{}.Sleep(ctx, d)
 }

@@ -24,7 +24,11 @@ type signInScreen struct {
 	list     choiceList
 	step     signInStep
 	prompt   auth.DeviceCodePrompt
-	page     string // the browser sign-in's page, its query left out
+	page     string // the browser sign-in's page: the whole URL for a person, without its query under a pilot
+	// noBrowser says why no browser opened, once the sign-in has fallen back to a code;
+	// backed is whether Esc left a wait, so the question asked again shows the ways.
+	noBrowser string
+	backed    bool
 	// status is the result of the last key action (open the page, approve), and bad
 	// whether it is an error; approving is whether an approval is under way.
 	status    string
@@ -136,8 +140,16 @@ func (s *signInScreen) update(msg tea.Msg) tea.Cmd {
 			s.start()
 		}
 	case askMsg:
-		s.ask, s.branding = msg.ask, msg.ask.Branding
+		s.ask = msg.ask
+		if b := msg.ask.Branding; b.TenantName != "" {
+			s.branding = b
+		}
 		s.start()
+		if s.backed { // back from a wait: the ways to sign in
+			s.step, s.backed, s.noBrowser = signInWelcome, false, ""
+		}
+	case noBrowserMsg:
+		s.noBrowser = "No browser opened on this PC (" + msg.err.Error() + "), so sign in with a code on another device instead."
 	case pageRefusedMsg:
 		if s.step == signInPage {
 			s.posting, s.refused, s.failed = false, msg.err, ""
@@ -155,8 +167,11 @@ func (s *signInScreen) update(msg tea.Msg) tea.Cmd {
 		if s.step == signInPage { // the page's own sign-in, posted from here
 			break
 		}
-		s.step, s.page = signInBrowser, withoutQuery(msg.url)
-		s.status, s.bad = "", false
+		s.step, s.page = signInBrowser, msg.url
+		if s.c.Piloted {
+			s.page = withoutQuery(msg.url) // a replay's screens must repeat: the query's state does not
+		}
+		s.status, s.bad, s.noBrowser = "", false, ""
 	case pageOpenedMsg:
 		if s.step == signInCode && msg.code == s.prompt.UserCode {
 			s.status, s.bad = "Opened the page in your browser.", false
@@ -208,8 +223,16 @@ func (s *signInScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		default:
 			s.list.update(msg, k)
 		}
+	case signInBrowser:
+		if key.Matches(msg, k.Back) && s.canGoBack() {
+			s.backed = true
+			return s.c.Actions.attempt.back()
+		}
 	case signInCode:
 		switch {
+		case key.Matches(msg, k.Back) && s.canGoBack():
+			s.backed = true
+			return s.c.Actions.attempt.back()
 		case key.Matches(msg, k.OpenPage) && s.canOpen():
 			open, page, code := s.c.Actions.Open, s.prompt.VerificationURI, s.prompt.UserCode
 			return func() tea.Msg { return pageOpenedMsg{code: code, err: open(page)} }
@@ -292,6 +315,11 @@ func (s *signInScreen) canOpen() bool {
 	return s.c.Actions != nil && s.c.Actions.Open != nil
 }
 
+// canGoBack is whether Esc can leave a sign-in under way for the ways to sign in.
+func (s *signInScreen) canGoBack() bool {
+	return s.c.Actions != nil && s.c.Actions.attempt != nil
+}
+
 // canApprove is whether the presenter key works: on the simulated tenant only.
 func (s *signInScreen) canApprove() bool {
 	return s.c.Simulated && s.c.Actions != nil && s.c.Actions.Approve != nil
@@ -359,17 +387,19 @@ func (s *signInScreen) codeView() string {
 	c := s.c
 	st := c.Styles
 	p := s.prompt
-	parts := []string{
-		setupHeading(c, oobe.StageSignIn.Title(), ""),
-		"",
+	parts := []string{setupHeading(c, oobe.StageSignIn.Title(), ""), ""}
+	if s.noBrowser != "" {
+		parts = append(parts, fitText(c, st.Warning, s.noBrowser), "")
+	}
+	parts = append(parts,
 		fitText(c, st.Body, "On your phone or another computer, open"),
-		st.Body.MaxWidth(max(c.Width, 1)).Render("  " + st.Link.Render(p.VerificationURI)),
+		st.Body.MaxWidth(max(c.Width, 1)).Render("  "+st.Link.Render(p.VerificationURI)),
 		fitText(c, st.Body, "and enter this code:"),
 		"",
 		s.codeBox(),
 		"",
 		s.countdown(),
-	}
+	)
 	if s.prompt.ExpiresAt.After(c.Clock.Now()) {
 		parts = append(parts, workingLine(c, "Waiting for you to sign in on the other device…", time.Time{}))
 	}
@@ -429,12 +459,26 @@ func (s *signInScreen) browserView() string {
 	return stack(
 		setupHeading(c, "Continue in your browser", oobe.StageSignIn.Title()),
 		"",
-		fitText(c, st.Body, "A browser window opened on this PC. Sign in there, then come back here."),
+		fitText(c, st.Body, "A browser window opened on this PC. Sign in there, then come back here. If it did not, open this page in a browser on this PC:"),
 		"",
-		st.Body.MaxWidth(max(c.Width, 1)).Render("  "+st.Link.Render(s.page)),
+		s.pageLink(),
 		"",
 		workingLine(c, "Waiting for you to finish signing in in the browser…", time.Time{}),
 	)
+}
+
+// pageLink is the browser's page, whole, broken across lines where it is wider than the
+// window (a URL has no spaces to wrap at), so it can be copied.
+func (s *signInScreen) pageLink() string {
+	st := s.c.Styles
+	w := max(s.c.Width-2, 1)
+	r := []rune(s.page)
+	var lines []string
+	for len(r) > w {
+		lines = append(lines, "  "+st.Link.Render(string(r[:w])))
+		r = r[w:]
+	}
+	return strings.Join(append(lines, "  "+st.Link.Render(string(r))), "\n")
 }
 
 func (s *signInScreen) help() []key.Binding {
@@ -447,8 +491,15 @@ func (s *signInScreen) help() []key.Binding {
 			return []key.Binding{upDown(k), rebind(k.Select, "enter", "select"), rebind(k.Back, "esc", "back to the sign-in page")}
 		}
 		return []key.Binding{upDown(k), rebind(k.Select, "enter", "sign in"), k.Browser}
+	case signInBrowser:
+		if s.canGoBack() {
+			return []key.Binding{rebind(k.Back, "esc", "other ways to sign in")}
+		}
 	case signInCode:
 		var out []key.Binding
+		if s.canGoBack() {
+			out = append(out, rebind(k.Back, "esc", "other ways to sign in"))
+		}
 		if s.canOpen() {
 			out = append(out, k.OpenPage)
 		}
@@ -470,7 +521,7 @@ func (s *signInScreen) fullHelp() [][]key.Binding {
 			return [][]key.Binding{{k.Up, k.Down}, {rebind(k.Select, "enter", "select"), k.DeviceCode, k.Browser, rebind(k.Back, "esc", "back to the sign-in page")}}
 		}
 		return [][]key.Binding{{k.Up, k.Down}, {rebind(k.Select, "enter", "sign in"), k.Browser}}
-	case signInCode:
+	case signInCode, signInBrowser:
 		if h := s.help(); len(h) > 0 {
 			return [][]key.Binding{h}
 		}

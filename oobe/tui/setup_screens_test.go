@@ -431,14 +431,21 @@ func TestSetupSignInKeyActions(t *testing.T) {
 	})
 }
 
-func TestSetupBrowserPageHidesTheQuery(t *testing.T) {
-	m, clk := testModel(t)
-	a := setupAsk(m, clk, signInAsk(m))
-	answers(t, a, send(m, keys("down", "enter")...))
-	send(m, browserMsg{url: "http://127.0.0.1:49152/authorize?state=s3cr3t&nonce=n0nce#frag"})
-	got := screenText(m)
-	if strings.Contains(got, "s3cr3t") || strings.Contains(got, "n0nce") || !strings.Contains(got, "http://127.0.0.1:49152/authorize") {
-		t.Errorf("the browser screen shows the query or not the page:\n%s", got)
+func TestSetupBrowserPageShowsTheWholeURLToAPersonAndThePageUnderAPilot(t *testing.T) {
+	const u = "http://127.0.0.1:49152/authorize?state=s3cr3t&nonce=n0nce"
+	for _, piloted := range []bool{false, true} {
+		m, clk := testModel(t)
+		m.c.Piloted = piloted
+		a := setupAsk(m, clk, signInAsk(m))
+		answers(t, a, send(m, keys("down", "enter")...))
+		send(m, browserMsg{url: u + "#frag"})
+		got := strings.ReplaceAll(screenText(m), "\n", "")
+		switch {
+		case !piloted && !strings.Contains(got, u):
+			t.Errorf("a person's browser screen does not show the whole URL %s:\n%s", u, screenText(m))
+		case piloted && (strings.Contains(got, "s3cr3t") || !strings.Contains(got, "http://127.0.0.1:49152/authorize")):
+			t.Errorf("under a pilot the browser screen shows the query or not the page:\n%s", screenText(m))
+		}
 	}
 }
 

@@ -63,6 +63,7 @@ type Styles struct {
 	ProgressEmpty lipgloss.Style
 
 	Footer lipgloss.Style // the help line
+	Badge  lipgloss.Style // the header's DEMO badge under --demo
 	Notice lipgloss.Style // "make the window larger", the quit confirmation
 }
 
@@ -90,6 +91,7 @@ func NewStyles(dark bool) *Styles {
 	s.ProgressFull = lipgloss.NewStyle().Foreground(p.Accent)
 	s.ProgressEmpty = lipgloss.NewStyle().Foreground(p.Border)
 	s.Footer = lipgloss.NewStyle().Foreground(p.Subtle)
+	s.Badge = lipgloss.NewStyle().Foreground(p.OnAccent).Background(p.Accent).Bold(true).Padding(0, 1)
 	s.Notice = lipgloss.NewStyle().Foreground(p.Text).Border(lipgloss.RoundedBorder()).BorderForeground(p.Accent).Padding(1, 2)
 	return s
 }
