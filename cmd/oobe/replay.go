@@ -28,6 +28,7 @@ type replayOptions struct {
 	record   string
 	screens  string
 	tls      bool
+	watch    bool
 }
 
 func newReplayCmd(s streams) *cobra.Command {
@@ -59,6 +60,10 @@ snapshot of every screen to DIR/NAME/ with an index.txt. The password, the
 Wi-Fi passphrase and the device code are masked in both. --size, --record
 and --screens imply --tui.
 
+--watch replays the scenarios, then watches PATH and replays each scenario
+file that changes or appears (its name, the result and the tally of that
+round), until Ctrl+C. A file that no longer parses is reported and watched.
+
 --tls serves every scenario's tenant over https, with one certificate from a
 CA made in memory for the run (nothing is written to disk) that the device's
 clients trust alone.
@@ -70,7 +75,8 @@ oobe replay fixtures/scenarios --run 'throttl' --parallel 2
 oobe replay fixtures/scenarios --json > reports.jsonl --junit replay.xml
 oobe replay fixtures/scenarios --shard 0/4
 oobe replay --tls fixtures/scenarios
-oobe replay fixtures/scenarios --tui --record casts --screens screens`,
+oobe replay fixtures/scenarios --tui --record casts --screens screens
+oobe replay fixtures/scenarios --run first-sign-in --watch`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.tui = o.tui || cmd.Flags().Changed("size") || o.record != "" || o.screens != ""
@@ -87,6 +93,7 @@ oobe replay fixtures/scenarios --tui --record casts --screens screens`,
 	cmd.Flags().StringVar(&o.record, "record", "", "write an asciicast v2 recording of each scenario to this directory (implies --tui)")
 	cmd.Flags().BoolVar(&o.tls, "tls", false, "serve each scenario's tenant over https, with a CA made in memory for the run")
 	cmd.Flags().StringVar(&o.screens, "screens", "", "write a plain-text snapshot of every screen of each scenario to this directory (implies --tui)")
+	cmd.Flags().BoolVar(&o.watch, "watch", false, "after the run, replay each scenario file that changes or appears, until Ctrl+C")
 	_ = cmd.MarkFlagFilename("junit", "xml")
 	_ = cmd.MarkFlagDirname("record")
 	_ = cmd.MarkFlagDirname("screens")
@@ -99,6 +106,9 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 	}
 	if o.parallel < 1 {
 		return badInput("--parallel %d: want 1 or more", o.parallel)
+	}
+	if o.watch && (o.junit != "" || o.shard != "") {
+		return badInput("--watch reruns what changes on this machine; it does not write --junit or take --shard")
 	}
 	var run *regexp.Regexp
 	if o.run != "" {
@@ -208,6 +218,9 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 		if err := tuiRun.err(); err != nil {
 			return err
 		}
+	}
+	if o.watch {
+		return watchReplay(ctx, s, o, paths, corpus, run, opts)
 	}
 	if failed > 0 {
 		// The tally above says it all; keep it the last line CI shows.
