@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -88,13 +89,18 @@ func decode(file string, doc *yaml.Node) (DeviceProfile, error) {
 
 // complete checks the decoded profile d of mapping doc and fills in its defaults.
 func complete(file string, doc *yaml.Node, d DeviceProfile) (DeviceProfile, error) {
+	// Every problem is reported at once, in the file's order of fields where it has one.
+	var errs []error
+	missing := map[string]bool{}
 	for _, f := range requiredFields {
 		n := yamlnode.At(doc, f)
-		if n == nil {
-			return DeviceProfile{}, &FieldError{File: file, Line: doc.Line, Field: f, Msg: "missing: " + fieldHint[f]}
-		}
-		if strings.TrimSpace(n.Value) == "" || n.Tag == "!!null" {
-			return DeviceProfile{}, &FieldError{File: file, Line: n.Line, Field: f, Msg: "empty: " + fieldHint[f]}
+		switch {
+		case n == nil:
+			errs = append(errs, &FieldError{File: file, Line: doc.Line, Field: f, Msg: "missing: " + fieldHint[f]})
+			missing[f] = true
+		case strings.TrimSpace(n.Value) == "" || n.Tag == "!!null":
+			errs = append(errs, &FieldError{File: file, Line: n.Line, Field: f, Msg: "empty: " + fieldHint[f]})
+			missing[f] = true
 		}
 	}
 	if yamlnode.At(doc, "cloud") == nil {
@@ -106,14 +112,38 @@ func complete(file string, doc *yaml.Node, d DeviceProfile) (DeviceProfile, erro
 		}
 	}
 	if err := d.Validate(); err != nil {
-		var fe *FieldError
-		if errors.As(err, &fe) {
-			line := yamlnode.Line(yamlnode.At(doc, fe.Field), doc.Line)
-			return DeviceProfile{}, &FieldError{File: file, Line: line, Field: fe.Field, Msg: fe.Msg, Err: fe.Err}
+		for _, e := range unjoin(err) {
+			var fe *FieldError
+			switch {
+			case !errors.As(e, &fe):
+				errs = append(errs, &FieldError{File: file, Msg: e.Error(), Err: e})
+			case !missing[fe.Field]: // already said
+				line := yamlnode.Line(yamlnode.At(doc, fe.Field), doc.Line)
+				errs = append(errs, &FieldError{File: file, Line: line, Field: fe.Field, Msg: fe.Msg, Err: fe.Err})
+			}
 		}
-		return DeviceProfile{}, &FieldError{File: file, Msg: err.Error(), Err: err}
+	}
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b error) int { return errLine(a) - errLine(b) })
+		return DeviceProfile{}, errors.Join(errs...)
 	}
 	return d, nil
+}
+
+// unjoin lists the errors err joins, or err alone.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func errLine(err error) int {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return fe.Line
+	}
+	return 0
 }
 
 var fieldHint = map[string]string{

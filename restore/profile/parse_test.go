@@ -185,3 +185,30 @@ func TestTheWindowsBackupPoliciesAreNotConfiguredUnlessGiven(t *testing.T) {
 		t.Errorf("a policy given as a word: %v, want line 5, the field and \"want true or false\"", err)
 	}
 }
+
+func TestEveryBadFieldOfAProfileIsReportedAtOnce(t *testing.T) {
+	src := "os: 24H2\nedition: Enterprise\njoin: azure\nprovisioning: userDriven\nname: \"-bad name-\"\ndeviceId: nope\n"
+	_, err := Parse("laptop.yaml", []byte(src))
+	if err == nil {
+		t.Fatal("a profile with four bad fields parsed")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{"laptop.yaml:1: os: ", "laptop.yaml:3: join: ", "laptop.yaml:5: name: ", "laptop.yaml:6: deviceId: "}
+	if len(lines) != len(want) {
+		t.Fatalf("error has %d lines, want %d:\n%s", len(lines), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d = %q, want it to start %q", i+1, lines[i], w)
+		}
+	}
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "os" {
+		t.Errorf("errors.As finds %+v, want the first, os", fe)
+	}
+	// A missing required field and a bad one come together too.
+	if _, err := Parse("p.yaml", []byte("os: 10.0.26100.1\njoin: azure\nprovisioning: userDriven\n")); err == nil ||
+		!strings.Contains(err.Error(), "edition: missing") || !strings.Contains(err.Error(), "join: ") {
+		t.Errorf("err = %v, want the missing edition and the bad join", err)
+	}
+}

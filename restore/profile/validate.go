@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -40,24 +41,26 @@ func (e *FieldError) Unwrap() error { return e.Err }
 
 func isGUID(s string) bool { return guid.Valid(s) }
 
-// Validate reports the first field of d that is not a known value, naming the field.
-// OS is required; an empty edition, join, provisioning or cloud means "not known" and the
-// rule that reads it is reported as not checked.
+// Validate reports every field of d that is not a known value, each naming its field: the
+// error joins a *FieldError for each (errors.As finds the first). OS is required; an empty
+// edition, join, provisioning or cloud means "not known" and the rule that reads it is
+// reported as not checked.
 func (d DeviceProfile) Validate() error {
+	var errs []error
+	bad := func(e *FieldError) { errs = append(errs, e) }
 	if d.OS == "" {
-		return &FieldError{Field: "os", Msg: "missing: give the full Windows version, like 10.0.22631.4317"}
-	}
-	if _, err := ParseVersion(d.OS); err != nil {
-		return &FieldError{Field: "os", Msg: err.Error(), Err: err}
+		bad(&FieldError{Field: "os", Msg: "missing: give the full Windows version, like 10.0.22631.4317"})
+	} else if _, err := ParseVersion(d.OS); err != nil {
+		bad(&FieldError{Field: "os", Msg: err.Error(), Err: err})
 	}
 	if d.Edition != "" {
 		if _, err := ParseEdition(d.Edition); err != nil {
-			return &FieldError{Field: "edition", Msg: err.Error(), Err: err}
+			bad(&FieldError{Field: "edition", Msg: err.Error(), Err: err})
 		}
 	}
 	if d.Join != "" {
 		if _, ok := joinTitles[d.Join]; !ok {
-			return &FieldError{Field: "join", Msg: UnknownValue("join type", d.Join, joinOrder)}
+			bad(&FieldError{Field: "join", Msg: UnknownValue("join type", d.Join, joinOrder)})
 		}
 	}
 	if d.Provisioning != "" {
@@ -66,30 +69,30 @@ func (d DeviceProfile) Validate() error {
 			for _, p := range provisioningModes {
 				names = append(names, p.Name)
 			}
-			return &FieldError{Field: "provisioning", Msg: UnknownValue("provisioning mode", d.Provisioning, names)}
+			bad(&FieldError{Field: "provisioning", Msg: UnknownValue("provisioning mode", d.Provisioning, names)})
 		}
 	}
 	if d.Cloud != "" {
 		if _, ok := cloudTitles[d.Cloud]; !ok {
-			return &FieldError{Field: "cloud", Msg: UnknownValue("cloud", d.Cloud, cloudOrder)}
+			bad(&FieldError{Field: "cloud", Msg: UnknownValue("cloud", d.Cloud, cloudOrder)})
 		}
 	}
 	if d.Architecture != "" && !slices.Contains(architectures, d.Architecture) {
-		return &FieldError{Field: "architecture", Msg: UnknownValue("architecture", d.Architecture, architectures)}
+		bad(&FieldError{Field: "architecture", Msg: UnknownValue("architecture", d.Architecture, architectures)})
 	}
 	if v, err := ParseVersion(d.OS); err == nil && d.Architecture == "x86" && v.IsWindows11() {
-		return &FieldError{Field: "architecture", Msg: fmt.Sprintf("x86 with %s (%s): Windows 11 has no 32-bit edition (x64 and arm64 only)", v.Release(), v)}
+		bad(&FieldError{Field: "architecture", Msg: fmt.Sprintf("x86 with %s (%s): Windows 11 has no 32-bit edition (x64 and arm64 only)", v.Release(), v)})
 	}
 	if d.Name != "" && !backup.ValidDeviceName(d.Name) {
-		return &FieldError{Field: "name", Msg: fmt.Sprintf("%q is not a Windows device name: 1 to 15 letters, digits and hyphens, not only digits", d.Name)}
+		bad(&FieldError{Field: "name", Msg: fmt.Sprintf("%q is not a Windows device name: 1 to 15 letters, digits and hyphens, not only digits", d.Name)})
 	}
 	if d.DeviceID != "" && !isGUID(d.DeviceID) {
-		return &FieldError{Field: "deviceId", Msg: fmt.Sprintf("%q is not a GUID (like f7773c63-33ce-49d7-bc1e-8d340efdb52c)", d.DeviceID)}
+		bad(&FieldError{Field: "deviceId", Msg: fmt.Sprintf("%q is not a GUID (like f7773c63-33ce-49d7-bc1e-8d340efdb52c)", d.DeviceID)})
 	}
 	if d.TenantID != "" && !isGUID(d.TenantID) {
-		return &FieldError{Field: "tenantId", Msg: fmt.Sprintf("%q is not a GUID (like 39150fda-e360-47ce-b98e-d9250ba6f8e8)", d.TenantID)}
+		bad(&FieldError{Field: "tenantId", Msg: fmt.Sprintf("%q is not a GUID (like 39150fda-e360-47ce-b98e-d9250ba6f8e8)", d.TenantID)})
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // ParseEdition returns the edition's name for a name, a Windows EditionID alias or a SKU
