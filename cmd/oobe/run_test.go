@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -196,5 +199,56 @@ func TestTheFirstSignInFlagGoesOnPastTheDesktop(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+func TestWithoutATerminalOobeSaysToUseAccessibleAndExitsTwo(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{nil, {"--demo"}, {"run", "--scenario", "../../fixtures/scenarios/esp-app-failure-continue-anyway.yaml"}} {
+		code, out, errOut := runCLI(t, args...)
+		if code != 2 || !strings.Contains(errOut, "--accessible") || !strings.Contains(errOut, "not a terminal") {
+			t.Errorf("oobe %v with a pipe for input: exit %d, stderr %q; want 2 and the --accessible hint", args, code, errOut)
+		}
+		if out != "" {
+			t.Errorf("oobe %v with a pipe for input printed a summary: %q", args, out)
+		}
+	}
+}
+
+func TestWithoutATerminalAndACCESSIBLESetOobeRunsTheLinePrompts(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := cli{env: map[string]string{"ACCESSIBLE": "1"}}.run(t)
+	if strings.Contains(errOut, "not a terminal") || strings.Contains(errOut, "TTY") {
+		t.Fatalf("ACCESSIBLE=1 with a pipe for input did not run the line prompts: exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(out, "Is this the right country or region?") {
+		t.Fatalf("the accessible mode did not ask the first question:\n%s", out)
+	}
+}
+
+// TestOobeWithStdinFromDevNullExitsTwoWithTheHint runs the real binary as `oobe </dev/null`.
+func TestOobeWithStdinFromDevNullExitsTwoWithTheHint(t *testing.T) {
+	t.Parallel()
+	bin, _ := buildOobe(t)
+	home := t.TempDir()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_STATE_HOME="+filepath.Join(home, "state"), "ACCESSIBLE=")
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = devNull, &stdout, &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("oobe </dev/null: %v, want exit status 2; stderr:\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "--accessible") || strings.Contains(stderr.String(), "TTY") {
+		t.Errorf("oobe </dev/null said:\n%s\nwant the --accessible hint and nothing of bubbletea's TTY", stderr.String())
+	}
+	if strings.Contains(stdout.String(), "Setup stopped") {
+		t.Errorf("oobe </dev/null printed a summary of a setup that never started:\n%s", stdout.String())
 	}
 }

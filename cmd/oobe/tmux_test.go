@@ -435,3 +435,103 @@ func TestTmuxCtrlCQuits(t *testing.T) {
 		t.Errorf("Ctrl+C on the region screen: oobe exited with status %d, want 130; the screen:\n%s", st, s.screen())
 	}
 }
+
+// TestTmuxPresenterKeys drives --demo with the presenter's keys in the real binary: stray
+// keys steer nothing, space pauses (the badge says so), s steps one screen and pauses again,
+// space resumes to the desktop, r restarts from the first screen with a fresh world, and
+// Ctrl+C ends it. The demo's choices, not the stray keys, are in the run's log.
+func TestTmuxPresenterKeys(t *testing.T) {
+	needTmux(t)
+	t.Parallel()
+	bin, race := buildOobe(t)
+	dir := t.TempDir()
+	raceLog := ""
+	if race {
+		raceLog = filepath.Join(dir, "race")
+	}
+	s := startTmux(t, dir, 100, 30, oobeCommand(bin, filepath.Join(dir, "out.txt"), raceLog, "--demo", "--pace", "400ms"))
+	defer raceReports(t, raceLog)
+
+	s.waitFor("the demo's first screen", "DEMO ▶ 1×", "Is this the right country or region?", "space pause", "r restart", "+ faster")
+	s.keys("Down", "Down", "Enter") // stray keys: the demo answers for itself
+	s.keys("Space")
+	paused := s.waitFor("the paused demo", "DEMO ❚❚ paused", "space resume", "s step")
+	title := screenTitle(paused)
+	s.keys("s")
+	next := s.waitForTitleOtherThan(title)
+	s.waitFor("the demo paused again at the next screen ("+next+")", "DEMO ❚❚ paused", next)
+	s.keys("Space")
+	s.waitFor("the desktop", "Setup is complete", "DEMO ▶")
+	s.keys("r")
+	s.waitFor("the first screen again after r", "Is this the right country or region?", "DEMO")
+	s.checkAlive("after the restart")
+	s.keys("C-c")
+	if st := s.waitExit(); st != 130 {
+		t.Errorf("Ctrl+C in the restarted demo: exit %d, want 130", st)
+	}
+	logs, _ := filepath.Glob(filepath.Join(dir, "state", "oobe", "logs", "oobe-*.log"))
+	if len(logs) != 1 {
+		t.Fatalf("want one log, found %v", logs)
+	}
+	data, err := os.ReadFile(logs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log := string(data); !strings.Contains(log, "Region: United States") || strings.Contains(log, "Region: Canada") {
+		t.Errorf("the stray Down Down Enter steered the demo (or it chose no region); the log:\n%s", log)
+	}
+	if log := string(data); !strings.Contains(log, "demo restarted") {
+		t.Errorf("the log does not record the restart")
+	}
+}
+
+// TestTmuxLoopRestartsAfterTheDesktop runs --demo --loop: after the desktop the demo starts
+// again from the first screen by itself.
+func TestTmuxLoopRestartsAfterTheDesktop(t *testing.T) {
+	needTmux(t)
+	t.Parallel()
+	bin, race := buildOobe(t)
+	dir := t.TempDir()
+	raceLog := ""
+	if race {
+		raceLog = filepath.Join(dir, "race")
+	}
+	s := startTmux(t, dir, 100, 30, oobeCommand(bin, filepath.Join(dir, "out.txt"), raceLog, "--demo", "--loop", "--pace", "200ms"))
+	defer raceReports(t, raceLog)
+
+	s.waitFor("the demo's first screen", "DEMO", "Is this the right country or region?")
+	s.keys("+", "+") // 4×
+	s.waitFor("the desktop", "Setup is complete", "DEMO ▶ 4×")
+	s.waitFor("the first screen again", "Is this the right country or region?", "DEMO ▶ 4×")
+	s.checkAlive("after the loop restarted")
+	s.keys("C-c")
+	if st := s.waitExit(); st != 130 {
+		t.Errorf("Ctrl+C in the looping demo: exit %d, want 130", st)
+	}
+}
+
+// screenTitle is the screen's title: the first non-blank line under the header.
+func screenTitle(scr string) string {
+	lines := strings.Split(scr, "\n")
+	for _, l := range lines[min(1, len(lines)):] {
+		if l = strings.TrimSpace(l); l != "" {
+			return l
+		}
+	}
+	return ""
+}
+
+// waitForTitleOtherThan waits until the screen's title is not title and returns it.
+func (s *tmuxSession) waitForTitleOtherThan(title string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(paneDeadline)
+	for {
+		if got := screenTitle(s.screen()); got != title && got != "" {
+			return got
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the screen stayed at %q for %s; the last screen:\n%s", title, paneDeadline, s.last)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
