@@ -165,7 +165,7 @@ func LoadFixtures(fsys fs.FS) ([]*Tenant, error) {
 	ids := map[string]string{}
 	clientIDs := map[string]string{}
 	for _, name := range names {
-		data, err := fs.ReadFile(fsys, name)
+		data, err := readCapped(fsys, name, MaxFixtureBytes)
 		if err != nil {
 			return nil, &FixtureError{File: name, Msg: err.Error()}
 		}
@@ -197,17 +197,39 @@ func LoadFixtures(fsys fs.FS) ([]*Tenant, error) {
 }
 
 func readKeyFile(fsys fs.FS, p string) ([]byte, error) {
+	return readCapped(fsys, p, maxKeyFileSz)
+}
+
+// MaxFixtureBytes caps a tenant fixture file: the demo tenants are a few KiB, and a tenant
+// of thousands of users and backups a few MiB.
+const MaxFixtureBytes = 16 << 20
+
+// readCapped reads the regular file p of fsys, refusing anything else (a FIFO would block, a
+// device never end) and anything over max bytes, without reading past it. Errors never quote
+// the file's content.
+func readCapped(fsys fs.FS, p string, max int) ([]byte, error) {
+	// Stat before Open: opening a FIFO blocks until something writes to it.
+	fi, err := fs.Stat(fsys, p)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	}
+	if fi.Size() > int64(max) {
+		return nil, fmt.Errorf("larger than %d bytes (%d)", max, fi.Size())
+	}
 	f, err := fsys.Open(p)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(io.LimitReader(f, int64(maxKeyFileSz)+1)); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(f, int64(max)+1)); err != nil {
 		return nil, err
 	}
-	if buf.Len() > maxKeyFileSz {
-		return nil, fmt.Errorf("key file larger than %d bytes", maxKeyFileSz)
+	if buf.Len() > max {
+		return nil, fmt.Errorf("larger than %d bytes", max)
 	}
 	return buf.Bytes(), nil
 }

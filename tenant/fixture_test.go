@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -186,5 +187,28 @@ func TestGeneratedBackupsAreStableAndValid(t *testing.T) {
 	}
 	if got := backup.DeviceIDOf(a[0].Profile().ProfileID); got != a[0].DeviceID {
 		t.Fatalf("profileId %s does not name device %s", a[0].Profile().ProfileID, a[0].DeviceID)
+	}
+}
+
+func TestLoadFixturesRefusesWhatIsNotARegularFileOrTooLarge(t *testing.T) {
+	good := fstest.MapFile{Data: []byte(goodFixture)}
+	for name, fsys := range map[string]fstest.MapFS{
+		"a FIFO":     {"a.yaml": &fstest.MapFile{Mode: fs.ModeNamedPipe}},
+		"a device":   {"a.yaml": &fstest.MapFile{Mode: fs.ModeDevice | fs.ModeCharDevice}},
+		"too large":  {"a.yaml": &fstest.MapFile{Data: make([]byte, MaxFixtureBytes+1)}},
+		"a big key":  {"a.yaml": &good, "k.pem": &fstest.MapFile{Data: make([]byte, maxKeyFileSz+1)}},
+		"a key pipe": {"a.yaml": &good, "k.pem": &fstest.MapFile{Mode: fs.ModeNamedPipe}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if strings.Contains(name, "key") {
+				data := strings.Replace(goodFixture, "apps:\n", "keys: [k.pem, k.pem]\napps:\n", 1)
+				fsys["a.yaml"] = &fstest.MapFile{Data: []byte(data)}
+			}
+			_, err := LoadFixtures(fsys)
+			var fe *FixtureError
+			if !errors.As(err, &fe) || fe.File != "a.yaml" || !strings.Contains(err.Error(), "larger than") && !strings.Contains(err.Error(), "not a regular file") {
+				t.Fatalf("err = %v, want a FixtureError naming a.yaml and what is wrong", err)
+			}
+		})
 	}
 }
