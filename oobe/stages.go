@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
@@ -82,52 +81,6 @@ func (f *flow) secondKeyboard() (Stage, error) {
 	return StageNetwork, nil
 }
 
-// network joins the network the person picks. A secured Wi-Fi network needs a passphrase;
-// the person gets three tries. The passphrase is never written down.
-func (f *flow) network() (Stage, error) {
-	offered := orDefault(f.cfg.Networks, defaultNetworks)
-	for attempt := 1; ; attempt++ {
-		chosen, pass, err := f.cfg.Person.Network(f.ctx, offered)
-		if errors.Is(err, ErrBack) {
-			return f.back()
-		}
-		if err != nil {
-			return "", f.personError("Network", err)
-		}
-		i := slices.IndexFunc(offered, func(n Network) bool { return n.Name == chosen.Name })
-		if i < 0 {
-			var names []string
-			for _, n := range offered {
-				names = append(names, n.Name)
-			}
-			return "", fmt.Errorf("Person.Network answered %q, which the screen does not offer (offered: %s)", chosen.Name, strings.Join(names, ", "))
-		}
-		n := offered[i]
-		secured := n.Secured()
-		if secured && pass == "" {
-			f.event(EventChoice, "Network: "+n.Name+" without a passphrase", nil)
-			if attempt == networkAttempts {
-				return "", &stageFailure{text: fmt.Sprintf("Can't connect to %s: it needs a passphrase, and none was given in %d tries.", n.Name, networkAttempts), code: CodeNetworkUnavailable}
-			}
-			f.event(EventWarning, "Can't connect to this network", nil)
-			continue
-		}
-		if err := f.cfg.Clock.Sleep(f.ctx, connectTook); err != nil {
-			return "", err
-		}
-		f.joined = n
-		switch {
-		case n.Wired:
-			f.event(EventChoice, "Network: "+n.Name+" (wired)", nil)
-		case secured:
-			f.event(EventChoice, fmt.Sprintf("Network: %s (Wi-Fi, %s; passphrase entered)", n.Name, n.Security), nil)
-		default:
-			f.event(EventChoice, "Network: "+n.Name+" (Wi-Fi, open)", nil)
-		}
-		return StageUpdateCheck, nil
-	}
-}
-
 func (f *flow) updateCheck() (Stage, error) {
 	if err := f.cfg.Clock.Sleep(f.ctx, updateCheckTook); err != nil {
 		return "", err
@@ -166,66 +119,6 @@ func (f *flow) autopilotProfile() (Stage, error) {
 	}
 	f.event(EventInfo, text, b)
 	return StageSignIn, nil
-}
-
-// signIn signs the person in with the method they pick, then connects to the tenant.
-func (f *flow) signIn() (Stage, error) {
-	if e := f.enrollErr; e != nil && e.Stage == StageSignIn {
-		f.fired[FaultEnrollmentError] = true
-		return "", &stageFailure{text: e.Message, code: e.Code}
-	}
-	method, err := f.cfg.Person.SignInMethod(f.ctx, f.branding)
-	if err != nil {
-		return "", f.personError("SignInMethod", err)
-	}
-	var s *Session
-	switch method {
-	case SignInDeviceCode:
-		f.event(EventChoice, "Sign-in method: device code", nil)
-		s, err = f.cfg.SignIn.DeviceCode(f.ctx, func(p auth.DeviceCodePrompt) {
-			// The user code and Entra's message (which repeats it) would let a reader
-			// approve the sign-in: neither is written down.
-			f.event(EventInfo, fmt.Sprintf("Code shown: enter it at %s before %s", p.VerificationURI, p.ExpiresAt.UTC().Format(time.RFC3339)), nil)
-			f.cfg.Person.DeviceCode(f.ctx, p)
-		})
-	case SignInBrowser:
-		f.event(EventChoice, "Sign-in method: browser", nil)
-		s, err = f.cfg.SignIn.Browser(f.ctx, func(u string) error {
-			f.event(EventInfo, "Browser opened at "+pageOf(u), nil)
-			return f.cfg.Person.Browser(f.ctx, u)
-		})
-	case SignInPage:
-		f.event(EventChoice, "Sign-in method: the organization's sign-in page on this device", nil)
-		s, err = f.cfg.SignIn.Browser(f.ctx, func(u string) error {
-			f.event(EventInfo, "Sign-in page opened at "+pageOf(u), nil)
-			return f.cfg.Person.Browser(f.ctx, u)
-		})
-	default:
-		return "", fmt.Errorf("Person.SignInMethod answered %q; the methods are %s, %s and %s", method, SignInDeviceCode, SignInBrowser, SignInPage)
-	}
-	if err != nil {
-		if f.ctx.Err() != nil {
-			return "", f.ctx.Err()
-		}
-		text := err.Error()
-		var se *auth.SignInError
-		if !errors.As(err, &se) {
-			text = "sign-in failed: " + text
-		}
-		return "", &stageFailure{text: text, code: ErrorCode(err), err: err}
-	}
-	if s == nil {
-		return "", errors.New("SignIn returned neither a session nor an error")
-	}
-	f.session = s
-	f.out.User = s.Identity.UPN
-	f.event(EventInfo, fmt.Sprintf("Signed in as %s (tenant %s, object %s)", s.Identity.UPN, s.Identity.TenantID, s.Identity.ObjectID), nil)
-	c, err := f.cfg.Connect(f.ctx, s)
-	if err != nil {
-		return "", cloudFailure("connecting to the tenant", err)
-	}
-	f.cloud = c
-	return StageEnrollment, nil
 }
 
 // enrollment joins Entra ID and enrolls in Intune, which Windows shows as the ESP's Device
