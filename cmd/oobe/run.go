@@ -22,7 +22,6 @@ import (
 	"github.com/oobe-dev/oobe/oobe/tui"
 	"github.com/oobe-dev/oobe/oobe/tui/accessible"
 	"github.com/oobe-dev/oobe/replay"
-	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/device"
 	"github.com/oobe-dev/oobe/restore/profile"
 	"github.com/oobe-dev/oobe/sim"
@@ -42,6 +41,8 @@ type runOptions struct {
 	simTLS     bool
 	// firstSignIn goes on past the desktop to the user's first sign-in after setup.
 	firstSignIn bool
+	// asJSON prints the run's summary as one JSON object instead of its text.
+	asJSON bool
 }
 
 // The demo `oobe` runs with no flags: the embedded Contoso tenant, Adele, and a new Windows 11
@@ -71,7 +72,8 @@ browser and sign in there.
 The setup's own waits (the ESP's minutes) pass --speed times faster than on a real PC;
 sign-in keeps real time. Logs (JSON) go to the state directory
 ($XDG_STATE_HOME/oobe, or ~/.local/state/oobe), never to the screen; a plain-text
-summary is printed to stdout when the UI exits.
+summary is printed to stdout when the UI exits (with --json, the same summary as one
+JSON object: oobe.Summary, docs/tui.md).
 
 Exit status: 0 at the desktop, 1 when setup failed, 2 for bad flags or files, 130 when quit.`
 
@@ -88,6 +90,7 @@ func addRunFlags(cmd *cobra.Command, o *runOptions) {
 	f.BoolVar(&o.accessible, "accessible", false, "plain line prompts for screen readers instead of the full-screen UI (also ACCESSIBLE=1)")
 	f.BoolVar(&o.noColor, "no-color", false, "draw without colours (also NO_COLOR=1)")
 	f.BoolVar(&o.simTLS, "sim-tls", false, "serve the simulated tenant over https with the local CA (in the user's config directory)")
+	f.BoolVar(&o.asJSON, "json", false, "print the run's summary on stdout as one JSON object instead of its text")
 	f.BoolVar(&o.firstSignIn, "first-sign-in", false, "go on past the desktop to the user's first sign-in after setup, where Windows may offer restore again (a scenario's steps.firstSignIn does too)")
 	_ = cmd.MarkFlagFilename("scenario", "yaml", "yml")
 	_ = cmd.MarkFlagFilename("device", "yaml", "yml", "json")
@@ -142,14 +145,16 @@ func runTUI(ctx context.Context, s streams, o runOptions) error {
 		out, err = runSimulated(ctx, s, o, logger, logsDir)
 	}
 	if out != nil {
-		writeSummary(s.out, out, logPath)
+		if werr := writeSummary(s.out, out, logPath, o.asJSON); werr != nil && err == nil {
+			err = werr
+		}
 	}
 	switch {
 	case errors.Is(err, tui.ErrQuit):
 		return &exitError{code: 130, err: errQuiet}
 	case err != nil:
 		return err
-	case out != nil && out.FinalStage != oobe.StageDesktop:
+	case out != nil && (out.FinalStage != oobe.StageDesktop || out.Interrupted):
 		return &exitError{code: 1, err: errQuiet}
 	}
 	return nil
@@ -268,7 +273,7 @@ func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Log
 	logger.Info("setup started", "scenario", sc.Name, "tenant", sc.Tenant.Name, "user", sc.User, "device", sc.Device.Profile.Name)
 	var out *oobe.Outcome
 	if o.accessible {
-		out, err = accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: s.out, Approve: w.Approve, Open: auth.OpenBrowser, LogsDir: logsDir,
+		out, err = accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: accessibleOut(s, o), Approve: w.Approve, Open: auth.OpenBrowser, LogsDir: logsDir,
 			SignInPage: &accessible.SignInPage{Client: w.Browser(), User: sc.User}})
 	} else {
 		var pilot *tui.Pilot
@@ -351,7 +356,7 @@ func runReal(ctx context.Context, s streams, o runOptions, logger *slog.Logger, 
 		Device: live.NewDevice(created), Branding: oobe.Branding{TenantName: tenantName, DeploymentMode: profile.ProvisioningUserDriven},
 		FirstSignIn: o.firstSignIn, Observe: logEvents(logger)}
 	if o.accessible {
-		return accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: s.out, Open: auth.OpenBrowser, LogsDir: logsDir})
+		return accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: accessibleOut(s, o), Open: auth.OpenBrowser, LogsDir: logsDir})
 	}
 	return tui.Run(ctx, cfg, tui.Options{Output: s.errOut, NoColor: o.noColor, Outside: browserOutside{s},
 		Actions: tui.Actions{Open: auth.OpenBrowser, LogsDir: logsDir}})
@@ -441,95 +446,11 @@ func openRunLog(s streams) (*slog.Logger, string, func(), error) {
 	return slog.New(slog.NewJSONHandler(f, nil)), path, func() { _ = f.Close() }, nil
 }
 
-// writeSummary prints what the setup did, as plain text, after the UI has gone.
-func writeSummary(w io.Writer, o *oobe.Outcome, logPath string) {
-	line := func(k, v string) { fmt.Fprintf(w, "  %-14s %s\n", k+":", v) }
-	switch o.FinalStage {
-	case oobe.StageDesktop:
-		fmt.Fprintln(w, "Setup finished at the desktop.")
-	case oobe.StageFailed:
-		msg := "Setup failed: " + o.Error
-		if o.ErrorCode != "" {
-			msg += " (" + o.ErrorCode + ")"
-		}
-		fmt.Fprintln(w, msg)
-	default:
-		fmt.Fprintf(w, "Setup stopped at %s.\n", o.FinalStage.Title())
+// accessibleOut is where the accessible mode speaks: stdout, as the summary after it, unless
+// --json keeps stdout for the summary alone.
+func accessibleOut(s streams, o runOptions) io.Writer {
+	if o.asJSON {
+		return s.errOut
 	}
-	if o.User != "" {
-		line("User", o.User)
-	}
-	if o.DeviceName != "" {
-		line("Device", o.DeviceName)
-	}
-	switch {
-	case o.RestorePage && o.Chosen != "":
-		from := o.Chosen
-		for _, b := range o.Backups {
-			if b.WindowsDeviceID == o.Chosen {
-				from = b.DeviceName
-			}
-		}
-		line("Restore page", "shown; restored from "+from)
-	case o.RestorePage:
-		line("Restore page", "shown; set up as a new PC")
-	case o.Eligibility != nil:
-		var ids []string
-		for _, r := range o.Eligibility.Reasons {
-			ids = append(ids, r.Message)
-		}
-		line("Restore page", "not shown: "+strings.Join(ids, "; "))
-	}
-	if o.IntuneStatus != "" {
-		status := o.IntuneStatus
-		if !o.Reported {
-			status += " (not reported to Intune)"
-		}
-		line("Intune status", status)
-	}
-	if r := o.Report; r != nil {
-		c := r.Counts
-		line("Restored", fmt.Sprintf("%d items", c.Applied))
-		line("Skipped", fmt.Sprintf("%d already set, %d kept by policy, %d not supported here, %d not restorable", c.AlreadySet, c.KeptByPolicy, c.NotSupported, c.NotRestorable))
-		line("Failed", fmt.Sprintf("%d", c.Failed))
-		for _, it := range r.Items {
-			if it.Outcome != apply.Applied && it.Outcome != apply.AlreadySet {
-				fmt.Fprintf(w, "    %s %s: %s — %s\n", it.Kind, it.Name, it.Outcome, it.Reason)
-			}
-		}
-	}
-	if fs := o.FirstSignIn; fs != nil {
-		line("First sign-in", firstSignInSummary(fs))
-	}
-	if logPath != "" {
-		line("Log", logPath)
-	}
-}
-
-// firstSignInSummary is what happened at the user's first sign-in after setup, in a line.
-func firstSignInSummary(fs *oobe.FirstSignInOutcome) string {
-	from := fs.Chosen
-	for _, b := range fs.Backups {
-		if b.WindowsDeviceID == fs.Chosen {
-			from = b.DeviceName
-		}
-	}
-	switch {
-	case fs.Report != nil:
-		c := fs.Report.Counts
-		return fmt.Sprintf("restore page shown; restored from %s (%d restored, %d failed)", from, c.Applied, c.Failed)
-	case fs.Chosen != "":
-		return "restore page shown; restoring from " + from + " failed: " + fs.Error
-	case fs.RestorePage:
-		return "restore page shown; set up as a new PC"
-	case fs.Eligibility != nil:
-		var why []string
-		for _, r := range fs.Eligibility.Reasons {
-			why = append(why, r.Message)
-		}
-		return "restore page not shown: " + strings.Join(why, "; ")
-	case fs.Error != "":
-		return "restore page not shown: " + fs.Error
-	}
-	return "restore page not shown"
+	return s.out
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -82,16 +83,18 @@ func TestTheSummarySaysWhereSetupEndedAndWhatWasRestored(t *testing.T) {
 		Report: &apply.Report{Counts: apply.Counts{Applied: 17, NotSupported: 1},
 			Items: []apply.ItemResult{{Kind: apply.KindTaskbarPin, Name: "File Explorer", Outcome: apply.NotSupported, Reason: "taskbar pins restore up to 23H2"}}}}
 	var b bytes.Buffer
-	writeSummary(&b, out, "/state/oobe/logs/x.log")
-	for _, want := range []string{"Setup finished at the desktop.", "adele.vance@contoso.com", "CONTOSO-5CG1234", "restored from w1",
-		"Succeeded", "17 items", "1 not supported here", "taskbarPin File Explorer: notSupported — taskbar pins restore up to 23H2", "/state/oobe/logs/x.log"} {
+	if err := writeSummary(&b, out, "/state/oobe/logs/x.log", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Setup finished at the desktop.", "adele.vance@contoso.com", "CONTOSO-5CG1234", "restored from w1: 17 items restored, 1 item skipped, 0 failed",
+		"Succeeded (reported to Intune)", "Skipped:", "taskbarPin File Explorer: taskbar pins restore up to 23H2 (not supported here)", "/state/oobe/logs/x.log"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}
 	}
 	b.Reset()
-	writeSummary(&b, &oobe.Outcome{FinalStage: oobe.StageFailed, Error: "The code expired.", ErrorCode: "expired_token"}, "")
-	if !strings.HasPrefix(b.String(), "Setup failed: The code expired. (expired_token)") {
+	_ = writeSummary(&b, &oobe.Outcome{FinalStage: oobe.StageFailed, Error: "The code expired.", ErrorCode: "expired_token"}, "", false)
+	if !strings.HasPrefix(b.String(), "Setup failed: The code expired. (expired_token)") || strings.Contains(b.String(), "Failed:") {
 		t.Errorf("failed summary:\n%s", b.String())
 	}
 }
@@ -159,25 +162,25 @@ func TestTheSummarySaysWhatHappenedAtTheFirstSignIn(t *testing.T) {
 		want string
 	}{
 		{"restored", &oobe.FirstSignInOutcome{RestorePage: true, Backups: backups, Chosen: "w1", Report: &apply.Report{Counts: apply.Counts{Applied: 17}}},
-			"restore page shown; restored from ADELE-SURFACE (17 restored, 0 failed)"},
+			"shown; restored from ADELE-SURFACE: 17 items restored, 0 items skipped, 0 failed"},
 		{"failed", &oobe.FirstSignInOutcome{RestorePage: true, Backups: backups, Chosen: "w1", Error: "Your settings could not be restored."},
-			"restore page shown; restoring from ADELE-SURFACE failed: Your settings could not be restored."},
-		{"set up as new", &oobe.FirstSignInOutcome{RestorePage: true, Backups: backups}, "restore page shown; set up as a new PC"},
+			"shown; restoring from ADELE-SURFACE failed: Your settings could not be restored."},
+		{"set up as new", &oobe.FirstSignInOutcome{RestorePage: true, Backups: backups}, "shown; you chose Set up as new PC: nothing was restored"},
 		{"not offered", &oobe.FirstSignInOutcome{Eligibility: &restore.FirstSignIn{Reasons: []restore.Reason{{ID: restore.ReasonRestorePolicyOff, Message: "The device policy Enable Windows Restore is turned off."}}}},
-			"restore page not shown: The device policy Enable Windows Restore is turned off."},
-		{"given up on", &oobe.FirstSignInOutcome{Error: "listing your previous PCs: 503"}, "restore page not shown: listing your previous PCs: 503"},
+			"not shown:\n                  - The device policy Enable Windows Restore is turned off. [restorePolicyOff]"},
+		{"given up on", &oobe.FirstSignInOutcome{Error: "listing your previous PCs: 503"}, "not shown: listing your previous PCs: 503"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
-			writeSummary(&b, &oobe.Outcome{FinalStage: oobe.StageDesktop, FirstSignIn: tc.fs}, "")
-			if !strings.Contains(b.String(), "First sign-in: "+tc.want) {
+			_ = writeSummary(&b, &oobe.Outcome{FinalStage: oobe.StageDesktop, FirstSignIn: tc.fs}, "", false)
+			if !strings.Contains(b.String(), "First sign-in:  "+tc.want) {
 				t.Errorf("summary lacks the first sign-in's %q:\n%s", tc.want, b.String())
 			}
 		})
 	}
 	var b bytes.Buffer
-	writeSummary(&b, &oobe.Outcome{FinalStage: oobe.StageDesktop}, "")
+	_ = writeSummary(&b, &oobe.Outcome{FinalStage: oobe.StageDesktop}, "", false)
 	if strings.Contains(b.String(), "First sign-in") {
 		t.Errorf("a run without the first sign-in mentions it:\n%s", b.String())
 	}
@@ -195,7 +198,7 @@ func TestTheFirstSignInFlagGoesOnPastTheDesktop(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, text, errOut)
 	}
 	for _, want := range []string{"== " + oobe.StageFirstSignIn.Title() + " ==", "This is your first sign-in since setup",
-		"Restore from ADELE-SURFACE?", "Setup finished at the desktop.", "First sign-in: restore page shown; restored from ADELE-SURFACE"} {
+		"Restore from ADELE-SURFACE?", "Setup finished at the desktop.", "First sign-in:  shown; restored from ADELE-SURFACE:"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
@@ -250,5 +253,25 @@ func TestOobeWithStdinFromDevNullExitsTwoWithTheHint(t *testing.T) {
 	}
 	if strings.Contains(stdout.String(), "Setup stopped") {
 		t.Errorf("oobe </dev/null printed a summary of a setup that never started:\n%s", stdout.String())
+	}
+}
+
+// `oobe run --json` prints the run's summary as one JSON object: the model every driver tells.
+func TestRunJSONPrintsTheSummary(t *testing.T) {
+	t.Parallel()
+	answers := "\n\n\n\n2\napprove\n\nyes\n"
+	code, text, errOut := cli{in: answers, env: map[string]string{"ACCESSIBLE": "1"}}.run(t, "--speed", "100000", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, text, errOut)
+	}
+	// The accessible mode speaks on stderr; stdout is the summary alone.
+	var got runSummary
+	dec := json.NewDecoder(strings.NewReader(text))
+	if err := dec.Decode(&got); err != nil || dec.More() {
+		t.Fatalf("stdout is not one JSON object (%v):\n%s", err, text)
+	}
+	if got.Result != oobe.ResultFinished || got.Restore.Outcome != oobe.RestoreDone || got.Restore.From != "ADELE-SURFACE" ||
+		got.Intune == nil || !got.Intune.Reported || got.Log == "" {
+		t.Errorf("summary %+v", got)
 	}
 }

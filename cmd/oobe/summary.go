@@ -15,9 +15,9 @@ type runSummary struct {
 	Log string `json:"log,omitempty"`
 }
 
-// writeRunSummary prints what the setup did after the UI has gone: oobe.Summary's text, or with
+// writeSummary prints what the setup did after the UI has gone: oobe.Summary's text, or with
 // asJSON the summary as one JSON object.
-func writeRunSummary(w io.Writer, o *oobe.Outcome, logPath string, asJSON bool) error {
+func writeSummary(w io.Writer, o *oobe.Outcome, logPath string, asJSON bool) error {
 	s := oobe.Summarize(o)
 	if asJSON {
 		enc := json.NewEncoder(w)

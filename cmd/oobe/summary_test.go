@@ -144,7 +144,7 @@ func checkSummaryAgrees(t *testing.T, out *oobe.Outcome) {
 	}
 	// The text tells the same.
 	var b bytes.Buffer
-	if err := writeRunSummary(&b, out, "", false); err != nil {
+	if err := writeSummary(&b, out, "", false); err != nil {
 		t.Fatal(err)
 	}
 	text := b.String()
@@ -169,7 +169,7 @@ func checkSummaryAgrees(t *testing.T, out *oobe.Outcome) {
 	}
 	// The JSON is the summary itself.
 	b.Reset()
-	if err := writeRunSummary(&b, out, "", true); err != nil {
+	if err := writeSummary(&b, out, "", true); err != nil {
 		t.Fatal(err)
 	}
 	var back runSummary
