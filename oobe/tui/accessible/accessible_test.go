@@ -1,7 +1,6 @@
 package accessible_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -385,7 +384,10 @@ func TestAnEnrollmentStatusPageFailureAsksWhatToDo(t *testing.T) {
 			if strings.Count(text, oobe.ESPErrorText) != 1 {
 				t.Errorf("the error text is read out %d times, want once", strings.Count(text, oobe.ESPErrorText))
 			}
-			files, _ := filepath.Glob(filepath.Join(w.opts.LogsDir, "*"))
+			files, _ := filepath.Glob(filepath.Join(w.opts.LogsDir, "*.txt"))
+			if all, _ := filepath.Glob(filepath.Join(w.opts.LogsDir, "*")); len(all) != 2*len(files) {
+				t.Errorf("%d files for %d collections: want a text and a JSON file each", len(all), len(files))
+			}
 			if len(files) != tc.logs {
 				t.Fatalf("%d log files, want %d", len(files), tc.logs)
 			}
@@ -404,25 +406,29 @@ func assertLogs(t *testing.T, w *world, files []string, text string) {
 		t.Errorf("logs folder %v, %v: want 0700", st.Mode(), err)
 	}
 	for _, f := range files {
-		st, err := os.Stat(f)
-		if err != nil || st.Mode().Perm() != 0o600 {
-			t.Errorf("log file %s: %v, %v: want 0600", f, st.Mode(), err)
+		js := strings.TrimSuffix(f, ".txt") + ".json"
+		for _, p := range []string{f, js} {
+			if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o600 {
+				t.Errorf("log file %s: %v: want 0600", p, err)
+			}
 		}
 		if !strings.Contains(text, "The logs are in "+f+"\n") {
 			t.Errorf("the path %s is not said:\n%s", f, text)
 		}
-		data, err := os.ReadFile(f)
+		data, err := os.ReadFile(js)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var events []oobe.Event
-		sc := bufio.NewScanner(strings.NewReader(string(data)))
-		for sc.Scan() {
-			var e oobe.Event
-			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-				t.Fatalf("log line %q: %v", sc.Text(), err)
-			}
-			events = append(events, e)
+		var logs struct {
+			Failure    *oobe.ESPFailure `json:"failure"`
+			Transcript []oobe.Event     `json:"transcript"`
+		}
+		if err := json.Unmarshal(data, &logs); err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		events := logs.Transcript
+		if logs.Failure == nil || logs.Failure.Code != oobe.CodeESPAppInstall {
+			t.Errorf("the logs do not say which failure they were collected for: %+v", logs.Failure)
 		}
 		if len(events) == 0 || events[0].Text != oobe.StageRegion.Title() || !strings.Contains(events[len(events)-1].Text, oobe.CodeESPAppInstall) {
 			t.Errorf("the logs are not the transcript up to the failure: %d events", len(events))
@@ -441,7 +447,7 @@ func TestCollectLogsWithoutAFolderSaysSoAndAsksAgain(t *testing.T) {
 	if err != nil || out.FinalStage != oobe.StageDesktop {
 		t.Fatalf("Run: %v\n%s", err, w.out.String())
 	}
-	if !strings.Contains(w.out.String(), "Could not collect the logs: no folder for logs is set") {
+	if !strings.Contains(w.out.String(), "Could not collect the logs: no folder is set for logs") {
 		t.Errorf("no explanation:\n%s", w.out.String())
 	}
 }

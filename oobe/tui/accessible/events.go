@@ -1,10 +1,6 @@
 package accessible
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -67,31 +63,12 @@ func (p *person) observe(e oobe.Event) {
 	}
 }
 
-// collectLogs writes the transcript so far to a new file in LogsDir, one event a line as
-// JSON, and returns its path. The transcript holds no device code and no passphrase: the
-// flow never writes them down.
-func (p *person) collectLogs() (string, error) {
-	dir := p.opts.LogsDir
-	if dir == "" {
-		return "", errors.New("no folder for logs is set")
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	stamp := p.clock.Now().UTC().Format("20060102T150405Z")
-	f, err := os.CreateTemp(dir, "oobe-logs-"+stamp+"-*.jsonl") // created 0600
+// collectLogs writes the transcript so far, and the ESP failure being asked about, as
+// oobe.CollectLogs does for every driver, and returns the text file's path.
+func (p *person) collectLogs(failure *oobe.ESPFailure) (string, error) {
+	path, err := oobe.CollectLogs(p.opts.LogsDir, p.clock.Now(), p.transcript, failure)
 	if err != nil {
 		return "", err
 	}
-	enc := json.NewEncoder(f)
-	for _, e := range p.transcript {
-		if err := enc.Encode(e); err != nil {
-			f.Close()
-			return "", fmt.Errorf("writing %s: %w", f.Name(), err)
-		}
-	}
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	return filepath.Abs(f.Name())
+	return filepath.Abs(path)
 }

@@ -561,7 +561,7 @@ func (p *person) ESPFailure(ctx context.Context, f oobe.ESPFailure) (oobe.ESPCho
 		case 1:
 			return oobe.ESPResetDevice, nil
 		}
-		if path, err := p.collectLogs(); err != nil {
+		if path, err := p.collectLogs(&f); err != nil {
 			p.out.line("Could not collect the logs: %v", err)
 		} else {
 			p.out.line("The logs are in %s", path)
