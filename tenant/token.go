@@ -120,10 +120,13 @@ func (s *Server) redeemAuthCode(r *http.Request, form url.Values, ts *tenantStat
 		s.mu.Unlock()
 		return nil, errBadAuthCode("It was issued to another client.")
 	case c.redeemed:
+		// A second redemption is the mark of a code stolen from a redirect: RFC 6749 §4.1.2
+		// says the server SHOULD revoke what the code issued, so the thief and the app both
+		// lose its refresh tokens (the access tokens are JWTs and live out their hour).
+		n := s.revokeCodeGrantsLocked(c)
 		s.mu.Unlock()
-		// Entra logs a second redemption: it is the mark of a code stolen from a redirect.
-		s.log.Warn("authorization code redeemed a second time; refused", "tenant", ts.id,
-			"client", strings.ToLower(app.ClientID), "trace_id", info(r).traceID)
+		s.log.Warn("authorization code redeemed a second time; refused, its refresh tokens revoked", "tenant", ts.id,
+			"client", strings.ToLower(app.ClientID), "revoked", n, "trace_id", info(r).traceID)
 		return nil, errCodeRedeemed()
 	case !now.Before(c.expires):
 		s.mu.Unlock()
@@ -147,6 +150,24 @@ func (s *Server) redeemAuthCode(r *http.Request, form url.Values, ts *tenantStat
 		return nil, errBadAuthCode("Its user no longer exists.")
 	}
 	return s.grantLocked(r, g, func() { c.redeemed = true })
+}
+
+// revokeCodeGrantsLocked revokes the refresh tokens a redeemed code led to and reports how many
+// were live: those of the code's user and app issued since the code was, which holds the code's
+// own and every one refreshed from it. A grant does not record the code it came from, so a
+// later sign-in of the same user to the same app loses its refresh tokens too: after a replay,
+// the safe side. Call with s.mu held.
+func (s *Server) revokeCodeGrantsLocked(c *authCode) int {
+	issued := c.expires.Add(-authCodeLifetime)
+	n := 0
+	for _, g := range s.refresh {
+		if g.ts == c.ts && g.app == c.app && g.oid == c.oid && !g.revoked &&
+			!g.expires.Add(-refreshTokenLifetime).Before(issued) {
+			g.revoked = true
+			n++
+		}
+	}
+	return n
 }
 
 // verifierRE is RFC 7636 §4.1's code_verifier: 43 to 128 unreserved characters.
