@@ -44,6 +44,7 @@ type Client struct {
 	log       *slog.Logger
 	disc      *discovery
 	verifier  *oidc.IDTokenVerifier
+	perTenant tenantKeySets // under common or organizations: each tenant's own keys
 }
 
 // New checks cfg, fetches the authority's discovery document and refuses one whose issuer, keys

@@ -33,6 +33,8 @@ const (
 	CheckObjectID        = "oid"       // the user's object id is not a GUID
 	CheckSubject         = "sub"       // no subject
 	CheckAuthorizedParty = "azp"       // several audiences without azp, or azp not this client
+	// CheckKeyTenant (tenantkeys.go): under common or organizations, the key is not one the
+	// token's tenant publishes.
 )
 
 // MaxClockSkew is how far in the future iat may be: the same 5 minutes go-oidc allows for nbf and
@@ -113,6 +115,9 @@ func (c *Client) VerifyIDToken(ctx context.Context, raw, nonce string) (*Claims,
 		return nil, &VerifyError{Check: CheckMalformed, Err: err}
 	}
 	if err := c.checkClaims(claims, nonce); err != nil {
+		return nil, err
+	}
+	if err := c.checkKeyTenant(ctx, raw, claims); err != nil {
 		return nil, err
 	}
 	return claims, nil
