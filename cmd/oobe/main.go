@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/internal/printable"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -121,11 +122,13 @@ func printError(w io.Writer, styles fang.Styles, err error) {
 	if errors.Is(err, errQuiet) {
 		return
 	}
+	// An error may carry outside text (a tenant's error description, a file's field).
+	msg := printable.String(err.Error())
 	if cw, ok := w.(*colorprofile.Writer); ok && cw.Profile <= colorprofile.NoTTY {
-		fmt.Fprintf(w, "oobe: %s\n", err)
+		fmt.Fprintf(w, "oobe: %s\n", msg)
 		return
 	}
-	fmt.Fprintf(w, "%s %s\n", styles.ErrorHeader.UnsetMargins().String(), styles.ErrorText.UnsetTransform().UnsetWidth().UnsetMargins().Render(err.Error()))
+	fmt.Fprintf(w, "%s %s\n", styles.ErrorHeader.UnsetMargins().String(), styles.ErrorText.UnsetTransform().UnsetWidth().UnsetMargins().Render(msg))
 }
 
 func main() {
@@ -134,6 +137,13 @@ func main() {
 
 // run executes the CLI and returns the process exit code.
 func run(ctx context.Context, args []string, s streams) int {
+	if !wantsHelp(args) && !completing(args) {
+		// Commands print outside data — backups' names, a device's files, a tenant's answers —
+		// as plain text on stdout: a control character in it is shown escaped, never obeyed.
+		pw := printable.NewWriter(s.out)
+		defer pw.Flush()
+		s.out = pw
+	}
 	root := newRoot(s)
 	root.SetArgs(args)
 	if wantsHelp(args) {
@@ -158,6 +168,12 @@ func run(ctx context.Context, args []string, s streams) int {
 		return 2
 	}
 	return 1
+}
+
+// completing reports whether args ask for a shell completion script or its answers, which
+// are the shell's to read, not a person's.
+func completing(args []string) bool {
+	return len(args) > 0 && (args[0] == "completion" || strings.HasPrefix(args[0], "__complete"))
 }
 
 // isUsageError reports whether cobra refused the command line itself (an unknown command or
