@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/oobe-dev/oobe/internal/printable"
 )
 
 var (
@@ -34,6 +36,8 @@ func Error(body []byte) (code int, message string) {
 			}
 		}
 	}
+	// The message is shown on screens and printed: a page's text is outside data.
+	message = printable.Line(message)
 	if m := aadstsRE.FindStringSubmatch(message); m != nil {
 		code, _ = strconv.Atoi(m[1])
 	}

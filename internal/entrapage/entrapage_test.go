@@ -24,3 +24,10 @@ func TestErrorReadsThePagesErrorOrEntrasJSON(t *testing.T) {
 		t.Errorf("Text = %q", got)
 	}
 }
+
+func TestAPagesErrorIsMadePrintable(t *testing.T) {
+	code, msg := Error([]byte(`{"error_description":"AADSTS50126: bad\u001b[2J password\nnext","error_codes":[50126]}`))
+	if code != 50126 || msg != `AADSTS50126: bad\x1b[2J password\nnext` {
+		t.Fatalf("Error = %d, %q", code, msg)
+	}
+}

@@ -32,6 +32,7 @@ var layers = [][]string{
 	{"backup", "localca"},
 	{"internal/devicelogin", "internal/signinpage"}, // clients of the tenant's sign-in pages
 	{"clock", "internal/*", "fixtures"},
+	{"internal/printable"},
 }
 
 // tenantImporters are the only packages whose code (tests aside) may import tenant: the world
@@ -99,10 +100,16 @@ func statSources(t *testing.T) {
 }
 
 // layerOf returns the layer index of a package (0 is the top), or -1 when no layer names it.
+// A layer that names the package wins over one whose wildcard covers it.
 func layerOf(path string) int {
 	for i, layer := range layers {
+		if slices.Contains(layer, path) {
+			return i
+		}
+	}
+	for i, layer := range layers {
 		for _, name := range layer {
-			if name == path || (strings.HasSuffix(name, "/*") && strings.HasPrefix(path, strings.TrimSuffix(name, "*"))) {
+			if strings.HasSuffix(name, "/*") && strings.HasPrefix(path, strings.TrimSuffix(name, "*")) {
 				return i
 			}
 		}
