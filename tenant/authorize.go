@@ -40,6 +40,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q, e := parseParams(r.URL.RawQuery)
+	if e == nil {
+		// Before anything is kept, and on Entra's page: an over-long state is not sent back.
+		e = checkAuthorizeLengths(r.URL.RawQuery, q)
+	}
 	if e != nil {
 		s.errorPage(w, r, "", e)
 		return
@@ -133,7 +137,13 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	fl.expires = now.Add(flowLifetime)
 	s.mu.Lock()
 	s.sweepLocked(now)
+	evicted := s.flowOrder.admit(ts.id, s.pendingPerTenant, s.pendingTotal)
+	for _, k := range evicted {
+		delete(s.flows, k) // its form post will be told the flow token expired (AADSTS50089)
+	}
+	s.evictionLogLocked("authorize", len(evicted), now)
 	s.flows[id] = fl
+	s.flowOrder.add(ts.id, id)
 	s.mu.Unlock()
 	s.renderSignIn(w, r, http.StatusOK, id, fl, clip(fl.loginHint, 256), nil)
 }
@@ -312,6 +322,7 @@ func (s *Server) takeFlow(id string) bool {
 		return false
 	}
 	delete(s.flows, id)
+	s.flowOrder.remove(id)
 	return true
 }
 

@@ -72,8 +72,14 @@ func (s *Server) newDeviceGrant(ts *tenantState, app *App, scope scopeSet) (*dev
 		}
 		d := &deviceGrant{ts: ts, app: app, scope: scope, deviceCode: dc, userCode: uc,
 			expires: now.Add(s.expiry)}
+		evicted := s.deviceOrder.admit(ts.id, s.pendingPerTenant, s.pendingTotal)
+		for _, k := range evicted {
+			s.retireDeviceLocked(k, now) // a later poll is told the code expired (expired_token)
+		}
+		s.evictionLogLocked("device_code", len(evicted), now)
 		s.devices[dc] = d
 		s.userCodes[uc] = d
+		s.deviceOrder.add(ts.id, dc)
 		s.mu.Unlock()
 		return d, nil
 	}
@@ -139,8 +145,8 @@ func (s *Server) settleDevice(d *deviceGrant, state deviceState, oid string, amr
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !now.Before(d.expires) {
-		return errUserCodeExpired()
+	if !now.Before(d.expires) || s.devices[d.deviceCode] != d {
+		return errUserCodeExpired() // expired, or retired while the page was open
 	}
 	if d.state != devicePending {
 		return errUserCodeUsed()
@@ -150,13 +156,19 @@ func (s *Server) settleDevice(d *deviceGrant, state deviceState, oid string, amr
 }
 
 // checkCredentials finds the user in the tenant and checks the password (the fixture's, or the
-// one a changePassword set) in constant time.
+// one a changePassword set) in constant time. Every password sign-in goes through it, so smart
+// lockout (lockout.go) counts the failures of both sign-in pages.
 func (s *Server) checkCredentials(ts *tenantState, username, password string) (*User, *entraError) {
 	u := ts.userByUPN(strings.TrimSpace(username))
 	if u == nil {
 		return nil, errUnknownUser(username, ts.t.Name)
 	}
-	if subtle.ConstantTimeCompare([]byte(password), []byte(s.passwordOf(ts, u))) != 1 {
+	right := subtle.ConstantTimeCompare([]byte(password), []byte(s.passwordOf(ts, u))) == 1
+	if e := s.lockouts.attempt(ts, u, password, right, s.clock.Now()); e != nil {
+		s.log.Warn("sign-in refused: the account is locked", "tenant", ts.id, "oid", strings.ToLower(u.ObjectID))
+		return nil, e
+	}
+	if !right {
 		return nil, errBadPassword()
 	}
 	return u, nil

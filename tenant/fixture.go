@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -37,6 +38,9 @@ type Tenant struct {
 	// ConditionalAccess is what the tenant's Conditional Access policies do to the restore apps;
 	// users may override it (User.ConditionalAccess).
 	ConditionalAccess ConditionalAccess `yaml:"conditionalAccess"`
+	// Lockout is the tenant's smart lockout; nil means Entra's default, 10 failed sign-ins lock
+	// the account for 60 s.
+	Lockout *Lockout `yaml:"lockout"`
 
 	Apps    []App    `yaml:"-"`
 	Users   []User   `yaml:"-"`
@@ -315,6 +319,10 @@ func buildTenant(file string, root *yaml.Node, ff *fixtureFile, readKey func(str
 		return nil, v.errAt(v.node("tenant", "restorePage"), fmt.Sprintf("tenant.restorePage %q is not one of %s", t.RestorePage, strings.Join(RestorePageStates(), ", ")))
 	}
 
+	if err := v.lockout(t.Lockout); err != nil {
+		return nil, err
+	}
+
 	if len(t.Apps) == 0 {
 		return nil, v.errAt(nil, "no apps: a tenant needs at least one app registration to sign in with")
 	}
@@ -543,4 +551,26 @@ func (v validator) errAt(n *yaml.Node, msg string) error {
 		line = v.root.Line
 	}
 	return &FixtureError{File: v.file, Line: line, Msg: msg}
+}
+
+// Bounds of a fixture's lockout (inferred: Entra's admin center takes whole seconds).
+const (
+	maxLockoutThreshold = 1000
+	maxLockoutDuration  = 24 * time.Hour
+)
+
+// lockout checks tenant.lockout: a threshold of 1 to 1000 failed sign-ins and a duration of
+// whole seconds from 1s to 24h, each defaulting to Entra's when left out.
+func (v validator) lockout(l *Lockout) error {
+	if l == nil {
+		return nil
+	}
+	if n := v.node("tenant", "lockout", "threshold"); n != nil && (l.Threshold < 1 || l.Threshold > maxLockoutThreshold) {
+		return v.errAt(n, fmt.Sprintf("tenant.lockout.threshold %d is not between 1 and %d failed sign-ins", l.Threshold, maxLockoutThreshold))
+	}
+	if n := v.node("tenant", "lockout", "duration"); n != nil &&
+		(l.Duration < time.Second || l.Duration > maxLockoutDuration || l.Duration%time.Second != 0) {
+		return v.errAt(n, fmt.Sprintf("tenant.lockout.duration %v is not whole seconds between 1s and 24h (like 60s)", l.Duration))
+	}
+	return nil
 }

@@ -75,6 +75,15 @@ type Config struct {
 	// explicit way to say so; X-Forwarded-* headers are ignored, since any client could send
 	// them. "" means the address Start listens on.
 	PublicURL string
+	// MaxConnections caps the connections Start serves at once; more wait until one closes, and
+	// the log says the cap was reached. 0 means 1024.
+	MaxConnections int
+	// PendingPerTenant and PendingTotal cap the sign-ins waiting for a person, per tenant and
+	// over all tenants, counted apart for authorize flows and device codes: past a cap the oldest
+	// is forgotten, and its later use is answered as Entra answers an expired one. 0 means 1024
+	// and 4096.
+	PendingPerTenant int
+	PendingTotal     int
 }
 
 // CheckPublicURL says what is wrong with a public URL for Config.PublicURL, or returns it
@@ -177,8 +186,23 @@ type Server struct {
 	deviceMFA map[string]*deviceMFA
 	lastSweep time.Time
 
-	srvMu   sync.Mutex
-	httpSrv *http.Server
+	// Bounds on the state above (bounds.go): arrival order of pending authorize flows, live
+	// device codes and retired ones, for evicting the oldest; each map's high water mark.
+	flowOrder        *arrivals
+	deviceOrder      *arrivals
+	deviceRetired    *arrivals
+	pendingPerTenant int
+	pendingTotal     int
+	high             highWater
+	lastEvictLog     time.Time
+	maxConns         int
+
+	lockouts lockouts // smart lockout: failed sign-ins per user (lockout.go)
+
+	srvMu     sync.Mutex
+	httpSrv   *http.Server
+	listener  *limitListener
+	stopSweep chan struct{}
 
 	bearers bearerCache // Graph bearer tokens already verified
 
@@ -210,6 +234,30 @@ func New(cfg Config) (*Server, error) {
 		passwords: map[string]string{},
 		tapUsed:   map[string]bool{},
 		deviceMFA: map[string]*deviceMFA{},
+
+		flowOrder:        newArrivals(),
+		deviceOrder:      newArrivals(),
+		deviceRetired:    newArrivals(),
+		pendingPerTenant: cfg.PendingPerTenant,
+		pendingTotal:     cfg.PendingTotal,
+		maxConns:         cfg.MaxConnections,
+	}
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"MaxConnections", cfg.MaxConnections}, {"PendingPerTenant", cfg.PendingPerTenant}, {"PendingTotal", cfg.PendingTotal}} {
+		if c.n < 0 {
+			return nil, fmt.Errorf("starting the simulated tenant: %s %d is negative: give 0 for the default, or a positive cap", c.name, c.n)
+		}
+	}
+	if s.pendingPerTenant == 0 {
+		s.pendingPerTenant = defaultPendingPerTenant
+	}
+	if s.pendingTotal == 0 {
+		s.pendingTotal = defaultPendingTotal
+	}
+	if s.maxConns == 0 {
+		s.maxConns = defaultMaxConnections
 	}
 	if s.clock == nil {
 		s.clock = clock.Real{}
@@ -463,10 +511,11 @@ func (s *Server) Start(addr string) (string, error) {
 	if s.httpSrv != nil {
 		return "", errors.New("starting the simulated tenant: it is already serving; call Shutdown first")
 	}
-	ln, err := net.Listen("tcp", addr)
+	raw, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", fmt.Errorf("starting the simulated tenant on %s: %w (pick another --addr, or port 0 for a free one)", addr, err)
 	}
+	ln := newLimitListener(raw, s.maxConns, s.log)
 	tcp := ln.Addr().(*net.TCPAddr)
 	host := tcp.IP.String()
 	if tcp.IP.IsUnspecified() {
@@ -495,6 +544,10 @@ func (s *Server) Start(addr string) (string, error) {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.httpSrv = srv
+	s.listener = ln
+	stop := make(chan struct{})
+	s.stopSweep = stop
+	go s.sweepEvery(time.Minute, stop)
 	go func() {
 		var err error
 		if s.tls != nil {
@@ -506,8 +559,23 @@ func (s *Server) Start(addr string) (string, error) {
 			s.log.Error("simulated tenant stopped serving", "err", err)
 		}
 	}()
-	s.log.Info("simulated tenant serving", "url", base, "listen", listen)
+	s.log.Info("simulated tenant serving", "url", base, "listen", listen, "max_connections", s.maxConns)
 	return base, nil
+}
+
+// sweepEvery runs the expiry sweep each period of wall time until stop closes, so what can no
+// longer be redeemed is freed while no request comes; what expired is judged on the clock.
+func (s *Server) sweepEvery(period time.Duration, stop <-chan struct{}) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s.sweep()
+		case <-stop:
+			return
+		}
+	}
 }
 
 // ListenURL is where Start listens (https://127.0.0.1:PORT), which differs from URL behind a
@@ -523,6 +591,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.srvMu.Lock()
 	srv := s.httpSrv
 	s.httpSrv = nil
+	if s.stopSweep != nil {
+		close(s.stopSweep)
+		s.stopSweep = nil
+	}
 	s.srvMu.Unlock()
 	if srv == nil {
 		return nil
