@@ -102,6 +102,7 @@ func TestEachRuleAloneFailsWithItsReasonAndStatus(t *testing.T) {
 		{"on-premises DRS joined", func(in *Input) { in.Device.Join = profile.JoinOnPremDRS }, ReasonNotEntraJoined, backup.StatusNotApplicable},
 		{"not joined", func(in *Input) { in.Device.Join = profile.JoinNone }, ReasonNotEntraJoined, backup.StatusNotApplicable},
 		{"self-deploying", func(in *Input) { in.Device.Provisioning = profile.ProvisioningSelfDeploying }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
+		{"Autopilot device preparation (no restore documented)", func(in *Input) { in.Device.Provisioning = profile.ProvisioningDevicePreparation }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
 		{"a Windows 365 Cloud PC (no setup screens)", func(in *Input) { in.Device.CloudPC = true }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
 		{"pre-provisioned", func(in *Input) { in.Device.Provisioning = profile.ProvisioningPreProvisioned }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},
 		{"Autopilot reset", func(in *Input) { in.Device.Provisioning = profile.ProvisioningAutopilotReset }, ReasonProvisioningUnsupported, backup.StatusNotApplicable},

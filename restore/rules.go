@@ -226,6 +226,9 @@ var provisioningRules = map[string]struct {
 	profile.ProvisioningSettingsApp:    {Why: "Devices enrolled from the Settings app after setup do not show the restore page."},
 	profile.ProvisioningGroupPolicy:    {Why: "Devices enrolled through Group Policy do not show the restore page."},
 	profile.ProvisioningCoManagement:   {Why: "Devices enrolled through Configuration Manager co-management do not show the restore page."},
+	// domain.md §7.2: no restore support is documented for Autopilot device preparation, which
+	// has no Enrollment Status Page either. Inferred from the pages' silence.
+	profile.ProvisioningDevicePreparation: {Why: "Windows Autopilot device preparation has no documented restore page (Microsoft documents restore for Autopilot user-driven setup only), so none shows."},
 }
 
 func lookupProvisioning(s string) (provisioningMode, bool) {

@@ -74,6 +74,7 @@ var provisioningModes = []Provisioning{
 	{Name: ProvisioningSettingsApp, Title: "enrollment from the Settings app (Access work or school)"},
 	{Name: ProvisioningGroupPolicy, Title: "Group Policy enrollment"},
 	{Name: ProvisioningCoManagement, Title: "Configuration Manager co-management"},
+	{Name: ProvisioningDevicePreparation, Title: "Windows Autopilot device preparation"},
 }
 
 // ProvisioningModes returns every provisioning mode a device profile may name.

@@ -61,6 +61,8 @@ const (
 	ProvisioningSettingsApp    = "settingsApp"
 	ProvisioningGroupPolicy    = "groupPolicy"
 	ProvisioningCoManagement   = "coManagement"
+	// ProvisioningDevicePreparation is Windows Autopilot device preparation (Autopilot v2).
+	ProvisioningDevicePreparation = "devicePreparation"
 )
 
 // Clouds: the global (commercial) cloud and the government and sovereign clouds the restore
