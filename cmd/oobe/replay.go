@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -180,17 +181,10 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 		if ctx.Err() != nil {
 			break // interrupted: this report may be one the interrupt cut short
 		}
-		if r.Passed {
+		if tell(s, o, text, r) {
 			passed++
 		} else {
 			failed++
-		}
-		fmt.Fprintln(text, r.Line())
-		if !r.Passed {
-			_ = r.WriteFailure(text)
-		}
-		if o.asJSON {
-			_ = replay.WriteJSON(s.out, []*replay.Report{r})
 		}
 		if cases != nil && junitErr == nil {
 			junitErr = cases.Add(r)
@@ -227,6 +221,19 @@ func runReplay(ctx context.Context, s streams, o replayOptions, paths []string) 
 		return &exitError{code: 1, err: errQuiet}
 	}
 	return nil
+}
+
+// tell prints one report as it comes: its line, a failure's diff, its JSON with --json. It
+// reports whether the scenario passed.
+func tell(s streams, o replayOptions, text io.Writer, r *replay.Report) bool {
+	fmt.Fprintln(text, r.Line())
+	if !r.Passed {
+		_ = r.WriteFailure(text)
+	}
+	if o.asJSON {
+		_ = replay.WriteJSON(s.out, []*replay.Report{r})
+	}
+	return r.Passed
 }
 
 // writeJUnit finishes the JUnit report in its temporary file and renames it over path.

@@ -63,17 +63,10 @@ func watchReplay(ctx context.Context, s streams, o replayOptions, paths []string
 			if ctx.Err() != nil {
 				return nil
 			}
-			if r.Passed {
+			if tell(s, o, text, r) {
 				passed++
 			} else {
 				failed++
-			}
-			fmt.Fprintln(text, r.Line())
-			if !r.Passed {
-				_ = r.WriteFailure(text)
-			}
-			if o.asJSON {
-				_ = replay.WriteJSON(s.out, []*replay.Report{r})
 			}
 		}
 		fmt.Fprintf(text, "%d passed, %d failed\n", passed, failed)
