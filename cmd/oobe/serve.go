@@ -53,6 +53,7 @@ func newServeCmd(s streams) *cobra.Command {
 		tlsCert  string
 		tlsKey   string
 		pubURL   string
+		maxConns int
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -119,7 +120,7 @@ oobe serve --tls --addr 127.0.0.1:8443 --public-url https://login.oobe.test`,
 				fmt.Fprintln(s.errOut, tc.warning)
 			}
 			srv, err := tenant.New(tenant.Config{Tenants: tenants, DeviceCodeInterval: interval, Logger: logger, DataDir: dataDir,
-				TLS: tc.config, PublicURL: pubURL})
+				TLS: tc.config, PublicURL: pubURL, MaxConnections: maxConns})
 			if err != nil {
 				return err
 			}
@@ -163,6 +164,7 @@ oobe serve --tls --addr 127.0.0.1:8443 --public-url https://login.oobe.test`,
 	f.StringVar(&tlsCert, "tls-cert", "", "serve https with this PEM certificate (leaf first), with --tls-key")
 	f.StringVar(&tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	f.StringVar(&pubURL, "public-url", "", "the URL clients reach the simulator at behind a reverse proxy, like https://login.oobe.test; issuers and links use it")
+	f.IntVar(&maxConns, "max-connections", 1024, "serve at most `N` connections at once; more wait until one closes (logged)")
 	_ = cmd.MarkFlagDirname("fixtures")
 	_ = cmd.MarkFlagDirname("data")
 	_ = cmd.MarkFlagFilename("tls-cert", "pem", "crt")
