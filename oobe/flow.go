@@ -149,8 +149,9 @@ var backTo = map[Stage]Stage{
 	StageNetwork:        StageSecondKeyboard,
 }
 
-// optional are the stages a run may skip.
-var optional = []Stage{StageRestorePage, StageQualityUpdates, StageRestoreApply, StageFirstSignInRestorePage, StageFirstSignInRestore}
+// optional are the stages a run may skip (the ESP only under Autopilot device preparation,
+// which has none).
+var optional = []Stage{StageRestorePage, StageESP, StageQualityUpdates, StageRestoreApply, StageFirstSignInRestorePage, StageFirstSignInRestore}
 
 // legal reports whether a run may go from one stage to the next: forward only, skipping only
 // the stages that are optional (the restore pages, quality updates, the restores), or Back

@@ -214,7 +214,7 @@ func (f *flow) eligibility() (Stage, error) {
 	f.out.Backups = []profile.BackupProfile{}
 	f.out.IntuneStatus = e.Status
 	f.event(EventInfo, "The restore page will not show; Intune's restore status: "+e.Status, e)
-	return StageESP, nil
+	return f.afterRestorePage(), nil
 }
 
 // restorePage lists one entry per previous PC, newest backup first, and takes the person's
@@ -229,7 +229,7 @@ func (f *flow) restorePage() (Stage, error) {
 	if id == "" {
 		f.out.IntuneStatus = backup.StatusSetupAsNew
 		f.event(EventChoice, "Set up as new PC", nil)
-		return StageESP, nil
+		return f.afterRestorePage(), nil
 	}
 	p, err := pickBackup("RestoreChoice", f.out.Backups, id)
 	if err != nil {
@@ -238,7 +238,7 @@ func (f *flow) restorePage() (Stage, error) {
 	f.chosen = p
 	f.out.Chosen = id
 	f.event(EventChoice, chosenText(p), nil)
-	return StageESP, nil
+	return f.afterRestorePage(), nil
 }
 
 // backupsListed is the transcript's line for the user's previous PCs.
@@ -279,6 +279,21 @@ func pickBackup(method string, listed []profile.BackupProfile, id string) (*prof
 // chosenText is the transcript's line for a previous PC the person picked.
 func chosenText(p *profile.BackupProfile) string {
 	return fmt.Sprintf("Restore from %s (last backup %s, %s)", p.DeviceName, p.LastBackup.UTC().Format("2 January 2006 15:04 UTC"), profile.Label(p.OSVersion))
+}
+
+// afterRestorePage is where setup goes once the restore page is decided: the Enrollment Status
+// Page — except under Windows Autopilot device preparation, which has none (domain.md §7.2),
+// so no Device setup or Account setup phase and no quality updates in setup: straight to the
+// restore (never chosen there: no restore page is documented for it) or the desktop.
+func (f *flow) afterRestorePage() Stage {
+	if f.profile.Provisioning != profile.ProvisioningDevicePreparation {
+		return StageESP
+	}
+	f.event(EventInfo, "Windows Autopilot device preparation shows no Enrollment Status Page: its own page installs the apps and scripts, and Windows installs no quality updates during setup", nil)
+	if f.chosen != nil {
+		return StageRestoreApply
+	}
+	return StageDesktop
 }
 
 // esp runs Device setup and Account setup (Device preparation ran with enrollment), each with

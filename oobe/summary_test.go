@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // runUntil runs w's flow and cancels it when it enters stop ("" runs it to the end).
@@ -146,5 +148,19 @@ func TestASummaryListsTheErrorsSetupGotPastAndTheOneThatEndedIt(t *testing.T) {
 	// The person chose Reset device: what to do no longer offers the failure's buttons.
 	if text := textOf(s); strings.Contains(text, "Continue anyway") {
 		t.Errorf("after Reset device the summary still advises the choice:\n%s", text)
+	}
+}
+
+func TestAutopilotDevicePreparationHasNoEnrollmentStatusPage(t *testing.T) {
+	w := newWorld(t)
+	p := eligibleDevice()
+	p.Provisioning, p.InstallQualityUpdates = profile.ProvisioningDevicePreparation, true
+	w.device.profile = p
+	out := runUntil(t, w, "")
+	if out.FinalStage != StageDesktop || slices.Contains(entered(out), StageESP) || slices.Contains(entered(out), StageQualityUpdates) || out.RestorePage {
+		t.Fatalf("final %s, entered %v, restore page %v: want the desktop without the ESP, quality updates or a restore page", out.FinalStage, entered(out), out.RestorePage)
+	}
+	if got := reasonIDs(out.Eligibility.Reasons); !slices.Equal(got, []string{restore.ReasonProvisioningUnsupported}) {
+		t.Errorf("reasons %v", got)
 	}
 }
