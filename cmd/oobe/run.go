@@ -14,9 +14,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/oobe/live"
 	"github.com/oobe-dev/oobe/oobe/tui"
@@ -132,7 +134,17 @@ func runTUI(ctx context.Context, s streams, o runOptions) error {
 	o.accessible = o.accessible || truthy(s.env("ACCESSIBLE"))
 	o.noColor = o.noColor || s.env("NO_COLOR") != ""
 
-	logger, logPath, closeLog, err := openRunLog(s)
+	// The run's start names its log: today, or the date a scenario fixes for its world.
+	start := runNow(s)
+	var sc *datedScenario
+	if o.authority == "" {
+		var err error
+		if sc, err = runScenario(o, start); err != nil {
+			return err
+		}
+		start = sc.Start
+	}
+	logger, logPath, closeLog, err := openRunLog(s, start)
 	if err != nil {
 		return err
 	}
@@ -142,7 +154,7 @@ func runTUI(ctx context.Context, s streams, o runOptions) error {
 	if o.authority != "" {
 		out, err = runReal(ctx, s, o, logger, logsDir)
 	} else {
-		out, err = runSimulated(ctx, s, o, logger, logsDir)
+		out, err = runSimulated(ctx, s, o, sc, logger, logsDir)
 	}
 	if out != nil {
 		if werr := writeSummary(s.out, out, logPath, o.asJSON); werr != nil && err == nil {
@@ -177,9 +189,61 @@ func truthy(v string) bool {
 	return false
 }
 
+// runNow is the wall clock's now, or the test's clock's.
+func runNow(s streams) time.Time {
+	if s.clock != nil {
+		return s.clock.Now()
+	}
+	return time.Now()
+}
+
+// datedScenario is a scenario as a live run plays it: on today's date, its backups dated
+// relative to it, unless the scenario's file fixes its start.
+type datedScenario struct {
+	*replay.Scenario
+	// FixedDate is whether the file's start: fixed the date, which the run then keeps.
+	FixedDate bool
+}
+
 // runScenario is the scenario the simulated run plays: --scenario's, or the demo's with
-// --device's profile.
-func runScenario(o runOptions) (*replay.Scenario, error) {
+// --device's profile, on today's date (now) unless its file fixes one. Its fixtures' backup
+// dates, written for replay.DefaultStart, move with the date (sim.Rebase): the backup "3 days
+// ago" in a replay is 3 days before today in a live run. Replays never come here: they keep
+// their virtual clock and fixed dates.
+func runScenario(o runOptions, now time.Time) (*datedScenario, error) {
+	sc, err := loadRunScenario(o)
+	if err != nil {
+		return nil, err
+	}
+	d := &datedScenario{Scenario: sc, FixedDate: fixesDate(sc)}
+	if !d.FixedDate {
+		moved := sim.Rebase([]*sim.Tenant{sc.Tenant}, sc.Start, now)
+		d.Tenant, d.Start = moved[0], now.UTC()
+	}
+	return d, nil
+}
+
+// fixesDate is whether a scenario's file gives its start (start: at its top); the demo and
+// a file without one start at replay.DefaultStart, a date only replays need.
+func fixesDate(sc *replay.Scenario) bool {
+	if sc.File == "" || sc.File == "demo" {
+		return false
+	}
+	data, err := os.ReadFile(sc.File)
+	if err != nil {
+		return !sc.Start.Equal(replay.DefaultStart)
+	}
+	var top struct {
+		Start *string `yaml:"start"`
+	}
+	if err := yaml.Unmarshal(data, &top); err != nil {
+		return !sc.Start.Equal(replay.DefaultStart)
+	}
+	return top.Start != nil
+}
+
+// loadRunScenario reads --scenario's file, or makes the demo's scenario.
+func loadRunScenario(o runOptions) (*replay.Scenario, error) {
 	if o.scenario != "" {
 		if o.device != "" {
 			return nil, badInput("--device and --scenario: the scenario names its device; give one or the other")
@@ -230,11 +294,7 @@ func runScenario(o runOptions) (*replay.Scenario, error) {
 // tenant, the device, the old PC's backups), the scenario's person answers for --demo, and the
 // terminal UI (or the accessible prompts) drives the flow. A run given its own clock (a
 // test's) keeps virtual time, and its sign-in waits for the approval instead of the clock.
-func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Logger, logsDir string) (*oobe.Outcome, error) {
-	sc, err := runScenario(o)
-	if err != nil {
-		return nil, err
-	}
+func runSimulated(ctx context.Context, s streams, o runOptions, sc *datedScenario, logger *slog.Logger, logsDir string) (*oobe.Outcome, error) {
 	if err := needTerminal(s, o); err != nil {
 		return nil, err
 	}
@@ -271,8 +331,13 @@ func runSimulated(ctx context.Context, s streams, o runOptions, logger *slog.Log
 	cfg.Person = sc.Person(w)
 	cfg.Observe = logEvents(logger)
 	logger.Info("setup started", "scenario", sc.Name, "tenant", sc.Tenant.Name, "user", sc.User, "device", sc.Device.Profile.Name)
+	logger.Info("simulated date", "start", sc.Start, "fixedByScenario", sc.FixedDate)
 	var out *oobe.Outcome
 	if o.accessible {
+		if sc.FixedDate {
+			// The TUI's header says so too: the world is not on today's date.
+			fmt.Fprintf(accessibleOut(s, o), "Simulated date: %s, as the scenario fixes it.\n", when.Date(sc.Start))
+		}
 		out, err = accessible.Run(ctx, cfg, accessible.Options{In: s.in, Out: accessibleOut(s, o), Approve: w.Approve, Open: auth.OpenBrowser, LogsDir: logsDir,
 			SignInPage: &accessible.SignInPage{Client: w.Browser(), User: sc.User}})
 	} else {
@@ -432,13 +497,14 @@ func stateDir(s streams, sub string) (string, error) {
 	return dir, nil
 }
 
-// openRunLog opens this run's JSON log in the state directory.
-func openRunLog(s streams) (*slog.Logger, string, func(), error) {
+// openRunLog opens this run's JSON log in the state directory, named after the run's start
+// (the simulated date a scenario fixes, or now).
+func openRunLog(s streams, start time.Time) (*slog.Logger, string, func(), error) {
 	dir, err := stateDir(s, "logs")
 	if err != nil {
 		return nil, "", nil, err
 	}
-	path := filepath.Join(dir, "oobe-"+time.Now().UTC().Format("20060102T150405Z")+fmt.Sprintf("-%d.log", os.Getpid()))
+	path := filepath.Join(dir, "oobe-"+start.UTC().Format("20060102T150405Z")+fmt.Sprintf("-%d.log", os.Getpid()))
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("opening the log: %w", err)

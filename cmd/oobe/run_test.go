@@ -9,11 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/replay"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/profile"
+	"github.com/oobe-dev/oobe/sim"
 )
 
 func TestRunRefusesBadFlagsWithExitTwoBeforeDrawingAnything(t *testing.T) {
@@ -49,7 +53,7 @@ func TestRunRefusesBadFlagsWithExitTwoBeforeDrawingAnything(t *testing.T) {
 
 func TestTheDemoScenarioSetsUpAnEligiblePCForAdele(t *testing.T) {
 	t.Parallel()
-	sc, err := runScenario(runOptions{})
+	sc, err := runScenario(runOptions{}, testToday)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,10 +68,71 @@ func TestTheDemoScenarioSetsUpAnEligiblePCForAdele(t *testing.T) {
 	}
 }
 
+// minimalScenario is a scenario file's body after its name.
+const minimalScenario = "tenant:\n  fixture: contoso\nuser: adele.vance@contoso.com\ndevice:\n  os: 10.0.26100.4946\n  edition: Enterprise\n  join: entra\n  provisioning: userDriven\nexpect:\n  finalStage: desktop\n"
+
+// testToday is the day the live-run tests take as today: never the wall clock's.
+var testToday = time.Date(2027, 2, 9, 16, 20, 0, 0, time.UTC)
+
+func TestALiveDemoRunsOnTodaysDateWithItsBackupsDatedFromIt(t *testing.T) {
+	t.Parallel()
+	sc, err := runScenario(runOptions{}, testToday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sc.Start.Equal(testToday) || sc.FixedDate {
+		t.Fatalf("start %s (fixed %v), want today, %s", sc.Start, sc.FixedDate, testToday)
+	}
+	demo, err := sim.DemoTenants()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var was time.Time
+	for _, tn := range demo {
+		for _, u := range tn.Users {
+			for _, b := range u.Backups {
+				if b.Device == "ADELE-SURFACE" {
+					was = b.LastBackup
+				}
+			}
+		}
+	}
+	for _, u := range sc.Tenant.Users {
+		for _, b := range u.Backups {
+			if b.Device == "ADELE-SURFACE" {
+				if got, want := when.Ago(testToday, b.LastBackup), when.Ago(replay.DefaultStart, was); got != want {
+					t.Errorf("ADELE-SURFACE last backed up %s today, want %s as in a replay", got, want)
+				}
+				return
+			}
+		}
+	}
+	t.Fatal("the demo tenant has no ADELE-SURFACE backup")
+}
+
+func TestAScenarioThatFixesItsStartKeepsIt(t *testing.T) {
+	t.Parallel()
+	fixed := writeTemp(t, "fixed.yaml", "name: fixed\nstart: 2026-11-21T09:00:00Z\n"+minimalScenario)
+	sc, err := runScenario(runOptions{scenario: fixed}, testToday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sc.FixedDate || !sc.Start.Equal(replay.DefaultStart) {
+		t.Fatalf("start %s (fixed %v), want the file's", sc.Start, sc.FixedDate)
+	}
+	free := writeTemp(t, "free.yaml", "name: free\n"+minimalScenario)
+	if sc, err = runScenario(runOptions{scenario: free}, testToday); err != nil {
+		t.Fatal(err)
+	}
+	if sc.FixedDate || !sc.Start.Equal(testToday) {
+		t.Fatalf("start %s (fixed %v), want today", sc.Start, sc.FixedDate)
+	}
+}
+
 func TestDeviceFlagReplacesTheDemoDevice(t *testing.T) {
 	t.Parallel()
 	path := writeTemp(t, "win10.yaml", "os: 10.0.19045.5011\nedition: Pro\njoin: entra\nprovisioning: userDriven\nname: OLD-LAPTOP\n")
-	sc, err := runScenario(runOptions{device: path})
+	sc, err := runScenario(runOptions{device: path}, testToday)
 	if err != nil {
 		t.Fatal(err)
 	}

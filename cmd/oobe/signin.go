@@ -17,6 +17,7 @@ import (
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/localca"
+	"github.com/oobe-dev/oobe/replay"
 	"github.com/oobe-dev/oobe/restore/graph"
 	"github.com/oobe-dev/oobe/sim"
 	"github.com/oobe-dev/oobe/tenant"
@@ -132,6 +133,11 @@ func openSession(ctx context.Context, s streams, o signinOptions) (*session, err
 		tenants, err := loadTenants(o.fixtures)
 		if err != nil {
 			return nil, err
+		}
+		if o.fixtures == "" {
+			// The demo's backups are dated for a replay's start: a live tenant on the wall
+			// clock has them at the same distance from today (your own fixtures keep theirs).
+			tenants = sim.Rebase(tenants, replay.DefaultStart, sess.clock.Now())
 		}
 		t, err := pickTenant(tenants, o.tenant)
 		if err != nil {

@@ -26,3 +26,33 @@ func TestAgoCountsCalendarDaysAsAPersonDoes(t *testing.T) {
 		}
 	}
 }
+
+func TestTimesAreShownInUTCWhateverZoneTheyCameIn(t *testing.T) {
+	berlin := time.FixedZone("CET", 3600)
+	at := time.Date(2026, 11, 18, 11, 0, 0, 0, berlin) // 10:00 UTC
+	if got, want := Date(at), "18 November 2026"; got != want {
+		t.Errorf("Date = %q, want %q", got, want)
+	}
+	if got, want := TimeOfDay(at), "10:00 UTC"; got != want {
+		t.Errorf("TimeOfDay = %q, want %q", got, want)
+	}
+	if got, want := Stamp(at), "18 November 2026, 10:00 UTC"; got != want {
+		t.Errorf("Stamp = %q, want %q", got, want)
+	}
+}
+
+func TestCountSaysOneThingAndManyThings(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{Count(1, "time"), "1 time"},
+		{Count(4, "time"), "4 times"},
+		{Count(0, "PC"), "0 PCs"},
+		{Count(1, "category", "categories"), "1 category"},
+		{Count(3, "category", "categories"), "3 categories"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
