@@ -22,6 +22,9 @@ type Ask struct {
 	Branding oobe.Branding           // sign-in method
 	Profiles []profile.BackupProfile // the restore page's previous PCs (in setup or at first sign-in)
 	Failure  oobe.ESPFailure         // an ESP failure
+	// StepUp is the branded page opening again after setup's sign-in, for the prompt
+	// Conditional Access adds at eligibility: the page answers it, not the flow.
+	StepUp bool
 
 	reply chan Answer
 }
@@ -164,6 +167,11 @@ func (p *person) Browser(ctx context.Context, url string) error {
 	p.send(browserMsg{url: url})
 	p.arrived()
 	if p.page != nil && p.page.use {
+		if p.page.signedIn {
+			// The restore app's prompt (live.SignIn.StepUp): the same page again, on the
+			// sign-in screen.
+			p.send(askMsg{ask: &Ask{Stage: oobe.StageSignIn, StepUp: true}})
+		}
 		return p.page.signIn(ctx, url, p.send)
 	}
 	if p.pilot != nil {

@@ -41,6 +41,13 @@ type signInScreen struct {
 	refused    *signinpage.RefusedError
 	failed     string
 	posting    bool
+	// The page's MFA step: what it asks for, the code or pass typed, and which row has focus
+	// (0 the step's own action, then its other ways, then Cancel). stepUp is whether the page
+	// opened again after setup's sign-in, for the prompt at eligibility.
+	mfa      *signinpage.MFAPrompt
+	factor   textinput.Model
+	mfaFocus int
+	stepUp   bool
 }
 
 type signInStep int
@@ -50,6 +57,7 @@ const (
 	signInCode
 	signInBrowser
 	signInPage // the tenant's branded page: username and password on this device
+	signInMFA  // the page's MFA step: a code, a passkey or a Temporary Access Pass
 )
 
 // The sign-in methods, in the order the welcome lists them.
@@ -85,9 +93,10 @@ func newSignInScreen(c *Common) screen {
 		return in
 	}
 	s := &signInScreen{c: c, list: newChoiceList([]listItem{codeItem, browserItem}, false),
-		user: field("someone@example.com"), pass: field("Password")}
+		user: field("someone@example.com"), pass: field("Password"), factor: field("Code")}
 	s.pass.EchoMode = textinput.EchoPassword
 	s.pass.EchoCharacter = '•'
+	s.factor.EchoCharacter = '•'
 	return s
 }
 
@@ -112,6 +121,7 @@ func (s *signInScreen) start() {
 		return
 	}
 	s.step, s.refused, s.failed, s.posting = signInPage, nil, "", false
+	s.mfa, s.stepUp = nil, false
 	s.user.SetValue(s.c.Actions.page.cfg.User)
 	s.user.CursorEnd()
 	s.pass.Reset()
@@ -140,6 +150,13 @@ func (s *signInScreen) update(msg tea.Msg) tea.Cmd {
 			s.start()
 		}
 	case askMsg:
+		if msg.ask.StepUp {
+			// The page again, for the prompt at eligibility: no other ways, nothing to answer
+			// but the page.
+			s.start()
+			s.ask, s.stepUp = nil, true
+			break
+		}
 		s.ask = msg.ask
 		if b := msg.ask.Branding; b.TenantName != "" {
 			s.branding = b
@@ -157,14 +174,18 @@ func (s *signInScreen) update(msg tea.Msg) tea.Cmd {
 			s.focusField(1)
 		}
 	case pageFailedMsg:
-		if s.step == signInPage {
-			s.posting, s.refused, s.failed = false, nil, msg.err.Error()
+		if s.step == signInPage || s.step == signInMFA {
+			s.step, s.posting, s.refused, s.failed = signInPage, false, nil, msg.err.Error()
+		}
+	case pageMFAMsg:
+		if s.step == signInPage || s.step == signInMFA {
+			s.showMFA(msg.prompt)
 		}
 	case promptMsg:
 		s.step, s.prompt = signInCode, msg.prompt
 		s.status, s.bad, s.approving = "", false, false
 	case browserMsg:
-		if s.step == signInPage { // the page's own sign-in, posted from here
+		if s.step == signInPage || s.step == signInMFA { // the page's own sign-in, posted from here
 			break
 		}
 		s.step, s.page = signInBrowser, msg.url
@@ -198,6 +219,8 @@ func (s *signInScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch s.step {
 	case signInPage:
 		return s.pageKey(msg)
+	case signInMFA:
+		return s.mfaKey(msg)
 	case signInWelcome:
 		if s.ask == nil {
 			return nil
@@ -263,7 +286,7 @@ func (s *signInScreen) pageKey(msg tea.KeyPressMsg) tea.Cmd {
 			s.step = signInWelcome // the other ways to sign in
 			return nil
 		}
-		if s.refused != nil {
+		if s.refused != nil || s.stepUp {
 			s.posting = true
 			return s.c.Actions.page.submit(s.c.Actions.Ctx, credentials{giveUp: true})
 		}
@@ -303,7 +326,9 @@ func (s *signInScreen) submit() tea.Cmd {
 }
 
 // typing: the page's fields take '?' and 'q' as text.
-func (s *signInScreen) typing() bool { return s.step == signInPage }
+func (s *signInScreen) typing() bool {
+	return s.step == signInPage || s.step == signInMFA && s.mfaFocus == 0 && s.mfaField()
+}
 
 func (s *signInScreen) answer(m oobe.SignInMethod) tea.Cmd {
 	a := s.ask
@@ -346,6 +371,8 @@ func (s *signInScreen) view() string {
 		return s.browserView()
 	case signInPage:
 		return s.pageView()
+	case signInMFA:
+		return s.mfaView()
 	}
 	return s.welcomeView()
 }
@@ -486,6 +513,8 @@ func (s *signInScreen) help() []key.Binding {
 	switch s.step {
 	case signInPage:
 		return s.pageHelp(false)
+	case signInMFA:
+		return s.mfaHelp()
 	case signInWelcome:
 		if s.pageOn() {
 			return []key.Binding{upDown(k), rebind(k.Select, "enter", "select"), rebind(k.Back, "esc", "back to the sign-in page")}
@@ -516,6 +545,8 @@ func (s *signInScreen) fullHelp() [][]key.Binding {
 	switch s.step {
 	case signInPage:
 		return [][]key.Binding{s.pageHelp(true)}
+	case signInMFA:
+		return [][]key.Binding{s.mfaHelp()}
 	case signInWelcome:
 		if s.pageOn() {
 			return [][]key.Binding{{k.Up, k.Down}, {rebind(k.Select, "enter", "select"), k.DeviceCode, k.Browser, rebind(k.Back, "esc", "back to the sign-in page")}}
@@ -549,7 +580,7 @@ func (s *signInScreen) pageHelp(full bool) []key.Binding {
 		return []key.Binding{enter, code, browser}
 	}
 	out := []key.Binding{enter, other}
-	if s.refused != nil {
+	if s.refused != nil || s.stepUp {
 		out = append(out, rebind(k.Back, "esc", "give up"))
 	}
 	return out
@@ -579,6 +610,9 @@ func (s *signInScreen) pageView() string {
 		return box.Render(in.View())
 	}
 	parts := []string{setupHeading(c, "Sign in", b.TenantName), "", fitText(c, st.Body, text), ""}
+	if s.stepUp {
+		parts = append(parts, fitText(c, st.Subtle, "Your organization asks you to sign in again, with a stronger method, before this PC restores from a previous PC."), "")
+	}
 	if s.refused != nil {
 		parts = append(parts, fitText(c, st.Danger, s.refused.Message), fitText(c, st.Subtle, explainRefusal(s.refused)), "")
 	}

@@ -27,9 +27,13 @@ type SignInPage struct {
 	Text string
 }
 
-// credentials are what the person typed on the page; giveUp ends the sign-in after a refusal.
+// credentials are what the person gave the page: the username and password, or on the MFA
+// step a second factor (mfa) or another way to give one (other); giveUp ends the sign-in after
+// a refusal, and cancels the page's MFA step.
 type credentials struct {
 	user, password string
+	mfa            *signinpage.MFAAnswer
+	other          string
 	giveUp         bool
 }
 
@@ -40,6 +44,9 @@ type pageSession struct {
 	creds chan credentials
 	// use is whether the person chose the page at the last sign-in question.
 	use bool
+	// signedIn is whether a sign-in on the page has gone through: a later page (the prompt
+	// the restore app's phishing-resistant demand opens at eligibility) is the same page again.
+	signedIn bool
 }
 
 func newPageSession(cfg *SignInPage) *pageSession {
@@ -55,6 +62,12 @@ type (
 	pageRefusedMsg struct{ err *signinpage.RefusedError }
 	// pageFailedMsg is the page failing outright: the sign-in ends.
 	pageFailedMsg struct{ err error }
+	// pageMFAMsg is the page's MFA step after the right password: the second factor it asks
+	// for, with the error of a wrong answer when there was one.
+	pageMFAMsg struct{ prompt signinpage.MFAPrompt }
+	// pageStepUpMsg is the page opening again after setup's sign-in, for a prompt Conditional
+	// Access adds (phishing-resistant MFA for the restore app).
+	pageStepUpMsg struct{}
 )
 
 // submit is the command that hands the typed credentials to the person.
@@ -69,7 +82,8 @@ func (ps *pageSession) submit(ctx context.Context, c credentials) tea.Cmd {
 }
 
 // signIn plays the browser on the page at url with what the person types: each refusal is
-// shown and the page waits for another try, until it signs in or the person gives up.
+// shown and the page waits for another try, and the MFA step, when the page adds one, is shown
+// and answered the same way, until it signs in or the person gives up.
 func (ps *pageSession) signIn(ctx context.Context, url string, send func(tea.Msg)) error {
 	pg, err := signinpage.Open(ctx, ps.cfg.Client, url)
 	if err != nil {
@@ -84,20 +98,42 @@ func (ps *pageSession) signIn(ctx context.Context, url string, send func(tea.Msg
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if c.giveUp {
+		switch {
+		case c.giveUp && pg.MFA() != nil:
+			// The step's Cancel: the page tells the app the user declined, and the sign-in
+			// ends with Entra's answer.
+			if err := pg.Cancel(ctx); err != nil {
+				send(pageFailedMsg{err: err})
+				return err
+			}
+			return nil
+		case c.giveUp:
 			return gaveUp(last)
+		case c.other != "":
+			err = pg.Switch(ctx, c.other)
+		case c.mfa != nil:
+			err = pg.Verify(ctx, *c.mfa)
+		default:
+			err = pg.SignIn(ctx, c.user, c.password)
 		}
-		err := pg.SignIn(ctx, c.user, c.password)
 		var re *signinpage.RefusedError
-		if errors.As(err, &re) {
+		refusedErr := errors.As(err, &re)
+		if pr := pg.MFA(); pr != nil && (err == nil && c.other != "" || signinpage.IsMFARequired(err) || refusedErr && pr.Code == re.Code) {
+			// The step is open: asked for, switched to another way, or showing a wrong answer.
+			send(pageMFAMsg{prompt: *pr})
+			continue
+		}
+		if refusedErr {
 			last = re
 			send(pageRefusedMsg{err: re})
 			continue
 		}
 		if err != nil {
 			send(pageFailedMsg{err: err})
+			return err
 		}
-		return err
+		ps.signedIn = true
+		return nil
 	}
 }
 

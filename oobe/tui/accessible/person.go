@@ -326,6 +326,9 @@ func (p *person) signInOnPage(ctx context.Context, authorizeURL string) error {
 		}
 		p.out.line("Signing in as %s…", user)
 		err = page.SignIn(ctx, user, password)
+		if signinpage.IsMFARequired(err) {
+			return p.answerMFA(ctx, page)
+		}
 		var refused *signinpage.RefusedError
 		if !errors.As(err, &refused) {
 			return err // nil: signed in; the flow goes on
@@ -345,6 +348,111 @@ func (p *person) signInOnPage(ctx context.Context, authorizeURL string) error {
 			p.out.line("Signing in did not work. Try again, or type cancel as the username.")
 		}
 	}
+}
+
+// The words that leave the MFA step's field for its other ways or its Cancel.
+const (
+	mfaOtherWord  = "other"
+	mfaCancelWord = "cancel"
+)
+
+// answerMFA is the page's MFA step as line prompts, after the right password: the step's
+// heading and text, then its code or Temporary Access Pass (read with the echo off at a
+// terminal) or, for a passkey, a yes-or-no question (the simulator cannot run WebAuthn). A
+// wrong answer is said and asked again; "other" lists the other ways the step offers, and
+// "cancel" is the page's Cancel. The second factor is never printed.
+func (p *person) answerMFA(ctx context.Context, page *signinpage.Page) error {
+	for {
+		pr := page.MFA()
+		if pr == nil {
+			return errors.New("the sign-in page left its MFA step")
+		}
+		if pr.Heading != "" {
+			p.out.line("%s", pr.Heading)
+		}
+		if pr.Text != "" {
+			p.out.line("%s", pr.Text)
+		}
+		if pr.Message != "" {
+			p.out.line("The sign-in page says: %s", (&signinpage.RefusedError{Message: pr.Message}).Text())
+		}
+		var a signinpage.MFAAnswer
+		switch pr.Kind {
+		case "":
+			p.out.line("The account has no method this sign-in accepts; ask your admin to register one. Signing in was cancelled.")
+			return page.Cancel(ctx)
+		case signinpage.KindPasskey:
+			p.out.line("This simulator cannot run WebAuthn: yes answers as your passkey, security key or Windows Hello would.")
+			yes, err := p.yesNo(ctx, "Use your passkey now")
+			if err != nil {
+				return err
+			}
+			if !yes {
+				done, err := p.otherMFA(ctx, page, pr)
+				if done || err != nil {
+					return err
+				}
+				continue
+			}
+			a.Passkey = true
+		default:
+			label := "Code"
+			if pr.Kind == signinpage.KindTAP {
+				label = "Temporary Access Pass"
+			}
+			if len(pr.Others) > 0 {
+				p.out.line("Type %s to sign in another way, or %s to stop signing in.", mfaOtherWord, mfaCancelWord)
+			} else {
+				p.out.line("Type %s to stop signing in.", mfaCancelWord)
+			}
+			p.out.prompt(label + ": ")
+			got, err := p.readSecret(ctx, label)
+			if err != nil {
+				return err
+			}
+			got = strings.TrimSpace(got)
+			switch {
+			case strings.EqualFold(got, mfaCancelWord):
+				p.out.line("Signing in was cancelled.")
+				return page.Cancel(ctx)
+			case strings.EqualFold(got, mfaOtherWord) && len(pr.Others) > 0:
+				done, err := p.otherMFA(ctx, page, pr)
+				if done || err != nil {
+					return err
+				}
+				continue
+			}
+			if pr.Kind == signinpage.KindTAP {
+				a.TAP = got
+			} else {
+				a.Code = got
+			}
+		}
+		p.out.line("Verifying…")
+		err := page.Verify(ctx, a)
+		if !signinpage.IsRefused(err, 0) || page.MFA() == nil {
+			return err // nil: signed in; the flow goes on
+		}
+	}
+}
+
+// otherMFA is the MFA step's "Sign in another way": the other ways it offers, and Cancel.
+// done is whether the sign-in ended here (cancelled); otherwise the step shows the way picked.
+func (p *person) otherMFA(ctx context.Context, page *signinpage.Page, pr *signinpage.MFAPrompt) (done bool, err error) {
+	var options []string
+	for _, o := range pr.Others {
+		options = append(options, o.Label)
+	}
+	options = append(options, "Cancel")
+	i, err := p.ask(ctx, question{title: "Sign in another way", options: options})
+	if err != nil {
+		return true, err
+	}
+	if i == len(pr.Others) {
+		p.out.line("Signing in was cancelled.")
+		return true, page.Cancel(ctx)
+	}
+	return false, page.Switch(ctx, pr.Others[i].Kind)
 }
 
 // DeviceCode shows the code, spelled out for a screen reader, and the page to enter it on.
