@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/profile"
@@ -500,7 +501,7 @@ func (f *flow) progress(rep *apply.Report) error {
 		if err := f.cfg.Clock.Sleep(f.ctx, at.Sub(f.cfg.Clock.Now())); err != nil {
 			return err
 		}
-		f.event(EventProgress, fmt.Sprintf("Restored %s: %d of %d items", c, done, total),
+		f.event(EventProgress, fmt.Sprintf("Restored %s: %d of %s", backup.CategoryTitle(c), done, when.Count(total, "item")),
 			RestoreProgress{Category: c, Done: done, Total: total, Counts: rep.ByCategory[c]})
 	}
 	return f.cfg.Clock.Sleep(f.ctx, start.Add(restoreApplyTook).Sub(f.cfg.Clock.Now()))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/restore/device"
 	"github.com/oobe-dev/oobe/restore/graph"
 )
@@ -99,10 +100,10 @@ func runBackup(ctx context.Context, s streams, o signinOptions, dir string, days
 		if err := gc.Upload(ctx, *up); err != nil {
 			return fmt.Errorf("uploading the backup of %s: %w", up.Profile.DeviceDisplayName, err)
 		}
-		fmt.Fprintf(s.errOut, "Backed up %s at %s\n", up.Profile.DeviceDisplayName, time.Unix(up.Profile.LastFullBackupCompletedTime, 0).UTC().Format(time.RFC3339))
+		fmt.Fprintf(s.errOut, "Backed up %s at %s\n", up.Profile.DeviceDisplayName, when.Stamp(time.Unix(up.Profile.LastFullBackupCompletedTime, 0)))
 		return nil
 	}
-	now := clock.Real{}.Now().UTC().Truncate(time.Second)
+	now := sess.clock.Now().UTC().Truncate(time.Second) // the session's clock: a test's, or the wall clock
 	sent := 0
 	if days == 0 {
 		// On demand: a backup now, whatever the schedule says.
@@ -134,6 +135,6 @@ func runBackup(ctx context.Context, s streams, o signinOptions, dir string, days
 	if sent == 0 {
 		return errors.New("no backup was due in that window")
 	}
-	_, err = fmt.Fprintf(s.out, "%s backed up %d time(s) for %s; last backup %s\n", run.Device, sent, run.User, run.LastBackup.Format(time.RFC3339))
+	_, err = fmt.Fprintf(s.out, "%s backed up %s for %s; last backup %s\n", run.Device, when.Count(sent, "time"), run.User, when.Stamp(run.LastBackup))
 	return err
 }

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe/live"
 	"github.com/oobe-dev/oobe/restore/graph"
@@ -71,7 +71,7 @@ func runBackups(ctx context.Context, s streams, o signinOptions) error {
 	if err != nil {
 		return err
 	}
-	now := clock.Real{}.Now()
+	now := sess.clock.Now() // the simulated tenant's backups are dated from it too (openSession)
 	rep := backupsReport{User: sess.result.Identity.UPN, Profiles: []profileReport{}}
 	for _, p := range profiles {
 		pr := profileReport{BackupProfile: p, LastBackupAgo: when.Ago(now, p.LastBackup)}
@@ -122,9 +122,9 @@ func printBackups(w io.Writer, rep backupsReport) error {
 		}
 		fmt.Fprintf(w, "\n  %s\n", p.DeviceName)
 		fmt.Fprintf(w, "    %s (%s)\n", release, p.OSVersion)
-		fmt.Fprintf(w, "    last backup %s (%s)\n", p.LastBackupAgo, p.LastBackup.UTC().Format("2 Jan 2006 15:04 UTC"))
+		fmt.Fprintf(w, "    last backup %s (%s)\n", p.LastBackupAgo, when.Stamp(p.LastBackup))
 		if !p.Expires.IsZero() {
-			fmt.Fprintf(w, "    expirationDateTime %s (Graph's field: backups are kept while the account and device are active)\n", p.Expires.UTC().Format("2 Jan 2006"))
+			fmt.Fprintf(w, "    expirationDateTime %s (Graph's field: backups are kept while the account and device are active)\n", when.Date(p.Expires))
 		}
 		if p.Summary != nil {
 			fmt.Fprintf(w, "    contains %s\n", describeContent(p.Summary))
@@ -147,15 +147,14 @@ func describeContent(c *profile.ContentSummary) string {
 	var parts []string
 	var cats []string
 	total := 0
-	for cat, n := range c.Settings {
-		if n > 0 {
-			cats = append(cats, fmt.Sprintf("%s %d", cat, n))
+	for _, cat := range settingCategories(c.Settings) {
+		if n := c.Settings[cat]; n > 0 {
+			cats = append(cats, fmt.Sprintf("%s %d", backup.CategoryTitle(cat), n))
 			total += n
 		}
 	}
-	sort.Strings(cats)
 	if total > 0 {
-		parts = append(parts, fmt.Sprintf("%s (%s)", plural(total, "setting"), strings.Join(cats, ", ")))
+		parts = append(parts, fmt.Sprintf("%s (%s)", plural(total, "setting"), strings.Join(cats, "; ")))
 	}
 	for _, x := range []struct {
 		n    int
@@ -174,9 +173,18 @@ func describeContent(c *profile.ContentSummary) string {
 	return strings.Join(parts, ", ")
 }
 
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
+func plural(n int, what string) string { return when.Count(n, what) }
+
+// settingCategories are the categories of a content summary in the order Windows shows them,
+// then any others by name.
+func settingCategories(counts map[string]int) []string {
+	cats := slices.Clone(backup.Categories())
+	var rest []string
+	for cat := range counts {
+		if !slices.Contains(cats, cat) {
+			rest = append(rest, cat)
+		}
 	}
-	return fmt.Sprintf("%d %ss", n, what)
+	sort.Strings(rest)
+	return append(cats, rest...)
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oobe-dev/oobe/backup"
-	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe/live"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
@@ -101,7 +101,7 @@ func runRestore(ctx context.Context, s streams, o signinOptions, dir, from strin
 		if !sess.simulated {
 			return // real Intune learns this from the device itself
 		}
-		res := backup.RestoreResult{WindowsDeviceID: dev.State.Profile.DeviceID, SourceWindowsDeviceID: source, Status: run.Status, ReportedDateTime: clock.Real{}.Now().UTC()}
+		res := backup.RestoreResult{WindowsDeviceID: dev.State.Profile.DeviceID, SourceWindowsDeviceID: source, Status: run.Status, ReportedDateTime: sess.clock.Now().UTC()}
 		if run.Report != nil {
 			res = run.Report.Result(dev.State.Profile.DeviceID, source, res.ReportedDateTime)
 		}
@@ -201,12 +201,15 @@ func printReport(w io.Writer, run restoreRun) error {
 	r := run.Report
 	fmt.Fprintf(w, "Restored from %s (%s) for %s\n", run.From.DeviceName, run.From.OSVersion, run.User)
 	c := r.Counts
-	fmt.Fprintf(w, "  %d applied, %d already set, %d kept by policy, %d not supported here, %d not restorable, %d failed\n",
-		c.Applied, c.AlreadySet, c.KeptByPolicy, c.NotSupported, c.NotRestorable, c.Failed)
-	for _, o := range []apply.Outcome{apply.KeptByPolicy, apply.NotSupported, apply.NotRestorable, apply.Failed} {
+	fmt.Fprintf(w, "  %s applied, %d already set, %d kept by policy, %d not supported here, %d not restorable, %d failed\n",
+		when.Count(c.Applied, "item"), c.AlreadySet, c.KeptByPolicy, c.NotSupported, c.NotRestorable, c.Failed)
+	for _, o := range []struct {
+		outcome apply.Outcome
+		words   string
+	}{{apply.KeptByPolicy, "Kept by policy"}, {apply.NotSupported, "Not supported here"}, {apply.NotRestorable, "Not restorable"}, {apply.Failed, "Failed"}} {
 		for _, it := range r.Items {
-			if it.Outcome == o {
-				fmt.Fprintf(w, "  %-14s %s %s: %s\n", o, it.Kind, it.Name, it.Reason)
+			if it.Outcome == o.outcome {
+				fmt.Fprintf(w, "  %s: %s — %s\n", o.words, apply.ItemLabel(it), it.Reason)
 			}
 		}
 	}

@@ -193,10 +193,10 @@ func TestTheFirstSignInsStepsAreCountedApartFromSetups(t *testing.T) {
 		stage oobe.Stage
 		want  string
 	}{
-		{oobe.StageRegion, "step 1 of 14"},
-		{oobe.StageDesktop, "step 14 of 14"},
-		{oobe.StageFirstSignIn, "first sign-in · step 1 of 3"},
-		{oobe.StageFirstSignInRestore, "first sign-in · step 3 of 3"},
+		{oobe.StageRegion, "step 1 of 11"},
+		{oobe.StageDesktop, "step 11 of 11"},
+		{oobe.StageFirstSignIn, "first sign-in · step 1 of 2"},
+		{oobe.StageFirstSignInRestore, "first sign-in · step 2 of 2"},
 	}
 	for _, tc := range cases {
 		m, _ := testModel(t)

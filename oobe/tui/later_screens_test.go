@@ -212,7 +212,7 @@ func TestLaterScreensLookRight(t *testing.T) {
 		}},
 		{"restore-apply", func(t *testing.T) *Model {
 			m, clk := testModel(t)
-			laterPlay(t, m, clk, laterOutcome(t, "intune-layout-and-naming-policies-win"), laterText("Restored personalization"))
+			laterPlay(t, m, clk, laterOutcome(t, "intune-layout-and-naming-policies-win"), laterText("Restored Personalization"))
 			clk.Advance(3 * time.Second)
 			return m
 		}},

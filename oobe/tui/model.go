@@ -14,6 +14,7 @@ import (
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
 )
 
@@ -66,6 +67,11 @@ type Model struct {
 	// round is the run of the flow on screen: a presenter's restart starts another, and
 	// messages of the one before are dropped.
 	round int
+	// started is the flow clock's time when the UI started, and today the wall clock (a
+	// test's, in tests): a person at the screen of a world whose date is not today's (a
+	// scenario that fixes its start) is told the simulated date in the header.
+	started time.Time
+	today   func() time.Time
 }
 
 // Messages of the runs of the flow.
@@ -99,7 +105,10 @@ func newModel(c *Common, a Actions) *Model {
 		a.Ctx = context.Background()
 	}
 	h := help.New()
-	m := &Model{c: c, actions: a, active: oobe.StageRegion, help: h}
+	m := &Model{c: c, actions: a, active: oobe.StageRegion, help: h, today: time.Now}
+	if c.Clock != nil {
+		m.started = c.Clock.Now()
+	}
 	c.Actions = &m.actions
 	m.screens = newScreens(c)
 	m.setStyles(c.Styles)
@@ -360,6 +369,12 @@ func (m *Model) header() string {
 	} else if i > 0 {
 		step = fmt.Sprintf("step %d of %d", i, n)
 	}
+	if note := m.dateNote(); note != "" {
+		// Where the window is too narrow for it, it goes before the tenant's name does.
+		if room := m.c.Width - lipgloss.Width(left) - lipgloss.Width(step) - 4; lipgloss.Width(note)+3 <= room {
+			left += " · " + note
+		}
+	}
 	if m.demo != nil {
 		badge := s.Badge.Render(demoBadge(m.demo.p.state()))
 		if step != "" {
@@ -373,16 +388,44 @@ func (m *Model) header() string {
 	return s.Header.Render(left + strings.Repeat(" ", gap) + step)
 }
 
+// dateNote is "simulated date: 21 November 2026" when a person watches a world that is not on
+// today's date (a scenario that fixes its start), and "" otherwise: live runs are on today's
+// date, and replays draw the same screens whatever the day.
+func (m *Model) dateNote() string {
+	if !m.animate || !m.c.Simulated || m.started.IsZero() || m.today == nil {
+		return ""
+	}
+	if when.Date(m.started) == when.Date(m.today()) {
+		return ""
+	}
+	return "simulated date: " + when.Date(m.started)
+}
+
 // stageIndex is st's place among setup's stages (to the desktop), or among the first
 // sign-in's, which come after it, and how many there are: 0 for a stage in neither.
+//
+// The count is over the steps a person sees, so it never skips: a check with no screen of
+// its own shares the step of the page it decides (eligibility, the restore page), the
+// updates the ESP installs are the ESP's step, and the restore runs at the desktop.
 func stageIndex(st oobe.Stage) (i, n int) {
+	if shown, ok := stepOf[st]; ok {
+		st = shown
+	}
 	var part []oobe.Stage
 	for _, s := range oobe.Stages() {
-		if s.AfterDesktop() == st.AfterDesktop() {
+		if _, folded := stepOf[s]; !folded && s.AfterDesktop() == st.AfterDesktop() {
 			part = append(part, s)
 		}
 	}
 	return slices.Index(part, st) + 1, len(part)
+}
+
+// stepOf maps a stage that is not a step of its own to the step it is part of.
+var stepOf = map[oobe.Stage]oobe.Stage{
+	oobe.StageEligibility:    oobe.StageRestorePage,
+	oobe.StageQualityUpdates: oobe.StageESP,
+	oobe.StageRestoreApply:   oobe.StageDesktop,
+	oobe.StageFirstSignIn:    oobe.StageFirstSignInRestorePage,
 }
 
 func (m *Model) footer() string {

@@ -4,9 +4,11 @@ import (
 	"image/color"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/oobe-dev/oobe/oobe"
 )
 
@@ -80,5 +82,50 @@ func TestALightBackgroundRedrawsInLightColoursWithTheSameText(t *testing.T) {
 	}
 	if got := screenText(m); got != darkText {
 		t.Errorf("the text changed with the background:\n%s\n---\n%s", got, darkText)
+	}
+}
+
+func TestTheStepCounterNeverSkipsAStep(t *testing.T) {
+	prev := map[bool]int{}
+	for _, st := range oobe.Stages() {
+		i, n := stageIndex(st)
+		if i < 1 || i > n {
+			t.Fatalf("%s is step %d of %d", st, i, n)
+		}
+		if d := i - prev[st.AfterDesktop()]; d != 0 && d != 1 {
+			t.Errorf("%s is step %d, after step %d: the count skips", st, i, prev[st.AfterDesktop()])
+		}
+		prev[st.AfterDesktop()] = i
+	}
+	// Enrollment, then the restore page after its check: 8, 9 (it said 8, then 10).
+	if e, _ := stageIndex(oobe.StageEnrollment); e != 8 {
+		t.Errorf("enrollment is step %d", e)
+	}
+	if r, _ := stageIndex(oobe.StageRestorePage); r != 9 {
+		t.Errorf("the restore page is step %d, want 9", r)
+	}
+}
+
+func TestTheHeaderSaysTheSimulatedDateWhenItIsNotToday(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		today    time.Time
+		animate  bool
+		wantNote bool
+	}{
+		{"a live run on another day than the scenario's", time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC), true, true},
+		{"a live run on today's date", time.Date(2026, 11, 21, 23, 0, 0, 0, time.UTC), true, false},
+		{"a replay, whatever the day", time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC), false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _ := testModel(t)
+			m.c.Simulated, m.animate = true, tc.animate
+			m.started = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+			m.today = func() time.Time { return tc.today }
+			got := ansi.Strip(m.header())
+			if has := strings.Contains(got, "simulated date: 21 November 2026"); has != tc.wantNote {
+				t.Errorf("header %q: simulated date shown %v, want %v", got, has, tc.wantNote)
+			}
+		})
 	}
 }

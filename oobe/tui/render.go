@@ -9,7 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
 	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/profile"
@@ -18,15 +18,10 @@ import (
 // Render helpers shared by the screens from enrollment to the desktop.
 
 // nOf is "1 day", "3 days".
-func nOf(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+func nOf(n int, noun string) string { return when.Count(n, noun) }
 
-// backupDate is a date as the restore page shows it: "Nov 18, 2026".
-func backupDate(t time.Time) string { return t.UTC().Format("Jan 2, 2006") }
+// backupDate is a date as the restore page shows it, in UTC as every screen: "18 November 2026".
+func backupDate(t time.Time) string { return when.Date(t) }
 
 // windowsRelease names a full Windows version: "Windows 11 24H2 (10.0.26100.4946)"; a version it
 // cannot read is shown as it is.
@@ -285,25 +280,6 @@ func (sc *lineScroller) move(delta, n, h int) {
 	sc.top = min(max(sc.top+delta, 0), max(n-view, 0))
 }
 
-// backupCategoryTitle names a backup category as the Windows Backup app does.
-func backupCategoryTitle(cat string) string {
-	switch cat {
-	case backup.CategoryAccessibility:
-		return "Accessibility"
-	case backup.CategoryAccountsAndWiFi:
-		return "Accounts, Wi-Fi networks and passwords"
-	case backup.CategoryPersonalization:
-		return "Personalization"
-	case backup.CategoryLanguage:
-		return "Language preferences and dictionary"
-	case backup.CategoryOther:
-		return "Other Windows settings"
-	case apply.CategoryApps:
-		return "Apps"
-	}
-	return cat
-}
-
 // applyOutcomeTitle names an apply outcome for the person reading the summary.
 func applyOutcomeTitle(o apply.Outcome) string {
 	switch o {
@@ -332,27 +308,6 @@ func applyOutcomeMark(s *Styles, o apply.Outcome) (string, lipgloss.Style) {
 		return "✗", s.Danger
 	}
 	return "–", s.Warning
-}
-
-// applyItemLabel names one item of a restore: "Personalization › theme", "Terminal (Start pin)".
-func applyItemLabel(it apply.ItemResult) string {
-	switch it.Kind {
-	case apply.KindSetting:
-		return backupCategoryTitle(it.Category) + " › " + it.Name
-	case apply.KindDeviceName:
-		return "Device name " + it.Name
-	case apply.KindWiFi:
-		return it.Name + " (Wi-Fi network)"
-	case apply.KindStoreApp:
-		return it.Name + " (Microsoft Store app)"
-	case apply.KindStartPin:
-		return it.Name + " (Start pin)"
-	case apply.KindStartTile:
-		return it.Name + " (Windows 10 Start tile)"
-	case apply.KindTaskbarPin:
-		return it.Name + " (taskbar pin)"
-	}
-	return it.Name
 }
 
 // skippedCount is how many items of c were skipped for any reason.

@@ -9,6 +9,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/oobe-dev/oobe/backup"
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/oobe"
 )
 
@@ -35,7 +37,7 @@ func (q *qualityUpdatesScreen) view() string {
 		"",
 	}
 	if d := qualityUpdateTime(c.Flow); d > 0 {
-		lines = append(lines, wrapTo(s.Body, fmt.Sprintf("This takes about %d minutes.", int(d.Minutes())), w))
+		lines = append(lines, wrapTo(s.Body, "This takes about "+when.Count(int(d.Minutes()), "minute")+".", w))
 	} else {
 		lines = append(lines, wrapTo(s.Body, "This usually takes 20 to 40 minutes.", w))
 	}
@@ -108,7 +110,7 @@ func (r *restoreApplyScreen) view() string {
 	}
 	status := "Getting ready…"
 	if total > 0 {
-		status = fmt.Sprintf("%d of %d items · %d%%", done, total, done*100/total)
+		status = fmt.Sprintf("%d of %s · %d%%", done, when.Count(total, "item"), done*100/total)
 	}
 	barW := max(min(w-lipgloss.Width(status)-2, 60), 10)
 	lines = append(lines, progressBar(s, done, total, barW)+"  "+s.Body.Render(status), "")
@@ -125,7 +127,7 @@ func (r *restoreApplyScreen) view() string {
 			if p.Counts.Failed > 0 {
 				mark = s.Danger.Render("✗")
 			}
-			name := backupCategoryTitle(p.Category)
+			name := backup.CategoryTitle(p.Category)
 			if lipgloss.Width(name) > nameW {
 				name = truncateTo(name, nameW-1) + "…"
 			}

@@ -208,7 +208,7 @@ func (d *desktopScreen) reportLines(r *apply.Report) []string {
 			if it.Outcome != oc {
 				continue
 			}
-			text := s.Body.Render(applyItemLabel(it))
+			text := s.Body.Render(apply.ItemLabel(it))
 			if it.Reason != "" {
 				text += s.Subtle.Render(" — " + it.Reason)
 			}

@@ -336,7 +336,7 @@ func profileDetails(s *Styles, p profile.BackupProfile, w int) []string {
 		if !ok {
 			continue
 		}
-		name := backupCategoryTitle(cat)
+		name := backup.CategoryTitle(cat)
 		count := fmt.Sprintf("%d", n)
 		gap := w - 2 - lipgloss.Width(name) - len(count)
 		if gap < 1 {

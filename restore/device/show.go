@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/oobe-dev/oobe/backup"
 )
 
 // Show writes a readable summary of the device: its profile, then each part with its count
@@ -52,9 +54,10 @@ func Show(w io.Writer, d *Device, limit int) error {
 	for _, cat := range Categories() {
 		n := len(s.Settings[cat])
 		total += n
-		counts = append(counts, fmt.Sprintf("%s %d", cat, n))
+		counts = append(counts, fmt.Sprintf("%s %d", backup.CategoryTitle(cat), n))
 	}
-	fmt.Fprintf(tw, "\nSettings: %d (%s)\n", total, strings.Join(counts, ", "))
+	// Semicolons: a category's title may hold commas ("Accounts, Wi-Fi networks and passwords").
+	fmt.Fprintf(tw, "\nSettings: %d (%s)\n", total, strings.Join(counts, "; "))
 	var lines []string
 	for _, cat := range Categories() {
 		names := make([]string, 0, len(s.Settings[cat]))
@@ -63,9 +66,10 @@ func Show(w io.Writer, d *Device, limit int) error {
 		}
 		sort.Strings(names)
 		for _, name := range names {
-			line := fmt.Sprintf("  %s/%s\t%s", cat, name, s.Settings[cat][name])
+			// The label as Windows shows it, the value, then the key scenarios and --json use.
+			line := fmt.Sprintf("  %s\t%s\t%s/%s", backup.SettingLabel(cat, name), s.Settings[cat][name], cat, name)
 			if pol, ok := s.PolicyFor(cat, name); ok {
-				line += "\t(policy: " + pol.Source + ")"
+				line += " (policy: " + pol.Source + ")"
 			}
 			lines = append(lines, line)
 		}

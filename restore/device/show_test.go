@@ -19,8 +19,10 @@ func TestShowSummarizesTheDevice(t *testing.T) {
 	for _, want := range []string{
 		"ADELE-OLD: Windows 10 22H2 (10.0.19045.6216), Enterprise, x64\n",
 		"device id        0b9d1f7e-1c5a-4a8e-9f38-2d0b6f0c4e11",
-		"Settings: 18 (accessibility 4, accountsAndWifi 1, personalization 5, language 3, other 3, windowsUpdate 2)",
-		`personalization/theme               "light"  (policy: Contoso baseline)`,
+		"Settings: 18 (Accessibility 4; Accounts, Wi-Fi networks and passwords 1; Personalization 5; Language preferences and dictionary 3; Other Windows settings 3; Windows Update 2)",
+		`Personalization › Colors › Choose your mode`,
+		`"light"`,
+		`personalization/theme (policy: Contoso baseline)`,
 		"Contoso-Corp   wpa2Enterprise",
 		"Start tiles: 4",
 		"Taskbar pins: 2",
