@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -30,12 +31,19 @@ type tenantStore interface {
 	// liveSetting returns one of the user's settings with its instances alive at now, newest
 	// first (modified time descending, then instance id), or nil when there is none.
 	liveSetting(ctx context.Context, tid, oid, id string, now time.Time) (*storedSetting, error)
-	// replaceDeviceBackup replaces everything a user has stored for one source device, at once.
-	replaceDeviceBackup(ctx context.Context, tid, oid, deviceID string, settings []storedSetting) error
+	// replaceDeviceBackup replaces everything a user has stored for one source device, at once,
+	// and registers the device to the user if it is nobody's yet. With a quota above zero, an
+	// upload that would leave the user's payloads over quota bytes changes nothing and fails
+	// with a *QuotaError.
+	replaceDeviceBackup(ctx context.Context, tid, oid, deviceID string, settings []storedSetting, quota int64) error
 	// deleteUserSettings deletes every windowsSetting of a user and reports how many there were.
 	deleteUserSettings(ctx context.Context, tid, oid string) (int64, error)
-	// putRestoreResult keeps a device's latest restore result.
-	putRestoreResult(ctx context.Context, tid string, rec RestoreResultRecord) error
+	// putRestoreResult keeps a device's restore result when it is the newest by its
+	// ReportedDateTime (a tie goes to the later received) and reports whether it did.
+	putRestoreResult(ctx context.Context, tid string, rec RestoreResultRecord) (bool, error)
+	// registerDevice registers a device the tenant does not have to oid (none when oid is "")
+	// and returns the user it is registered to, "" when the tenant has no such device.
+	registerDevice(ctx context.Context, tid, deviceID, oid string) (string, error)
 	// restoreResults lists a tenant's latest restore result per device, by device id.
 	restoreResults(ctx context.Context, tid string) ([]RestoreResultRecord, error)
 	// secret returns the named random value, made by newValue on first use.
@@ -43,6 +51,8 @@ type tenantStore interface {
 	// seed gives a tenant the store has never seen its fixture state, all or nothing, and
 	// reports whether it did; a tenant the store knows keeps what it has.
 	seed(ctx context.Context, s tenantSeed, now time.Time) (seeded bool, err error)
+	// run is the server's state for this run only (secret.go), which no store persists.
+	run() *runState
 	// close ends the store: operations after it fail with errStoreClosed.
 	close() error
 }
@@ -56,6 +66,7 @@ type memStore struct {
 	closed  bool
 	tenants map[string]*memTenant
 	secrets map[string][]byte
+	rs      *runState
 }
 
 // memTenant is one tenant's rows.
@@ -63,8 +74,10 @@ type memTenant struct {
 	config restoreConfig
 	// users are each user's settings by object id, in id order, each with its instances newest
 	// first (modified time descending, then instance id), as the statements order them.
-	users   map[string][]storedSetting
-	results map[string][]byte // each device's latest restore result, as JSON, by device id
+	users    map[string][]storedSetting
+	results  map[string][]byte // each device's latest restore result, as JSON, by device id
+	reported map[string]int64  // each kept result's reportedDateTime, Unix nanoseconds
+	devices  map[string]string // each registered device's owner, by device id
 }
 
 var (
@@ -73,7 +86,7 @@ var (
 )
 
 func newMemStore() *memStore {
-	return &memStore{tenants: map[string]*memTenant{}, secrets: map[string][]byte{}}
+	return &memStore{tenants: map[string]*memTenant{}, secrets: map[string][]byte{}, rs: newRunState()}
 }
 
 // asStored is t as the database gives it back: Unix nanoseconds, in UTC.
@@ -100,6 +113,8 @@ func (m *memStore) leave(write bool) {
 		m.mu.RUnlock()
 	}
 }
+
+func (m *memStore) run() *runState { return m.rs }
 
 func (m *memStore) close() error {
 	m.mu.Lock()
@@ -135,18 +150,21 @@ func (m *memStore) seed(_ context.Context, s tenantSeed, now time.Time) (bool, e
 	}
 	at := asStored(now)
 	t := &memTenant{
-		config:  restoreConfig{State: s.RestorePage, Version: 1, Created: at, Modified: at},
-		users:   make(map[string][]storedSetting, len(s.Backups)),
-		results: map[string][]byte{},
+		config:   restoreConfig{State: s.RestorePage, Version: 1, Created: at, Modified: at},
+		users:    make(map[string][]storedSetting, len(s.Backups)),
+		results:  map[string][]byte{},
+		reported: map[string]int64{},
+		devices:  map[string]string{},
 	}
-	for oid, settings := range s.Backups {
-		list, err := withSettings(nil, oid, settings)
+	for _, oid := range slices.Sorted(maps.Keys(s.Backups)) { // as sqliteStore: the first user registers a device
+		list, err := withSettings(nil, oid, s.Backups[oid])
 		if err != nil {
 			return false, fmt.Errorf("seeding tenant %s: %w", s.TenantID, err)
 		}
 		if len(list) > 0 {
 			t.users[oid] = list
 		}
+		t.register(oid, s.Backups[oid])
 	}
 	m.tenants[s.TenantID] = t
 	return true, nil
@@ -304,7 +322,27 @@ func (m *memStore) liveSetting(_ context.Context, tid, oid, id string, now time.
 	return out, nil
 }
 
-func (m *memStore) replaceDeviceBackup(_ context.Context, tid, oid, deviceID string, settings []storedSetting) error {
+// register registers the devices settings were backed up from to oid, where nobody has them.
+func (t *memTenant) register(oid string, settings []storedSetting) {
+	for _, st := range settings {
+		if _, ok := t.devices[st.DeviceID]; st.DeviceID != "" && !ok {
+			t.devices[st.DeviceID] = oid
+		}
+	}
+}
+
+// usage is the bytes of payload in a user's settings, as the quota counts them.
+func usage(list []storedSetting) int64 {
+	var n int64
+	for _, st := range list {
+		for _, in := range st.Instances {
+			n += int64(len(in.Payload))
+		}
+	}
+	return n
+}
+
+func (m *memStore) replaceDeviceBackup(_ context.Context, tid, oid, deviceID string, settings []storedSetting, quota int64) error {
 	if err := m.enter(true); err != nil {
 		return fmt.Errorf("storing the backup of device %s: %w", deviceID, err)
 	}
@@ -324,6 +362,10 @@ func (m *memStore) replaceDeviceBackup(_ context.Context, tid, oid, deviceID str
 	if err != nil {
 		return fmt.Errorf("storing the backup of device %s: %w", deviceID, err)
 	}
+	if used := usage(list); quota > 0 && used > quota {
+		return fmt.Errorf("storing the backup of device %s: %w", deviceID, &QuotaError{Used: used, Quota: quota})
+	}
+	t.register(oid, settings)
 	if len(list) == 0 {
 		delete(t.users, oid)
 	} else {
@@ -346,22 +388,42 @@ func (m *memStore) deleteUserSettings(_ context.Context, tid, oid string) (int64
 	return int64(n), nil
 }
 
-func (m *memStore) putRestoreResult(_ context.Context, tid string, rec RestoreResultRecord) error {
+func (m *memStore) putRestoreResult(_ context.Context, tid string, rec RestoreResultRecord) (bool, error) {
 	// Kept as the JSON sqliteStore keeps, so a listing decodes the same record from the same bytes.
 	data, err := json.Marshal(rec)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := m.enter(true); err != nil {
-		return fmt.Errorf("storing the restore result of device %s: %w", rec.WindowsDeviceID, err)
+		return false, fmt.Errorf("storing the restore result of device %s: %w", rec.WindowsDeviceID, err)
 	}
 	defer m.leave(true)
 	t, err := m.tenant(tid)
 	if err != nil {
-		return fmt.Errorf("storing the restore result of device %s: %w", rec.WindowsDeviceID, err)
+		return false, fmt.Errorf("storing the restore result of device %s: %w", rec.WindowsDeviceID, err)
 	}
-	t.results[rec.WindowsDeviceID] = data
-	return nil
+	at := rec.ReportedDateTime.UnixNano()
+	if old, ok := t.reported[rec.WindowsDeviceID]; ok && at < old {
+		return false, nil
+	}
+	t.results[rec.WindowsDeviceID], t.reported[rec.WindowsDeviceID] = data, at
+	return true, nil
+}
+
+func (m *memStore) registerDevice(_ context.Context, tid, deviceID, oid string) (string, error) {
+	if err := m.enter(true); err != nil {
+		return "", fmt.Errorf("registering device %s: %w", deviceID, err)
+	}
+	defer m.leave(true)
+	t, err := m.tenant(tid)
+	if err != nil {
+		return "", fmt.Errorf("registering device %s: %w", deviceID, err)
+	}
+	owner, ok := t.devices[deviceID]
+	if !ok && oid != "" {
+		t.devices[deviceID], owner = oid, oid
+	}
+	return owner, nil
 }
 
 func (m *memStore) restoreResults(_ context.Context, tid string) ([]RestoreResultRecord, error) {

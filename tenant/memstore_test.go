@@ -119,7 +119,7 @@ func TestBothStoresAnswerAlike(t *testing.T) {
 		t.Fatal(err)
 	}
 	same(t, "an upload replacing a device's backup", false, func(st tenantStore) (any, error) {
-		return nil, st.replaceDeviceBackup(ctx, contosoID, pagingOID, device, upload)
+		return nil, st.replaceDeviceBackup(ctx, contosoID, pagingOID, device, upload, 0)
 	})
 	same(t, "the listing after the upload", false, func(st tenantStore) (any, error) {
 		return st.liveSettings(ctx, contosoID, pagingOID, settingFilter{}, "", -1, testStart)
@@ -130,29 +130,41 @@ func TestBothStoresAnswerAlike(t *testing.T) {
 	clash := append([]storedSetting{}, upload...)
 	clash[1].ID = settings[0].ID // another device's setting
 	same(t, "an upload whose setting id another device has", true, func(st tenantStore) (any, error) {
-		return nil, st.replaceDeviceBackup(ctx, contosoID, pagingOID, "other", clash)
+		return nil, st.replaceDeviceBackup(ctx, contosoID, pagingOID, "other", clash, 0)
 	})
 	twice := []storedSetting{upload[0], upload[0]}
 	same(t, "an upload with a setting twice", true, func(st tenantStore) (any, error) {
-		return nil, st.replaceDeviceBackup(ctx, contosoID, pagingOID, device, twice)
+		return nil, st.replaceDeviceBackup(ctx, contosoID, pagingOID, device, twice, 0)
 	})
 	same(t, "an upload to an unknown tenant", true, func(st tenantStore) (any, error) {
-		return nil, st.replaceDeviceBackup(ctx, fabrikamID, pagingOID, device, upload)
+		return nil, st.replaceDeviceBackup(ctx, fabrikamID, pagingOID, device, upload, 0)
 	})
 	same(t, "the listing after the failed uploads is the one before", false, func(st tenantStore) (any, error) {
 		return st.liveSettings(ctx, contosoID, pagingOID, settingFilter{}, "", -1, testStart)
 	})
 	same(t, "an upload to a user with no settings", false, func(st tenantStore) (any, error) {
-		return nil, st.replaceDeviceBackup(ctx, contosoID, adeleOID, device, upload)
+		return nil, st.replaceDeviceBackup(ctx, contosoID, adeleOID, device, upload, 0)
 	})
 
 	for _, dev := range []string{"b", "a", "c"} {
 		rec := RestoreResultRecord{RestoreResult: backup.RestoreResult{WindowsDeviceID: dev, Status: backup.StatusNoBackups}, UserID: pagingOID}
-		same(t, "a restore result", false, func(st tenantStore) (any, error) { return nil, st.putRestoreResult(ctx, contosoID, rec) })
+		same(t, "a restore result", false, func(st tenantStore) (any, error) { return st.putRestoreResult(ctx, contosoID, rec) })
 	}
 	rec := RestoreResultRecord{RestoreResult: backup.RestoreResult{WindowsDeviceID: "a", Status: backup.StatusNoBackups}, UserID: adeleOID}
-	same(t, "a device's second restore result", false, func(st tenantStore) (any, error) { return nil, st.putRestoreResult(ctx, contosoID, rec) })
-	same(t, "a restore result for an unknown tenant", true, func(st tenantStore) (any, error) { return nil, st.putRestoreResult(ctx, fabrikamID, rec) })
+	same(t, "a device's second restore result", false, func(st tenantStore) (any, error) { return st.putRestoreResult(ctx, contosoID, rec) })
+	same(t, "a restore result for an unknown tenant", true, func(st tenantStore) (any, error) { return st.putRestoreResult(ctx, fabrikamID, rec) })
+	older := rec
+	older.ReportedDateTime = testStart.Add(-time.Hour)
+	rec.ReportedDateTime = testStart
+	same(t, "a newer restore result", false, func(st tenantStore) (any, error) { return st.putRestoreResult(ctx, contosoID, rec) })
+	same(t, "an older restore result is not kept", false, func(st tenantStore) (any, error) { return st.putRestoreResult(ctx, contosoID, older) })
+	same(t, "a device registered to its first user", false, func(st tenantStore) (any, error) { return st.registerDevice(ctx, contosoID, "d1", adeleOID) })
+	same(t, "a registered device keeps its owner", false, func(st tenantStore) (any, error) { return st.registerDevice(ctx, contosoID, "d1", pagingOID) })
+	same(t, "a device looked up, not registered", false, func(st tenantStore) (any, error) { return st.registerDevice(ctx, contosoID, "d2", "") })
+	same(t, "an upload's device is registered", false, func(st tenantStore) (any, error) { return st.registerDevice(ctx, contosoID, device, "") })
+	same(t, "an upload over the quota", true, func(st tenantStore) (any, error) {
+		return nil, st.replaceDeviceBackup(ctx, contosoID, pagingOID, "quota-device", upload, 1)
+	})
 	same(t, "the restore results", false, func(st tenantStore) (any, error) { return st.restoreResults(ctx, contosoID) })
 	same(t, "an unknown tenant's restore results", false, func(st tenantStore) (any, error) { return st.restoreResults(ctx, fabrikamID) })
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -81,6 +80,12 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p *princip
 		bad("profile: " + err.Error())
 		return
 	}
+	// Names that reach people's terminals may not carry control characters (ESC starts a
+	// sequence the terminal obeys).
+	if err := up.Profile.CheckText(); err != nil {
+		bad("profile." + err.Error())
+		return
+	}
 	if !strings.EqualFold(backup.DeviceIDOf(up.Profile.ProfileID), deviceID) {
 		bad(fmt.Sprintf("profile.profileId %s is not windowsDeviceId %s in braces.", up.Profile.ProfileID, deviceID))
 		return
@@ -88,6 +93,10 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p *princip
 	content, err := backup.DecodeContent(up.Content)
 	if err != nil {
 		bad("content: " + err.Error())
+		return
+	}
+	if err := content.CheckText(); err != nil {
+		bad("content." + err.Error())
 		return
 	}
 	tid, oid := p.ts.id, strings.ToLower(p.user.ObjectID)
@@ -116,7 +125,13 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p *princip
 		bad(err.Error())
 		return
 	}
-	if err := s.store.replaceDeviceBackup(r.Context(), tid, oid, deviceID, settings); err != nil {
+	if err := s.store.replaceDeviceBackup(r.Context(), tid, oid, deviceID, settings, s.BackupQuota()); err != nil {
+		var full *QuotaError
+		if errors.As(err, &full) {
+			s.log.Warn("backup refused: quota", "tenant", tid, "user", oid, "device", deviceID, "used", full.Used, "quota", full.Quota, "trace_id", info(r).traceID)
+			s.writeQuotaError(w, r, full)
+			return
+		}
 		s.storeFailed(w, r, err)
 		return
 	}
@@ -130,39 +145,49 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p *princip
 	writeJSON(w, http.StatusCreated, ans)
 }
 
-// handleRestoreResult keeps what a device reports after the restore page, the latest per device.
+// handleRestoreResult keeps what a device reports after the restore page, from the user the
+// device is registered to (owners.go), the newest per device by its reportedDateTime.
 func (s *Server) handleRestoreResult(w http.ResponseWriter, r *http.Request, p *principal) {
 	var res backup.RestoreResult
 	if !s.readStrictJSON(w, r, maxFormBytes, &res) {
 		return
 	}
-	bad := func(msg string) { s.writeGraphError(w, r, http.StatusBadRequest, "BadRequest", msg) }
-	switch {
-	case !IsGUID(res.WindowsDeviceID):
-		bad(fmt.Sprintf("windowsDeviceId %q is not a GUID.", clip(res.WindowsDeviceID, 64)))
-		return
-	case res.SourceWindowsDeviceID != "" && !IsGUID(res.SourceWindowsDeviceID):
-		bad(fmt.Sprintf("sourceWindowsDeviceId %q is not a GUID.", clip(res.SourceWindowsDeviceID, 64)))
-		return
-	case !slices.Contains(backup.Statuses(), res.Status):
-		bad(fmt.Sprintf("status %q is not one of Intune's: %s.", clip(res.Status, 64), strings.Join(backup.Statuses(), ", ")))
-		return
-	case min(res.Applied, res.AlreadySet, res.KeptByPolicy, res.NotSupported, res.NotRestorable, res.Failed) < 0:
-		bad("The item counts cannot be negative.")
+	refuse := func(g *graphRefusal) { s.writeGraphError(w, r, g.status, g.code, g.msg) }
+	if g := checkRestoreResultFields(&res); g != nil {
+		refuse(g)
 		return
 	}
 	res.WindowsDeviceID = strings.ToLower(res.WindowsDeviceID)
 	res.SourceWindowsDeviceID = strings.ToLower(res.SourceWindowsDeviceID)
+	now := s.clock.Now()
 	if res.ReportedDateTime.IsZero() {
-		res.ReportedDateTime = s.clock.Now()
+		res.ReportedDateTime = now
 	}
 	res.ReportedDateTime = res.ReportedDateTime.UTC()
-	rec := RestoreResultRecord{RestoreResult: res, UserID: strings.ToLower(p.user.ObjectID)}
-	if err := s.store.putRestoreResult(r.Context(), p.ts.id, rec); err != nil {
+	if g := checkReportDate(res.ReportedDateTime, now); g != nil {
+		refuse(g)
+		return
+	}
+	oid := strings.ToLower(p.user.ObjectID)
+	g, err := s.checkDeviceOwners(r.Context(), p.ts.id, oid, &res)
+	if err != nil {
 		s.storeFailed(w, r, err)
 		return
 	}
-	s.log.Info("restore result reported", "tenant", p.ts.id, "device", res.WindowsDeviceID, "status", res.Status, "trace_id", info(r).traceID)
+	if g != nil {
+		s.log.Warn("restore result refused", "tenant", p.ts.id, "user", oid, "device", res.WindowsDeviceID,
+			"status", g.status, "trace_id", info(r).traceID)
+		refuse(g)
+		return
+	}
+	rec := RestoreResultRecord{RestoreResult: res, UserID: oid}
+	latest, err := s.store.putRestoreResult(r.Context(), p.ts.id, rec)
+	if err != nil {
+		s.storeFailed(w, r, err)
+		return
+	}
+	s.log.Info("restore result reported", "tenant", p.ts.id, "device", res.WindowsDeviceID, "status", res.Status,
+		"latest", latest, "trace_id", info(r).traceID)
 	writeJSON(w, http.StatusCreated, rec)
 }
 

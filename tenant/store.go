@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,8 +22,13 @@ import (
 // DataFileName is the database file `oobe serve --data DIR` keeps the tenants' state in.
 const DataFileName = "oobe.db"
 
-// schemaVersion is the database layout this build reads and writes.
-const schemaVersion = 1
+// schemaVersion is the database layout this build reads and writes: version 1 and schemaV2.
+const schemaVersion = 2
+
+// ErrUnreadableData marks a --data directory whose database this build cannot use: not a
+// SQLite file, damaged, or written by a newer oobe. It is bad input, not a failure of the
+// simulator (`oobe serve` exits 2 for it).
+var ErrUnreadableData = errors.New("the data directory's database cannot be used")
 
 // schema creates version 1. Times are Unix nanoseconds in UTC. Every instance belongs to a
 // setting and goes with it (ON DELETE CASCADE); ids are the Graph ids the API serves.
@@ -64,6 +71,26 @@ var schema = []string{
 		result    TEXT NOT NULL,
 		PRIMARY KEY (tenant_id, device_id)
 	) WITHOUT ROWID`,
+}
+
+// schemaV2 turns version 1 into version 2:
+//   - instances_live lets a listing test an instance's expiry from the index: in the table
+//     expires_ns sits after the payload, so each test read the payload's overflow pages (a
+//     user with 40 × 4 MB backups waited most of a second for a listing);
+//   - devices are the Entra device objects the tenant has, each registered to the user who
+//     joined it (owners.go), seeded from the devices backups were made on;
+//   - restore_results.reported_ns keeps the newest report by its date, not the last received.
+var schemaV2 = []string{
+	`CREATE INDEX instances_live ON instances (tenant_id, user_oid, setting_id, expires_ns)`,
+	`CREATE TABLE devices (
+		tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id),
+		device_id TEXT NOT NULL,
+		owner_oid TEXT NOT NULL,
+		PRIMARY KEY (tenant_id, device_id)
+	) WITHOUT ROWID`,
+	`ALTER TABLE restore_results ADD COLUMN reported_ns INTEGER NOT NULL DEFAULT 0`,
+	`INSERT OR IGNORE INTO devices (tenant_id, device_id, owner_oid)
+		SELECT tenant_id, device_id, min(user_oid) FROM settings WHERE device_id <> '' GROUP BY tenant_id, device_id`,
 }
 
 // storedSetting is a windowsSetting with its instances, as the store keeps it.
@@ -127,6 +154,7 @@ type tenantSeed struct {
 type sqliteStore struct {
 	db *sql.DB
 	q  *statements
+	rs *runState // this run's, never written to the database
 	// failAt, set only by tests, fails a mutation at a named step inside its transaction.
 	failAt func(step string) error
 
@@ -167,8 +195,14 @@ const (
 	qDeleteDevice = `DELETE FROM settings WHERE tenant_id = ? AND user_oid = ? AND device_id = ?`
 	qDeleteUser   = `DELETE FROM settings WHERE tenant_id = ? AND user_oid = ?`
 	qDeleteInst   = `DELETE FROM instances WHERE tenant_id = ? AND user_oid = ? AND setting_id = ? AND instance_id = ?`
-	qPutResult    = `INSERT INTO restore_results (tenant_id, device_id, user_oid, result) VALUES (?, ?, ?, ?)
-			ON CONFLICT (tenant_id, device_id) DO UPDATE SET user_oid = excluded.user_oid, result = excluded.result`
+	// A report replaces the kept one only when it is as new or newer by its own date.
+	qPutResult = `INSERT INTO restore_results (tenant_id, device_id, user_oid, result, reported_ns) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, device_id) DO UPDATE SET user_oid = excluded.user_oid, result = excluded.result,
+			reported_ns = excluded.reported_ns WHERE excluded.reported_ns >= restore_results.reported_ns`
+	qDeviceRegister = `INSERT OR IGNORE INTO devices (tenant_id, device_id, owner_oid) VALUES (?, ?, ?)`
+	qDeviceOwner    = `SELECT owner_oid FROM devices WHERE tenant_id = ? AND device_id = ?`
+	// octet_length reads the length from the record header, not the payload's pages.
+	qUsage       = `SELECT coalesce(sum(octet_length(payload)), 0) FROM instances WHERE tenant_id = ? AND user_oid = ?`
 	qListResults = `SELECT result FROM restore_results WHERE tenant_id = ? ORDER BY device_id`
 )
 
@@ -199,7 +233,7 @@ func liveSettingsQuery(byType, byDevice bool) string {
 type statements struct {
 	secretGet, secretPut, tenantCount, tenantInsert, settingInsert, instanceInsert *sql.Stmt
 	restoreConfig, restoreState, liveSetting, deleteDevice, deleteUser, deleteInst *sql.Stmt
-	putResult, listResults                                                         *sql.Stmt
+	putResult, listResults, deviceRegister, deviceOwner, usage                     *sql.Stmt
 	liveSettings                                                                   [4]*sql.Stmt
 	all                                                                            []*sql.Stmt
 }
@@ -234,6 +268,9 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 	p(&q.deleteInst, qDeleteInst)
 	p(&q.putResult, qPutResult)
 	p(&q.listResults, qListResults)
+	p(&q.deviceRegister, qDeviceRegister)
+	p(&q.deviceOwner, qDeviceOwner)
+	p(&q.usage, qUsage)
 	for i := range q.liveSettings {
 		p(&q.liveSettings[i], liveSettingsQuery(i&1 != 0, i&2 != 0))
 	}
@@ -285,11 +322,11 @@ func openStore(dir string) (*sqliteStore, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	st := &sqliteStore{db: db}
+	st := &sqliteStore{db: db, rs: newRunState()}
 	ctx := context.Background()
 	if err := st.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("tenant database %s: %w", file, err)
+		return nil, fmt.Errorf("tenant database %s: %w: %w", file, ErrUnreadableData, err)
 	}
 	if st.q, err = prepare(ctx, db); err != nil {
 		db.Close()
@@ -297,6 +334,8 @@ func openStore(dir string) (*sqliteStore, error) {
 	}
 	return st, nil
 }
+
+func (st *sqliteStore) run() *runState { return st.rs }
 
 // close ends the store: operations after it fail with errStoreClosed.
 func (st *sqliteStore) close() error {
@@ -327,6 +366,8 @@ func (st *sqliteStore) migrate(ctx context.Context) error {
 			switch {
 			case v == schemaVersion:
 				return nil
+			case v == 1:
+				return upgrade(ctx, tx, schemaV2, 2)
 			case v > schemaVersion:
 				return fmt.Errorf("schema version %d was written by a newer oobe (this one reads %d); upgrade oobe or use another --data directory", v, schemaVersion)
 			default:
@@ -338,9 +379,22 @@ func (st *sqliteStore) migrate(ctx context.Context) error {
 				return fmt.Errorf("creating the schema: %w", err)
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, schemaVersion)
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (1)`); err != nil {
+			return err
+		}
+		return upgrade(ctx, tx, schemaV2, 2)
 	})
+}
+
+// upgrade runs a version's statements and records the version, in the caller's transaction.
+func upgrade(ctx context.Context, tx *sql.Tx, stmts []string, version int) error {
+	for _, stmt := range stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("upgrading the schema to version %d: %w", version, err)
+		}
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, version)
+	return err
 }
 
 // tx runs fn in a transaction: committed if fn returns nil, rolled back otherwise.
@@ -410,8 +464,10 @@ func (st *sqliteStore) seed(ctx context.Context, s tenantSeed, now time.Time) (s
 		if err := st.step("seed.tenant"); err != nil {
 			return err
 		}
-		for oid, settings := range s.Backups {
-			if err := st.insertSettings(ctx, tx, s.TenantID, oid, settings); err != nil {
+		// In id order, so a device backed up by two users is registered to the same one on
+		// every start.
+		for _, oid := range slices.Sorted(maps.Keys(s.Backups)) {
+			if err := st.insertSettings(ctx, tx, s.TenantID, oid, s.Backups[oid]); err != nil {
 				return err
 			}
 		}
@@ -430,7 +486,14 @@ func (st *sqliteStore) insertSettings(ctx context.Context, tx *sql.Tx, tid, oid 
 	}
 	setStmt := tx.StmtContext(ctx, st.q.settingInsert)
 	instStmt := tx.StmtContext(ctx, st.q.instanceInsert)
+	devStmt := tx.StmtContext(ctx, st.q.deviceRegister)
 	for _, s := range settings {
+		// A device a user's backup was made on is that user's, unless it is someone's already.
+		if s.DeviceID != "" {
+			if _, err := devStmt.ExecContext(ctx, tid, s.DeviceID, oid); err != nil {
+				return fmt.Errorf("registering device %s of user %s: %w", s.DeviceID, oid, err)
+			}
+		}
 		// A setting stored already (the device profiles setting every device shares) gains instances.
 		if _, err := setStmt.ExecContext(ctx, tid, oid, s.ID, s.DeviceID, s.SettingType, s.PayloadType); err != nil {
 			return fmt.Errorf("storing setting %s of user %s: %w", s.ID, oid, err)
@@ -575,7 +638,7 @@ func (st *sqliteStore) liveSetting(ctx context.Context, tid, oid, id string, now
 
 // replaceDeviceBackup replaces everything a user has stored for one source device, at once:
 // Windows keeps one backup per device.
-func (st *sqliteStore) replaceDeviceBackup(ctx context.Context, tid, oid, deviceID string, settings []storedSetting) error {
+func (st *sqliteStore) replaceDeviceBackup(ctx context.Context, tid, oid, deviceID string, settings []storedSetting, quota int64) error {
 	if err := st.enter(); err != nil {
 		return fmt.Errorf("storing the backup of device %s: %w", deviceID, err)
 	}
@@ -592,7 +655,20 @@ func (st *sqliteStore) replaceDeviceBackup(ctx context.Context, tid, oid, device
 		if err := st.step("upload.deleted"); err != nil {
 			return err
 		}
-		return st.insertSettings(ctx, tx, tid, oid, settings)
+		if err := st.insertSettings(ctx, tx, tid, oid, settings); err != nil {
+			return err
+		}
+		if quota <= 0 {
+			return nil
+		}
+		var used int64
+		if err := tx.StmtContext(ctx, st.q.usage).QueryRowContext(ctx, tid, oid).Scan(&used); err != nil {
+			return err
+		}
+		if used > quota {
+			return &QuotaError{Used: used, Quota: quota} // rolls the upload back
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("storing the backup of device %s: %w", deviceID, err)
@@ -622,22 +698,52 @@ func (st *sqliteStore) deleteUserSettings(ctx context.Context, tid, oid string) 
 	return n, nil
 }
 
-// putRestoreResult keeps a device's latest restore result.
-func (st *sqliteStore) putRestoreResult(ctx context.Context, tid string, rec RestoreResultRecord) error {
+// putRestoreResult keeps a device's restore result when it is the newest by its date (a tie
+// goes to the one received last) and reports whether it did.
+func (st *sqliteStore) putRestoreResult(ctx context.Context, tid string, rec RestoreResultRecord) (bool, error) {
 	data, err := json.Marshal(rec)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := st.enter(); err != nil {
-		return fmt.Errorf("storing the restore result of device %s: %w", rec.WindowsDeviceID, err)
+		return false, fmt.Errorf("storing the restore result of device %s: %w", rec.WindowsDeviceID, err)
 	}
 	defer st.gate.RUnlock()
 	ctx = context.WithoutCancel(ctx)
 	// One statement is its own transaction.
-	if _, err := st.q.putResult.ExecContext(ctx, tid, rec.WindowsDeviceID, rec.UserID, string(data)); err != nil {
-		return fmt.Errorf("storing the restore result of device %s: %w", rec.WindowsDeviceID, err)
+	res, err := st.q.putResult.ExecContext(ctx, tid, rec.WindowsDeviceID, rec.UserID, string(data), rec.ReportedDateTime.UnixNano())
+	if err != nil {
+		return false, fmt.Errorf("storing the restore result of device %s: %w", rec.WindowsDeviceID, err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// registerDevice registers a device the tenant does not have yet to oid, and returns the
+// user it is registered to.
+func (st *sqliteStore) registerDevice(ctx context.Context, tid, deviceID, oid string) (string, error) {
+	if err := st.enter(); err != nil {
+		return "", fmt.Errorf("registering device %s: %w", deviceID, err)
+	}
+	defer st.gate.RUnlock()
+	ctx = context.WithoutCancel(ctx)
+	var owner string
+	err := st.tx(ctx, func(tx *sql.Tx) error {
+		if oid != "" {
+			if _, err := tx.StmtContext(ctx, st.q.deviceRegister).ExecContext(ctx, tid, deviceID, oid); err != nil {
+				return err
+			}
+		}
+		err := tx.StmtContext(ctx, st.q.deviceOwner).QueryRowContext(ctx, tid, deviceID).Scan(&owner)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("registering device %s: %w", deviceID, err)
+	}
+	return owner, nil
 }
 
 // restoreResults lists a tenant's latest restore result per device, by device id.

@@ -38,7 +38,7 @@ func TestStateSurvivesARestart(t *testing.T) {
 	if resp, body := first.graphCall(http.MethodDelete, "/beta/users/"+adeleOID+"@"+contosoID+"/settings/windows", admin, ""); resp.StatusCode != 204 {
 		t.Fatalf("delete: %d %s", resp.StatusCode, body)
 	}
-	if resp, body := first.graphCall(http.MethodPost, backup.RestoreResultPath, adele, `{"windowsDeviceId":"`+meganDevice+`","status":"No Backup Profiles"}`); resp.StatusCode != 201 {
+	if resp, body := first.graphCall(http.MethodPost, backup.RestoreResultPath, megan, `{"windowsDeviceId":"`+meganDevice+`","status":"No Backup Profiles"}`); resp.StatusCode != 201 {
 		t.Fatalf("restore result: %d %s", resp.StatusCode, body)
 	}
 	_, page := first.graphCall(http.MethodGet, "/v1.0/me/settings/windows", megan, "", "Prefer", "odata.maxpagesize=1")
@@ -60,6 +60,10 @@ func TestStateSurvivesARestart(t *testing.T) {
 	}
 	if all, _ := second.listAll("/v1.0/me/settings/windows", adele, 0); len(all) != 0 {
 		t.Errorf("after a restart Adele's deleted backups came back from the fixture: %d settings", len(all))
+	}
+	// The device stays Megan's: Adele cannot report for it after the restart either.
+	if resp, body := second.graphCall(http.MethodPost, backup.RestoreResultPath, adele, `{"windowsDeviceId":"`+meganDevice+`","status":"No Backup Profiles"}`); resp.StatusCode != 403 {
+		t.Errorf("after a restart another user's report for Megan's device: %d %s", resp.StatusCode, body)
 	}
 	_, body := second.graphCall(http.MethodGet, "/_oobe/tenants/"+contosoID+"/restore-results", admin, "")
 	if list := decodeJSON[restoreResultsAnswer](t, body); len(list.Value) != 1 || list.Value[0].Status != backup.StatusNoBackups {
