@@ -153,6 +153,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.setStyles(NewStyles(msg.IsDark()))
 		return m, nil
 	case tickMsg:
+		if e, ok := m.screens[oobe.StageESP].(*espScreen); ok {
+			e.tick(time.Time(msg), m.active == oobe.StageESP)
+		}
 		return m, m.tick()
 	case eventMsg:
 		m.c.Flow.observe(msg.event)

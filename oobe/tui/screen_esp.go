@@ -3,6 +3,7 @@ package tui
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -35,6 +36,96 @@ type espScreen struct {
 	collecting bool
 	logsPath   string
 	logsErr    error
+
+	// watch moves the elapsed time shown with the flow's clock, frame by frame; watching is
+	// whether it has since the ESP came on screen.
+	watch    paceWatch
+	watching bool
+}
+
+// paceWatch is the flow clock's time as the ESP's elapsed time shows it, frame by frame. Where
+// the setup's waits pass faster than real time (clock.Paced.Fast, --speed), the flow's clock
+// moves at the wall clock's pace during a wait and the rest of the way when it ends: shown as
+// it is, the elapsed time ticks by seconds for the wait's real length, then jumps by minutes.
+// paceWatch learns from those jumps how fast the flow's time passes and moves the time shown
+// at that pace between them: never behind the flow's clock, never further ahead than one jump,
+// never backwards. Without frames (replays, which draw no clock ticks) it is the clock itself.
+type paceWatch struct {
+	anchorFlow, anchorWall time.Time // where the last jump left the clock
+	lastFlow, lastWall     time.Time // the frame before
+	rate                   float64   // flow time per wall time, learned from the jumps; 0 until one
+	lead                   time.Duration
+	shown                  time.Time
+}
+
+// reanchor starts showing the flow's time afresh from flow at wall (the ESP on screen, a
+// person's answer given), keeping the pace learned.
+func (p *paceWatch) reanchor(flow, wall time.Time) {
+	p.anchorFlow, p.anchorWall, p.lastFlow, p.lastWall, p.shown = flow, wall, flow, wall, flow
+}
+
+// frame takes the flow clock's time at wall time wall and returns the time to show.
+func (p *paceWatch) frame(flow, wall time.Time) time.Time {
+	if p.lastWall.IsZero() || flow.Before(p.lastFlow) || !wall.After(p.lastWall) {
+		*p = paceWatch{}
+		p.reanchor(flow, wall)
+		return flow
+	}
+	dw, df := wall.Sub(p.lastWall), flow.Sub(p.lastFlow)
+	if jump := df - dw; jump > dw/2+time.Second { // a sped-up wait ended
+		if span := wall.Sub(p.anchorWall); span > 0 {
+			p.rate = float64(flow.Sub(p.anchorFlow)) / float64(span)
+		}
+		p.anchorFlow, p.anchorWall, p.lead = flow, wall, max(p.lead, jump)
+	}
+	p.lastFlow, p.lastWall = flow, wall
+	est := flow
+	if p.rate > 1 {
+		est = p.anchorFlow.Add(time.Duration(float64(wall.Sub(p.anchorWall)) * p.rate))
+	}
+	est = minTime(maxTime(est, flow, p.shown), flow.Add(p.lead))
+	p.shown = maxTime(est, p.shown)
+	return p.shown
+}
+
+func maxTime(t time.Time, more ...time.Time) time.Time {
+	for _, u := range more {
+		if u.After(t) {
+			t = u
+		}
+	}
+	return t
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// tick is a frame of a run with a person watching: the elapsed time moves with the clock.
+// Frames before the ESP teach the watch the pace of the setup's waits; the ESP coming on
+// screen, and a failure waiting for the person, start it again from the clock.
+func (e *espScreen) tick(wall time.Time, onScreen bool) {
+	now := e.c.Clock.Now()
+	e.watch.frame(now, wall)
+	switch {
+	case !onScreen || e.ask != nil:
+		e.watching = false
+	case !e.watching:
+		e.watch.reanchor(now, wall)
+		e.watching = true
+	}
+}
+
+// now is the flow's time as the elapsed time shows it.
+func (e *espScreen) now() time.Time {
+	now := e.c.Clock.Now()
+	if e.watching && e.ask == nil && e.watch.shown.After(now) {
+		return e.watch.shown
+	}
+	return now
 }
 
 func newESPScreen(c *Common) screen { return &espScreen{c: c} }
@@ -115,7 +206,7 @@ func (e *espScreen) view() string {
 	w := c.Width
 	elapsed := ""
 	if !c.Flow.ESPStarted.IsZero() {
-		elapsed = elapsedText(c.Clock.Now().Sub(c.Flow.ESPStarted)) + " elapsed"
+		elapsed = elapsedText(e.now().Sub(c.Flow.ESPStarted)) + " elapsed"
 	}
 	head := strings.Join([]string{
 		titleWithNote(s, oobe.StageESP.Title(), elapsed, w),
