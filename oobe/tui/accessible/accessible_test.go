@@ -473,7 +473,7 @@ func TestTheEventsAreReadOutAsPlainSentences(t *testing.T) {
 		codePage,
 		"Enter this code: " + userCode,
 		"The code, letter by letter: Q X 7 P K 2 M 9 R",
-		"The code expires in 15 minutes, at 09:16.",
+		"The code expires in 15 minutes, at 09:16 UTC.",
 		"Waiting for you to sign in…",
 		"1. ADELE-LAPTOP, last backup 2 days ago (19 November 2026), Windows 11 23H2 (10.0.22631.5768)",
 		"2. ADELE-OLD, last backup 5 weeks ago (12 October 2026), Windows 10 22H2 (10.0.19045.6216)",

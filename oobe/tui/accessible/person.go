@@ -465,7 +465,7 @@ func (p *person) DeviceCode(ctx context.Context, prompt auth.DeviceCodePrompt) {
 	p.out.line("The code, letter by letter: %s", spelled(prompt.UserCode))
 	if !prompt.ExpiresAt.IsZero() {
 		now := p.clock.Now()
-		p.out.line("The code expires in %s, at %s.", minutes(prompt.ExpiresAt.Sub(now)), prompt.ExpiresAt.In(now.Location()).Format("15:04"))
+		p.out.line("The code expires in %s, at %s.", minutes(prompt.ExpiresAt.Sub(now)), when.TimeOfDay(prompt.ExpiresAt))
 	}
 	if p.opts.Approve != nil {
 		p.out.line("To approve the sign-in here as the demo user, type approve and press Enter.")
@@ -598,9 +598,9 @@ func (p *person) restoreChoice(ctx context.Context, profiles []profile.BackupPro
 }
 
 // lastBackup says when a backup was made, as the restore page does: "3 days ago (18 November
-// 2026)".
+// 2026)", the day in UTC as on every screen (internal/when).
 func lastBackup(now, t time.Time) string {
-	return when.Ago(now, t) + " (" + t.In(now.Location()).Format("2 January 2006") + ")"
+	return when.Ago(now, t) + " (" + when.Date(t) + ")"
 }
 
 // minutes says how long d is, to the minute.
