@@ -140,6 +140,7 @@ func TestFaultsEndpointAddsAndClears(t *testing.T) {
 	postJSON := func(ctype, body string) *http.Response {
 		req, _ := http.NewRequest(http.MethodPost, h.url("/_oobe/faults"), strings.NewReader(body))
 		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("Authorization", "Bearer "+h.srv.AdminSecret())
 		resp, _ := h.do(req)
 		return resp
 	}
@@ -157,6 +158,7 @@ func TestFaultsEndpointAddsAndClears(t *testing.T) {
 		t.Fatalf("the added fault did not apply: %d %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	req, _ := http.NewRequest(http.MethodDelete, h.url("/_oobe/faults"), nil)
+	req.Header.Set(AdminSecretHeader, h.srv.AdminSecret())
 	if resp, _ := h.do(req); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("clearing: %d", resp.StatusCode)
 	}

@@ -74,7 +74,7 @@ func TestRotationPublishesTheNewKeyFirstAndDropsTheOldest(t *testing.T) {
 	before := decodeJSON[jwks](t, bodyOf(h.get("/"+contosoID+"/discovery/v2.0/keys"))).Keys
 	old := h.signInWithDeviceCode(contosoID, contosoClient, adeleUPN, adelePassword)
 
-	resp, body := h.postJSON("/_oobe/tenants/"+contosoID+"/keys/rotate", "")
+	resp, body := h.adminPost("/_oobe/tenants/"+contosoID+"/keys/rotate", "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("rotate: %d %s", resp.StatusCode, body)
 	}
@@ -111,7 +111,7 @@ func TestRotatingAnUnknownTenantFails(t *testing.T) {
 	if err := h.srv.RotateKeys("00000000-0000-0000-0000-000000000000"); err == nil {
 		t.Fatal("RotateKeys of an unknown tenant succeeded")
 	}
-	resp, _ := h.postJSON("/_oobe/tenants/nope/keys/rotate", "")
+	resp, _ := h.adminPost("/_oobe/tenants/nope/keys/rotate", "")
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("status %d, want 404", resp.StatusCode)
 	}
@@ -121,7 +121,7 @@ func TestRotationRefusesARequestThatIsNotJSON(t *testing.T) {
 	h := newHarness(t)
 	before := decodeJSON[jwks](t, bodyOf(h.get("/"+contosoID+"/discovery/v2.0/keys"))).Keys
 	for _, ctype := range []string{"", "application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"} {
-		resp, body := h.send(http.MethodPost, "/_oobe/tenants/"+contosoID+"/keys/rotate", "", "Content-Type", ctype)
+		resp, body := h.send(http.MethodPost, "/_oobe/tenants/"+contosoID+"/keys/rotate", "", "Content-Type", ctype, AdminSecretHeader, h.srv.AdminSecret())
 		if resp.StatusCode != http.StatusUnsupportedMediaType {
 			t.Fatalf("Content-Type %q: status %d, want 415: %s", ctype, resp.StatusCode, body)
 		}

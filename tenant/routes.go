@@ -92,8 +92,9 @@ var sharedRoutes = sync.OnceValue(func() *http.ServeMux {
 	sessionRoutes(func(pattern, endpoint string, h serverFunc) { handle(pattern, endpoint, h) })
 
 	handle("/_oobe/tenants", "oobe", oobeMethods(http.MethodGet, http.MethodHead)((*Server).handleListTenants))
-	handle("/_oobe/tenants/{tid}/keys/rotate", "oobe", oobeMethods(http.MethodPost)((*Server).handleRotate))
-	handle("/_oobe/faults", "oobe", oobeMethods(http.MethodPost, http.MethodDelete)((*Server).handleFaults))
+	// The controls that change the simulated cloud take the run's admin secret (secret.go).
+	handle("/_oobe/tenants/{tid}/keys/rotate", "oobe", oobeMethods(http.MethodPost)(needAdminSecret((*Server).handleRotate)))
+	handle("/_oobe/faults", "oobe", oobeMethods(http.MethodPost, http.MethodDelete)(needAdminSecret((*Server).handleFaults)))
 
 	mux.Handle("/", notFoundEndpoint)
 	return mux

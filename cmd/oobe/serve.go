@@ -32,6 +32,9 @@ type serveInfo struct {
 	Tenants []tenantInfo `json:"tenants"`
 	// CACert is the local CA's certificate (--tls), for clients to trust.
 	CACert string `json:"caCert,omitempty"`
+	// AdminSecret is this run's secret for the /_oobe/ controls that change the cloud (key
+	// rotation, faults): send it as "Authorization: Bearer <secret>".
+	AdminSecret string `json:"adminSecret"`
 }
 
 type tenantInfo struct {
@@ -121,6 +124,9 @@ oobe serve --tls --addr 127.0.0.1:8443 --public-url https://login.oobe.test`,
 			}
 			srv, err := tenant.New(tenant.Config{Tenants: tenants, DeviceCodeInterval: interval, Logger: logger, DataDir: dataDir,
 				TLS: tc.config, PublicURL: pubURL, MaxConnections: maxConns})
+			if errors.Is(err, tenant.ErrUnreadableData) {
+				return badInput("--data %s: %v; move the file aside or give another --data directory", dataDir, err)
+			}
 			if err != nil {
 				return err
 			}
@@ -253,7 +259,7 @@ func loadTenants(dir string) ([]*tenant.Tenant, error) {
 }
 
 func describe(srv *tenant.Server, url string) serveInfo {
-	info := serveInfo{URL: url, Tenants: []tenantInfo{}}
+	info := serveInfo{URL: url, Tenants: []tenantInfo{}, AdminSecret: srv.AdminSecret()}
 	if l := srv.ListenURL(); l != url {
 		info.Listen = l
 	}
@@ -278,7 +284,9 @@ func printServeInfo(s streams, info serveInfo) {
 	if info.CACert != "" {
 		printTrustHelp(s.out, info.CACert)
 	}
-	fmt.Fprintf(s.out, "\nDevice sign-in page: %s/devicelogin\nPress Ctrl+C to stop.\n", info.URL)
+	fmt.Fprintf(s.out, "\nDevice sign-in page: %s/devicelogin\n", info.URL)
+	fmt.Fprintf(s.out, "Admin secret for key rotation and faults (this run only): %s\n", info.AdminSecret)
+	fmt.Fprintln(s.out, "Press Ctrl+C to stop.")
 }
 
 func checkListenAddr(addr string) error {

@@ -117,3 +117,41 @@ func TestServeRefusesADataPathThatIsAFile(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want 2 naming the problem", code, stderr)
 	}
 }
+
+func TestServeRefusesAGarbageDatabaseAsBadInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "oobe.db"), []byte(strings.Repeat("not a database ", 64)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "serve", "--data", dir)
+	if code != 2 || !strings.Contains(stderr, "oobe.db") || !strings.Contains(stderr, "another --data directory") {
+		t.Fatalf("exit %d, stderr %q; want 2 naming the database and what to do", code, stderr)
+	}
+}
+
+func TestServePrintsTheAdminSecretThatTheControlsTake(t *testing.T) {
+	t.Parallel()
+	_, info := serveOnce(t)
+	if len(info.AdminSecret) < 40 {
+		t.Fatalf("--json adminSecret %q", info.AdminSecret)
+	}
+	clear := func(header ...string) int {
+		req, _ := http.NewRequest(http.MethodDelete, info.URL+"/_oobe/faults", nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := clear(); got != http.StatusUnauthorized {
+		t.Errorf("without the secret: %d, want 401", got)
+	}
+	if got := clear("Authorization", "Bearer "+info.AdminSecret); got != http.StatusNoContent {
+		t.Errorf("with the printed secret: %d, want 204", got)
+	}
+}
