@@ -74,13 +74,31 @@ var schema = []string{
 }
 
 // schemaV2 turns version 1 into version 2:
-//   - instances_live lets a listing test an instance's expiry from the index: in the table
-//     expires_ns sits after the payload, so each test read the payload's overflow pages (a
-//     user with 40 × 4 MB backups waited most of a second for a listing);
+//   - instances becomes a rowid table with the payload last, and instances_live indexes expiry.
+//     Version 1 kept instances WITHOUT ROWID with the payload before expires_ns: a WITHOUT ROWID
+//     table keeps whole rows in its interior pages, so every seek compared against 4 MB rows
+//     read them, and every expiry test walked the payload's overflow pages first (a user with
+//     40 × 4 MB backups waited most of a second for a listing);
 //   - devices are the Entra device objects the tenant has, each registered to the user who
 //     joined it (owners.go), seeded from the devices backups were made on;
 //   - restore_results.reported_ns keeps the newest report by its date, not the last received.
 var schemaV2 = []string{
+	`CREATE TABLE instances_v2 (
+		tenant_id   TEXT NOT NULL,
+		user_oid    TEXT NOT NULL,
+		setting_id  TEXT NOT NULL,
+		instance_id TEXT NOT NULL,
+		created_ns  INTEGER NOT NULL,
+		modified_ns INTEGER NOT NULL,
+		expires_ns  INTEGER NOT NULL,
+		payload     TEXT NOT NULL,
+		PRIMARY KEY (tenant_id, user_oid, setting_id, instance_id),
+		FOREIGN KEY (tenant_id, user_oid, setting_id) REFERENCES settings (tenant_id, user_oid, setting_id) ON DELETE CASCADE
+	)`,
+	`INSERT INTO instances_v2 (tenant_id, user_oid, setting_id, instance_id, created_ns, modified_ns, expires_ns, payload)
+		SELECT tenant_id, user_oid, setting_id, instance_id, created_ns, modified_ns, expires_ns, payload FROM instances`,
+	`DROP TABLE instances`,
+	`ALTER TABLE instances_v2 RENAME TO instances`,
 	`CREATE INDEX instances_live ON instances (tenant_id, user_oid, setting_id, expires_ns)`,
 	`CREATE TABLE devices (
 		tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id),
