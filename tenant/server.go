@@ -78,6 +78,10 @@ type Config struct {
 	// MaxConnections caps the connections Start serves at once; more wait until one closes, and
 	// the log says the cap was reached. 0 means 1024.
 	MaxConnections int
+	// BackupQuota is each user's backup storage in bytes of payload; an upload past it gets
+	// Graph's 507 quotaLimitReached. 0 means DefaultBackupQuota (Server.SetBackupQuota changes
+	// it later).
+	BackupQuota int64
 	// PendingPerTenant and PendingTotal cap the sign-ins waiting for a person, per tenant and
 	// over all tenants, counted apart for authorize flows and device codes: past a cap the oldest
 	// is forgotten, and its later use is answered as Entra answers an expired one. 0 means 1024
@@ -311,6 +315,10 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.publicURL = pub
 	}
+	if cfg.BackupQuota < 0 {
+		return nil, fmt.Errorf("starting the simulated tenant: Config.BackupQuota %d is negative", cfg.BackupQuota)
+	}
+	s.SetBackupQuota(cfg.BackupQuota)
 	s.handler = s.routes()
 	return s, nil
 }
