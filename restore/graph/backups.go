@@ -245,6 +245,9 @@ func (c *Client) instancesOf(ctx context.Context, s *backup.WindowsSetting) ([]b
 // profileOf reads one deviceprofile instance as the previous PC it describes.
 func profileOf(in backup.WindowsSettingInstance) (*profile.BackupProfile, error) {
 	dp, err := backup.DecodeDeviceProfile(in.Payload)
+	if err == nil {
+		err = dp.CheckText() // its name is shown on the restore page and printed
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -272,6 +275,12 @@ func (c *Client) readContent(ctx context.Context, p *profile.BackupProfile, cont
 	}
 	if cl, ok := latest(ci); ok {
 		content, err := backup.DecodeContent(cl.Payload)
+		if err == nil {
+			// Its names are shown and printed: a tenant that stored control characters in them
+			// (the simulator refuses them; another might not) gets its backup listed, never
+			// applied, as one that cannot be read.
+			err = content.CheckText()
+		}
 		if err != nil {
 			p.ContentError = err.Error()
 			return nil

@@ -267,3 +267,31 @@ func TestATokenRefusedAsExpiredIsRenewedOnce(t *testing.T) {
 		t.Fatalf("err %v after %d calls, want the 401 after one renewal", err, calls)
 	}
 }
+
+// A tenant that stored control characters in a previous PC's name (the simulator refuses
+// them; another might not): the PC is left out and reported, never shown or printed raw.
+func TestAProfileWhoseNameHoldsControlCharactersIsLeftOut(t *testing.T) {
+	hostile, _ := backup.EncodePayload(backup.DeviceProfilePayload{ProfileID: "{00000000-0000-0000-0000-000000000003}", DeviceDisplayName: "PC\x1b[2J",
+		CreatedBy: "windows", CreatedTime: 1, ModifiedTime: 2, IsActive: true, LastFullBackupCompletedTime: 2, OSVersion: "10.0.22631.4317"})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1.0/me/settings/windows", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"value": []backup.WindowsSetting{
+			{ID: "p3", PayloadType: backup.PayloadDeviceProfile, SettingType: "backup", WindowsDeviceID: "00000000-0000-0000-0000-000000000003"},
+		}})
+	})
+	mux.HandleFunc("GET /v1.0/me/settings/windows/p3/instances", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"value": []backup.WindowsSettingInstance{{ID: "i", Payload: hostile, LastModifiedDateTime: start}}})
+	})
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	var skipped []SkippedProfile
+	c, err := New(Config{BaseURL: ts.URL, Clock: clock.NewVirtual(start), Token: func(context.Context) (string, error) { return "t", nil },
+		OnSkip: func(s SkippedProfile) { skipped = append(skipped, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	profiles, err := c.BackupProfiles(context.Background())
+	if err != nil || len(profiles) != 0 || len(skipped) != 1 || strings.ContainsRune(skipped[0].Reason, '\x1b') || !strings.Contains(skipped[0].Reason, "control character") {
+		t.Fatalf("profiles %+v, skipped %+v, err %v: want it left out, its reason naming the control character without it", profiles, skipped, err)
+	}
+}
