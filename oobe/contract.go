@@ -144,6 +144,15 @@ type Person interface {
 	ESPFailure(ctx context.Context, f ESPFailure) (ESPChoice, error)
 }
 
+// SignInBacker is a Person who can leave a sign-in under way — the device code's wait, the
+// browser's — as Esc does in the terminal UI. The flow watches the channel while a sign-in
+// runs and ends that sign-in on a value: "" goes back to the ways to sign in (SignInMethod is
+// asked again), a method signs in that way instead (a browser that did not open falls back to
+// a code). A Person without it never leaves a sign-in (the headless replay).
+type SignInBacker interface {
+	SignInBack() <-chan SignInMethod
+}
+
 // Network is a network the setup offers.
 type Network struct {
 	Name     string `json:"name" yaml:"name"`

@@ -89,7 +89,42 @@ type person struct {
 	attempt *signInAttempt
 }
 
-var _ oobe.Person = (*person)(nil)
+var (
+	_ oobe.Person       = (*person)(nil)
+	_ oobe.SignInBacker = (*person)(nil)
+)
+
+// signInAttempt carries the person leaving a sign-in under way to the flow
+// (oobe.SignInBacker): Esc on the code's or the browser's wait goes back to the ways to sign
+// in, and a browser that does not open goes on with a code. One attempt serves every run of
+// the flow a presenter restarts; the flow ignores what was left over from an ended wait.
+type signInAttempt struct{ leave chan oobe.SignInMethod }
+
+func newSignInAttempt() *signInAttempt {
+	return &signInAttempt{leave: make(chan oobe.SignInMethod, 1)}
+}
+
+// switchTo leaves the sign-in under way for next ("" asks for the way again); a second
+// before the flow has taken the first is dropped.
+func (a *signInAttempt) switchTo(next oobe.SignInMethod) {
+	select {
+	case a.leave <- next:
+	default:
+	}
+}
+
+// back is the command the screen's Esc starts.
+func (a *signInAttempt) back() tea.Cmd {
+	return func() tea.Msg { a.switchTo(""); return nil }
+}
+
+// SignInBack is where the flow hears the person leave a sign-in; nil where nothing can.
+func (p *person) SignInBack() <-chan oobe.SignInMethod {
+	if p.attempt == nil {
+		return nil
+	}
+	return p.attempt.leave
+}
 
 // ask shows a and waits for its answer, or for ctx.
 func (p *person) ask(ctx context.Context, a *Ask) (Answer, error) {

@@ -10,8 +10,11 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/oobe-dev/oobe/auth"
+	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/clock"
 	"github.com/oobe-dev/oobe/oobe"
+	"github.com/oobe-dev/oobe/restore/apply"
+	"github.com/oobe-dev/oobe/restore/profile"
 )
 
 // hang bounds a wait for something a test expects to happen at once: it fails, it does not
@@ -190,17 +193,57 @@ func (b blockingSignIn) Browser(ctx context.Context, open func(string) error) (*
 	return nil, ctx.Err()
 }
 
-// signInHarness runs a switchingSignIn with the model as the person's screen.
-func signInHarness(t *testing.T, outside Outside) (*Model, chan tea.Msg, blockingSignIn, *switchingSignIn) {
+// toSignIn is the UI's person with the screens before the sign-in answered at once.
+type toSignIn struct{ *person }
+
+func (toSignIn) Region(_ context.Context, o []string) (string, error)     { return o[0], nil }
+func (toSignIn) Keyboard(_ context.Context, o []string) (string, error)   { return o[0], nil }
+func (toSignIn) SecondKeyboard(context.Context, []string) (string, error) { return "", nil }
+func (toSignIn) Network(_ context.Context, o []oobe.Network) (oobe.Network, string, error) {
+	return o[0], "", nil
+}
+
+// harnessDevice is a device the flow can start with; the harness never gets past sign-in.
+type harnessDevice struct{}
+
+func (harnessDevice) Profile() profile.DeviceProfile {
+	return profile.DeviceProfile{OS: "10.0.22631.4317", Edition: "Enterprise", Join: profile.JoinEntra,
+		Provisioning: profile.ProvisioningUserDriven, Cloud: profile.CloudGlobal, Architecture: "x64",
+		Name: "DESKTOP-NEW0001", DeviceID: "7d1c9e40-2b3a-4f5d-8e6c-9a0b1c2d3e4f", TenantID: "39150fda-e360-47ce-b98e-d9250ba6f8e8"}
+}
+
+func (harnessDevice) Apply(context.Context, *backup.Content, backup.Owner) (*apply.Report, error) {
+	return nil, errors.New("the harness restores nothing")
+}
+
+// signInHarness runs the flow to its sign-in with the model as the person's screen: the
+// engine's Back (oobe.SignInBacker) is what Esc and a browser that does not open use. The
+// sign-in waits until the test ends.
+func signInHarness(t *testing.T, outside Outside) (*Model, chan tea.Msg, blockingSignIn) {
 	t.Helper()
 	m, clk := testModel(t)
-	send(m, enter(clk, oobe.StageSignIn, nil))
 	msgs := make(chan tea.Msg, 64)
-	a := &signInAttempt{}
+	ctx, cancel := context.WithCancel(context.Background())
+	put := func(msg tea.Msg) {
+		select {
+		case msgs <- msg:
+		case <-ctx.Done():
+		}
+	}
+	a := newSignInAttempt()
 	m.actions.attempt = a
-	per := &person{send: func(msg tea.Msg) { msgs <- msg }, outside: outside, attempt: a}
+	per := &person{send: put, outside: outside, attempt: a}
 	inner := blockingSignIn{ways: make(chan oobe.SignInMethod, 4)}
-	return m, msgs, inner, &switchingSignIn{inner: inner, person: per, attempt: a}
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		_, _ = oobe.Run(ctx, oobe.Config{Clock: clk, SignIn: inner, Device: harnessDevice{}, Person: toSignIn{per},
+			Connect:  func(context.Context, *oobe.Session) (oobe.Cloud, error) { return nil, errors.New("not connected") },
+			Branding: m.c.Flow.Branding,
+			Observe:  func(e oobe.Event) { put(eventMsg{event: e}) }})
+	}()
+	return m, msgs, inner
 }
 
 // until gives the model the person's messages until one satisfies ok.
@@ -220,10 +263,9 @@ func until(t *testing.T, m *Model, msgs chan tea.Msg, what string, ok func(tea.M
 }
 
 func TestABrowserThatDoesNotOpenFallsBackToADeviceCodeAndSaysSo(t *testing.T) {
-	m, msgs, inner, s := signInHarness(t, failingOutside{})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _, _ = s.Browser(ctx, nil) }()
+	m, msgs, inner := signInHarness(t, failingOutside{})
+	msg := until(t, m, msgs, "the ways to sign in", func(msg tea.Msg) bool { _, ok := msg.(askMsg); return ok })
+	msg.(askMsg).ask.reply <- Answer{Method: oobe.SignInBrowser}
 	until(t, m, msgs, "the code", func(msg tea.Msg) bool { _, ok := msg.(promptMsg); return ok })
 	if w := []oobe.SignInMethod{<-inner.ways, <-inner.ways}; w[0] != oobe.SignInBrowser || w[1] != oobe.SignInDeviceCode {
 		t.Fatalf("signed in by %v, want the browser, then a device code", w)
@@ -239,17 +281,9 @@ func TestABrowserThatDoesNotOpenFallsBackToADeviceCodeAndSaysSo(t *testing.T) {
 func TestEscOnTheSignInWaitsGoesBackToTheWaysToSignIn(t *testing.T) {
 	for _, way := range []oobe.SignInMethod{oobe.SignInDeviceCode, oobe.SignInBrowser} {
 		t.Run(string(way), func(t *testing.T) {
-			m, msgs, inner, s := signInHarness(t, browserOK{})
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			done := make(chan oobe.SignInMethod, 1)
-			go func() {
-				if way == oobe.SignInDeviceCode {
-					_, _ = s.DeviceCode(ctx, func(p auth.DeviceCodePrompt) { s.person.DeviceCode(ctx, p) })
-				} else {
-					_, _ = s.Browser(ctx, func(u string) error { return s.person.Browser(ctx, u) })
-				}
-			}()
+			m, msgs, inner := signInHarness(t, browserOK{})
+			msg := until(t, m, msgs, "the ways to sign in", func(msg tea.Msg) bool { _, ok := msg.(askMsg); return ok })
+			msg.(askMsg).ask.reply <- Answer{Method: way}
 			until(t, m, msgs, "the wait", func(msg tea.Msg) bool {
 				switch msg.(type) {
 				case promptMsg, browserMsg:
@@ -264,7 +298,11 @@ func TestEscOnTheSignInWaitsGoesBackToTheWaysToSignIn(t *testing.T) {
 			for _, c := range send(m, press("esc")) {
 				run(c)
 			}
-			msg := until(t, m, msgs, "the ways to sign in", func(msg tea.Msg) bool { _, ok := msg.(askMsg); return ok })
+			until(t, m, msgs, "the Back", func(msg tea.Msg) bool {
+				e, ok := msg.(eventMsg)
+				return ok && e.event.Text == "Back to the ways to sign in"
+			})
+			msg = until(t, m, msgs, "the ways to sign in", func(msg tea.Msg) bool { _, ok := msg.(askMsg); return ok })
 			if scr := screenText(m); !strings.Contains(scr, "How do you want to sign in?") {
 				t.Fatalf("Esc did not go back to the ways to sign in:\n%s", scr)
 			}
@@ -277,7 +315,6 @@ func TestEscOnTheSignInWaitsGoesBackToTheWaysToSignIn(t *testing.T) {
 			if got := <-inner.ways; got != other {
 				t.Fatalf("after Esc the sign-in went on with %s, want %s", got, other)
 			}
-			close(done)
 		})
 	}
 }

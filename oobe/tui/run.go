@@ -63,7 +63,7 @@ func Run(ctx context.Context, cfg oobe.Config, opts Options) (*oobe.Outcome, err
 		// person at the keyboard.
 		actions.page = newPageSession(actions.SignInPage)
 	}
-	actions.attempt = &signInAttempt{}
+	actions.attempt = newSignInAttempt()
 	m := newModel(c, actions)
 	m.animate = opts.Pilot == nil || opts.Pilot.Pace > 0
 	m.exitWhenDone = opts.Pilot != nil && opts.Pilot.Pace == 0
@@ -180,7 +180,6 @@ func (r *runner) start(cfg oobe.Config, pilotPerson oobe.Person, closeWorld func
 	}
 	per := &person{send: send, outside: r.opts.Outside, pilot: pilot, page: r.page, attempt: r.attempt}
 	cfg.Person = per
-	cfg.SignIn = &switchingSignIn{inner: cfg.SignIn, person: per, attempt: r.attempt}
 	observe := cfg.Observe
 	cfg.Observe = func(e oobe.Event) {
 		if observe != nil {

@@ -91,6 +91,7 @@ func Run(ctx context.Context, cfg oobe.Config, opts Options) (*oobe.Outcome, err
 		out:   &screen{w: out, endPrompt: !tty},
 		clock: cfg.Clock,
 		stop:  cancel,
+		leave: make(chan oobe.SignInMethod, 1),
 	}
 	if tty {
 		// A terminal echoes what is typed: secrets are read with the echo off, and nothing is

@@ -33,8 +33,12 @@ const (
 	espCollectLogs = "Collect logs"
 )
 
-// approveWord is what the person types to approve a device code as the demo user.
-const approveWord = "approve"
+// approveWord is what the person types to approve a device code as the demo user;
+// backWord, while the code waits, goes back to the ways to sign in.
+const (
+	approveWord = "approve"
+	backWord    = "back"
+)
 
 // approveQuestion names the wait for the approval line when input ends there.
 const approveQuestion = `Type approve and press Enter to approve the sign-in as the demo user`
@@ -65,9 +69,18 @@ type person struct {
 	// secret reads secrets without echoing them, at a terminal; nil for any other input,
 	// which echoes nothing.
 	secret secretReader
+	// leave tells the flow the person left the sign-in under way (oobe.SignInBacker): back
+	// typed while the code waits.
+	leave chan oobe.SignInMethod
 }
 
-var _ oobe.Person = (*person)(nil)
+var (
+	_ oobe.Person       = (*person)(nil)
+	_ oobe.SignInBacker = (*person)(nil)
+)
+
+// SignInBack is where the flow hears the person go back from the code's wait.
+func (p *person) SignInBack() <-chan oobe.SignInMethod { return p.leave }
 
 // question is one numbered question.
 type question struct {
@@ -468,7 +481,7 @@ func (p *person) DeviceCode(ctx context.Context, prompt auth.DeviceCodePrompt) {
 		p.out.line("The code expires in %s, at %s.", minutes(prompt.ExpiresAt.Sub(now)), when.TimeOfDay(prompt.ExpiresAt))
 	}
 	if p.opts.Approve != nil {
-		p.out.line("To approve the sign-in here as the demo user, type approve and press Enter.")
+		p.out.line("To approve the sign-in here as the demo user, type approve and press Enter. Type back to sign in another way.")
 	}
 	p.out.line("Waiting for you to sign in…")
 	if p.opts.Approve == nil {
@@ -500,8 +513,16 @@ func (p *person) approve(runCtx, signCtx context.Context, prompt auth.DeviceCode
 			p.stop(p.stopped)
 			return
 		}
+		if strings.EqualFold(strings.TrimSpace(line), backWord) {
+			p.out.line("Going back to the ways to sign in.")
+			select {
+			case p.leave <- "":
+			default:
+			}
+			return
+		}
 		if !strings.EqualFold(strings.TrimSpace(line), approveWord) {
-			p.out.line(`That is not "approve". Type approve and press Enter to approve the sign-in as the demo user, or sign in on the other device.`)
+			p.out.line(`That is not "approve". Type approve and press Enter to approve the sign-in as the demo user, type back to sign in another way, or sign in on the other device.`)
 			continue
 		}
 		p.out.line("Approving the sign-in as the demo user…")
