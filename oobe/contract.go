@@ -206,6 +206,10 @@ type Config struct {
 	Regions   []string
 	Keyboards []string
 	Networks  []Network
+	// JoinNetwork, when set, is the network's side of joining n with passphrase, after the
+	// connect wait: the access point refuses a wrong key with ErrWrongNetworkKey, and the
+	// person is asked again. Nil takes any key (a network whose key nobody knows here).
+	JoinNetwork func(n Network, passphrase string) error
 	// ESPTimeout is the ESP's timeout (0 = 60 minutes).
 	ESPTimeout time.Duration
 	// QualityUpdateDuration is how long installing quality updates takes (0 = 20 to 40

@@ -7,8 +7,13 @@ import (
 	"strings"
 )
 
-// network joins the network the person picks. A secured Wi-Fi network needs a passphrase;
-// the person gets three tries. The passphrase is never written down.
+// ErrWrongNetworkKey is Config.JoinNetwork's answer to a passphrase the network does not take,
+// in Windows' words.
+var ErrWrongNetworkKey = errors.New("The network security key isn't correct. Please try again.")
+
+// network joins the network the person picks. A secured Wi-Fi network needs a passphrase,
+// which the network checks (Config.JoinNetwork); the person gets three tries, an empty or a
+// wrong key each costing one. The passphrase is never written down.
 func (f *flow) network() (Stage, error) {
 	offered := orDefault(f.cfg.Networks, defaultNetworks)
 	for attempt := 1; ; attempt++ {
@@ -39,6 +44,20 @@ func (f *flow) network() (Stage, error) {
 		}
 		if err := f.cfg.Clock.Sleep(f.ctx, connectTook); err != nil {
 			return "", err
+		}
+		if f.cfg.JoinNetwork != nil {
+			err := f.cfg.JoinNetwork(n, pass)
+			switch {
+			case errors.Is(err, ErrWrongNetworkKey):
+				f.event(EventChoice, fmt.Sprintf("Network: %s (Wi-Fi, %s; passphrase entered)", n.Name, n.Security), nil)
+				if attempt == networkAttempts {
+					return "", &stageFailure{text: fmt.Sprintf("Can't connect to %s: the network security key wasn't correct in %d tries.", n.Name, networkAttempts), code: CodeNetworkUnavailable}
+				}
+				f.event(EventWarning, ErrWrongNetworkKey.Error(), nil)
+				continue
+			case err != nil:
+				return "", &stageFailure{text: fmt.Sprintf("Can't connect to %s: %v", n.Name, err), code: CodeNetworkUnavailable, err: err}
+			}
 		}
 		f.joined = n
 		switch {

@@ -170,7 +170,7 @@ func (sc *Scenario) Spec() sim.Spec {
 		spec.AdminDelete = &sim.AdminDelete{Admin: sc.AdminDeletes}
 	}
 	if n := sc.Steps.Network; !n.Wired {
-		spec.WiFi = []oobe.Network{{Name: n.SSID, Security: n.Security}}
+		spec.WiFi = []sim.WiFi{{Network: oobe.Network{Name: n.SSID, Security: n.Security}, Passphrase: n.Password}}
 	}
 	return spec
 }

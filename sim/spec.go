@@ -47,8 +47,9 @@ type Spec struct {
 
 	// Autopilot is the Autopilot profile the device downloads.
 	Autopilot Autopilot
-	// WiFi are the Wi-Fi networks in range, offered after Ethernet.
-	WiFi []oobe.Network
+	// WiFi are the Wi-Fi networks in range, offered after Ethernet, each with the key its
+	// access point takes.
+	WiFi []WiFi
 	// Faults are what fails, in the flow and at the tenant.
 	Faults Faults
 	// FirstSignIn has the flow go on past the desktop to the user's first sign-in after
@@ -80,6 +81,14 @@ type Spec struct {
 	// Observe, when set, is told the world's own events as they happen (the old PC's backups),
 	// on StageOldPC: they come before the flow's.
 	Observe func(oobe.Event)
+}
+
+// WiFi is a Wi-Fi network in range and the passphrase its access point takes: joining it
+// with another is refused as Windows refuses it (oobe.ErrWrongNetworkKey). An open network,
+// or a secured one with Passphrase "", takes any key.
+type WiFi struct {
+	oobe.Network
+	Passphrase string
 }
 
 // StageOldPC is the stage of the world's own events: the old PC's sign-in and backups.

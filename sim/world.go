@@ -165,7 +165,10 @@ func (w *World) start(ctx context.Context) error {
 	}
 	// The device as Init wrote it: nothing else has written to its directory since.
 	signIn := live.NewSignIn(client, signInClock)
-	networks := append([]oobe.Network{{Name: "Ethernet", Wired: true}}, spec.WiFi...)
+	networks := []oobe.Network{{Name: "Ethernet", Wired: true}}
+	for _, n := range spec.WiFi {
+		networks = append(networks, n.Network)
+	}
 	w.Config = oobe.Config{
 		Clock:   flowClock,
 		SignIn:  signIn,
@@ -175,6 +178,7 @@ func (w *World) start(ctx context.Context) error {
 		Branding: oobe.Branding{TenantName: w.tenant.Name, DeploymentMode: deploymentMode(spec.Device.Profile.Provisioning),
 			DeviceNameTemplate: spec.Autopilot.DeviceNameTemplate},
 		Networks:    networks,
+		JoinNetwork: w.joinNetwork,
 		ESPTimeout:  spec.Autopilot.ESPTimeout,
 		FirstSignIn: spec.FirstSignIn,
 	}
@@ -391,6 +395,17 @@ func (w *World) oldPC(ctx context.Context, client *auth.Client) error {
 	}
 	if _, err := (device.Schedule{}).RunUntil(ctx, w.clock, dir, owner, send, until); err != nil {
 		return fmt.Errorf("the old PC's backups: %w", err)
+	}
+	return nil
+}
+
+// joinNetwork is the access points of Spec.WiFi: a secured network with a passphrase takes
+// that one only.
+func (w *World) joinNetwork(n oobe.Network, passphrase string) error {
+	for _, ap := range w.spec.WiFi {
+		if ap.Name == n.Name && n.Secured() && ap.Passphrase != "" && passphrase != ap.Passphrase {
+			return oobe.ErrWrongNetworkKey
+		}
 	}
 	return nil
 }

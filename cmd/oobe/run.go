@@ -361,11 +361,7 @@ func runSimulated(ctx context.Context, s streams, o runOptions, sc *datedScenari
 		// Setup signs in on the tenant's branded page, as Windows does; the device code and the
 		// browser are a key away on it (docs/tui.md).
 		page := &tui.SignInPage{Client: w.Browser(), User: sc.User}
-		var keys map[string]string
-		if n := sc.Steps.Network; !n.Wired && n.SSID != "" {
-			keys = map[string]string{n.SSID: n.Password} // the scenario's network and its passphrase
-		}
-		out, err = tui.Run(ctx, cfg, tui.Options{Output: s.errOut, NoColor: o.noColor, Simulated: true, Pilot: pilot, Presenter: presenter, WiFiKeys: keys,
+		out, err = tui.Run(ctx, cfg, tui.Options{Output: s.errOut, NoColor: o.noColor, Simulated: true, Pilot: pilot, Presenter: presenter,
 			Outside: browserOutside{s}, Actions: tui.Actions{Approve: w.Approve, Open: auth.OpenBrowser, LogsDir: logsDir, SignInPage: page}})
 	}
 	logger.Info("setup ended", "finalStage", outcomeStage(out), "error", errString(err))

@@ -325,18 +325,16 @@ type browserOK struct{}
 func (browserOK) DeviceCode(context.Context, auth.DeviceCodePrompt) {}
 func (browserOK) Browser(context.Context, string) error             { return nil }
 
-func TestAWrongWiFiKeyIsRefusedInWindowsWords(t *testing.T) {
+func TestTheNetworksRefusalOfAKeyIsShownInWindowsWords(t *testing.T) {
 	m, clk := testModel(t)
-	m.c.WiFiKeys = map[string]string{"CONTOSO-GUEST": "right key"}
 	a := setupAsk(m, clk, networkAsk())
-	if got := answers(t, a, send(m, keys("down", "enter", "wrong key", "enter")...)); len(got) != 0 {
-		t.Fatalf("a wrong key connected: %+v", got)
+	got := answers(t, a, send(m, keys("down", "enter", "wrong key", "enter")...))
+	if len(got) != 1 || got[0].Passphrase != "wrong key" {
+		t.Fatalf("the key typed answered %+v: the network, not the screen, checks it", got)
 	}
-	if scr := screenText(m); !strings.Contains(scr, "The network security key isn't correct. Please try again.") {
+	send(m, event(clk, oobe.StageNetwork, oobe.EventWarning, oobe.ErrWrongNetworkKey.Error(), nil), askMsg{ask: newAsk(networkAsk())})
+	scr := screenText(m)
+	if !strings.Contains(scr, "The network security key isn't correct. Please try again.") || !strings.Contains(scr, "Enter the network security key for CONTOSO-GUEST and try again.") {
 		t.Fatalf("the refusal is not in Windows' words:\n%s", scr)
-	}
-	got := answers(t, a, send(m, keys("right key", "enter")...))
-	if len(got) != 1 || got[0].Passphrase != "right key" {
-		t.Fatalf("the right key answered %+v", got)
 	}
 }

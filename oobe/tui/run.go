@@ -38,10 +38,7 @@ type Options struct {
 	Presenter *Presenter
 	// Outside is what a person at the keyboard does away from it: open the browser.
 	Outside Outside
-	// WiFiKeys are the simulated Wi-Fi networks' security keys by name (a scenario's
-	// steps.network): the network screen refuses any other key for them, as Windows does.
-	WiFiKeys map[string]string
-	Actions  Actions
+	Actions Actions
 	// OnFrame, when set, is told every screen that differs from the one before, as text with
 	// styles, at the flow clock's time. It is called from the UI's goroutine.
 	OnFrame func(at time.Time, screen string)
@@ -54,7 +51,7 @@ func Run(ctx context.Context, cfg oobe.Config, opts Options) (*oobe.Outcome, err
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c := &Common{Styles: NewStyles(true), Keys: DefaultKeyMap(), Clock: cfg.Clock,
-		Flow: &FlowState{Branding: cfg.Branding}, Simulated: opts.Simulated, WiFiKeys: opts.WiFiKeys,
+		Flow: &FlowState{Branding: cfg.Branding}, Simulated: opts.Simulated,
 		Piloted: opts.Pilot != nil}
 	actions := opts.Actions
 	actions.Ctx = ctx

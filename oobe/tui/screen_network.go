@@ -23,18 +23,13 @@ type networkScreen struct {
 	// joining is the secured network whose passphrase is being typed, or -1.
 	joining int
 	input   textinput.Model
-	// warning is the flow's last warning ("Can't connect to this network"), and tried the
-	// network it was about.
+	// warning is the flow's last warning ("Can't connect to this network", or the network
+	// refusing the key in Windows' words: oobe.ErrWrongNetworkKey), and tried the network it
+	// was about.
 	warning, tried string
 	// connecting is the network answered, while the flow connects to it.
 	connecting string
-	// refused is set when the key typed is not the network's: Windows' words, the field
-	// stays open for another try.
-	refused string
 }
-
-// wrongKeyText is what Windows says when a Wi-Fi network refuses the security key.
-const wrongKeyText = "The network security key isn't correct. Please try again."
 
 func newNetworkScreen(c *Common) screen {
 	in := textinput.New()
@@ -114,7 +109,7 @@ func (s *networkScreen) update(msg tea.Msg) tea.Cmd {
 				return nil
 			}
 			if n := s.networks[i]; n.Secured() {
-				s.joining, s.refused = i, ""
+				s.joining = i
 				s.input.Reset()
 				return s.input.Focus()
 			}
@@ -150,16 +145,10 @@ func (s *networkScreen) passphraseKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.c.Keys
 	switch {
 	case key.Matches(msg, k.Select):
-		n, pass := s.networks[s.joining], s.input.Value()
-		if want, ok := s.c.WiFiKeys[n.Name]; ok && pass != "" && pass != want {
-			// The simulated network checks the key as the access point would.
-			s.refused = wrongKeyText
-			s.input.Reset()
-			return nil
-		}
-		return s.answer(s.joining, pass)
+		// The flow joins and the network checks the key (oobe.Config.JoinNetwork).
+		return s.answer(s.joining, s.input.Value())
 	case key.Matches(msg, k.Back):
-		s.joining, s.refused = -1, ""
+		s.joining = -1
 		s.input.Reset()
 		s.input.Blur()
 		return nil
@@ -205,9 +194,6 @@ func (s *networkScreen) view() string {
 			fitText(c, st.Body, "Enter the network security key for "+n.Name),
 			st.Panel.Width(w).Render(in.View()),
 			fitText(c, st.Subtle, networkNote(n)))
-		if s.refused != "" {
-			parts = append(parts, "", fitText(c, st.Danger, s.refused))
-		}
 		return stack(parts...)
 	}
 	foot := ""
