@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/restore"
 	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/profile"
@@ -87,7 +88,7 @@ func (f *flow) firstSignIn() (Stage, error) {
 func (f *flow) firstSignInRestorePage() (Stage, error) {
 	fs := f.out.FirstSignIn
 	fs.RestorePage = true
-	f.event(EventInfo, fmt.Sprintf("%d previous PCs offered, and Set up as new PC", len(fs.Backups)), restoreEntries(fs.Backups))
+	f.event(EventInfo, when.Count(len(fs.Backups), "previous PC")+" offered, and Set up as new PC", restoreEntries(fs.Backups))
 	id, err := f.cfg.Person.FirstSignInRestoreChoice(f.ctx, slices.Clone(fs.Backups))
 	if err != nil {
 		return "", f.personError("FirstSignInRestoreChoice", err)

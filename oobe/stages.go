@@ -222,7 +222,7 @@ func (f *flow) eligibility() (Stage, error) {
 // pick or "Set up as new PC".
 func (f *flow) restorePage() (Stage, error) {
 	f.out.RestorePage = true
-	f.event(EventInfo, fmt.Sprintf("%d previous PCs offered, and Set up as new PC", len(f.out.Backups)), restoreEntries(f.out.Backups))
+	f.event(EventInfo, when.Count(len(f.out.Backups), "previous PC")+" offered, and Set up as new PC", restoreEntries(f.out.Backups))
 	id, err := f.cfg.Person.RestoreChoice(f.ctx, slices.Clone(f.out.Backups))
 	if err != nil {
 		return "", f.personError("RestoreChoice", err)
@@ -247,7 +247,7 @@ func backupsListed(ps []profile.BackupProfile) string {
 	if len(ps) == 0 {
 		return "No previous PC has a backup for this user"
 	}
-	return fmt.Sprintf("%d previous PCs with a backup: %s", len(ps), strings.Join(deviceNames(ps), ", "))
+	return when.Count(len(ps), "previous PC") + " with a backup: " + strings.Join(deviceNames(ps), ", ")
 }
 
 // deviceNames lists the previous PCs' names, in order.

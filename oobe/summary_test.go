@@ -9,6 +9,7 @@ import (
 
 	"github.com/oobe-dev/oobe/backup"
 	"github.com/oobe-dev/oobe/restore"
+	"github.com/oobe-dev/oobe/restore/apply"
 	"github.com/oobe-dev/oobe/restore/profile"
 )
 
@@ -54,7 +55,7 @@ func TestASummaryOfAFinishedRestore(t *testing.T) {
 	}
 	// Every item the report did not restore is listed, under Skipped or Failed by its outcome.
 	for _, it := range r.Items {
-		if !strings.Contains(text, it.Name+": "+it.Reason) {
+		if !strings.Contains(text, apply.ItemLabel(it)+": "+it.Reason) {
 			t.Errorf("text lacks the item %s:\n%s", it.Name, text)
 		}
 	}

@@ -126,7 +126,7 @@ func (r RestoreSummary) lines() []string {
 func notRestored(r RestoreSummary) []string {
 	var skipped, failed []string
 	for _, it := range r.Items {
-		l := fmt.Sprintf("    %s %s: %s", it.Kind, it.Name, it.Reason)
+		l := fmt.Sprintf("    %s: %s", apply.ItemLabel(it), it.Reason)
 		if it.Outcome == apply.Failed {
 			failed = append(failed, l)
 		} else {

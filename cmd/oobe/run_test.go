@@ -152,7 +152,7 @@ func TestTheSummarySaysWhereSetupEndedAndWhatWasRestored(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Setup finished at the desktop.", "adele.vance@contoso.com", "CONTOSO-5CG1234", "restored from w1: 17 items restored, 1 item skipped, 0 failed",
-		"Succeeded (reported to Intune)", "Skipped:", "taskbarPin File Explorer: taskbar pins restore up to 23H2 (not supported here)", "/state/oobe/logs/x.log"} {
+		"Succeeded (reported to Intune)", "Skipped:", "File Explorer (taskbar pin): taskbar pins restore up to 23H2 (not supported here)", "/state/oobe/logs/x.log"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}
