@@ -21,6 +21,8 @@ import (
 
 	"github.com/oobe-dev/oobe/fixtures"
 	"github.com/oobe-dev/oobe/localca"
+	"github.com/oobe-dev/oobe/replay"
+	"github.com/oobe-dev/oobe/sim"
 	"github.com/oobe-dev/oobe/tenant"
 )
 
@@ -104,6 +106,15 @@ oobe serve --tls --addr 127.0.0.1:8443 --public-url https://login.oobe.test`,
 			tenants, err := loadTenants(fixtDir)
 			if err != nil {
 				return err
+			}
+			if fixtDir == "" {
+				// The demo's backups keep their distance from today, as in every live run;
+				// your own fixtures keep their dates.
+				now := time.Now()
+				if s.clock != nil {
+					now = s.clock.Now()
+				}
+				tenants = sim.Rebase(tenants, replay.DefaultStart, now)
 			}
 			level := slog.LevelWarn
 			if verbose {

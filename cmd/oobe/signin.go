@@ -16,6 +16,7 @@ import (
 
 	"github.com/oobe-dev/oobe/auth"
 	"github.com/oobe-dev/oobe/clock"
+	"github.com/oobe-dev/oobe/internal/when"
 	"github.com/oobe-dev/oobe/localca"
 	"github.com/oobe-dev/oobe/replay"
 	"github.com/oobe-dev/oobe/restore/graph"
@@ -264,7 +265,7 @@ func signIn(ctx context.Context, s streams, o signinOptions, sess *session, clie
 				}
 				return
 			}
-			fmt.Fprintf(s.errOut, "Waiting for you to sign in (the code expires at %s)…\n", p.ExpiresAt.Local().Format("15:04:05"))
+			fmt.Fprintf(s.errOut, "Waiting for you to sign in (the code expires at %s)…\n", when.TimeOfDay(p.ExpiresAt))
 		})
 		if approveErr != nil {
 			return nil, approveErr
