@@ -170,7 +170,8 @@ func (p *person) Network(ctx context.Context, offered []oobe.Network) (oobe.Netw
 func (p *person) SignInMethod(ctx context.Context, b oobe.Branding) (oobe.SignInMethod, error) {
 	a, err := p.ask(ctx, &Ask{Stage: oobe.StageSignIn, Branding: b})
 	if p.page != nil {
-		p.page.use = a.Page
+		// Setup's sign-in: a page opened after it is the prompt at eligibility.
+		p.page.use, p.page.signedIn = a.Page, false
 	}
 	return a.Method, err
 }

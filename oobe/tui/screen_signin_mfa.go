@@ -167,7 +167,16 @@ func (s *signInScreen) mfaView() string {
 		parts = append(parts, box.Render(s.factor.View()))
 	}
 	if pr.Kind == signinpage.KindPasskey {
-		parts = append(parts, fitText(c, st.Subtle, "This simulator cannot run WebAuthn: the button answers as your passkey, security key or Windows Hello would. On a PC without one (a Hyper-V virtual machine), sign in another way."))
+		note := "On a PC without a passkey or security key (a Hyper-V virtual machine) this prompt fails: "
+		if len(pr.Others) > 0 {
+			note += "sign in another way."
+		} else {
+			note += "cancel, and ask your admin for a Temporary Access Pass."
+		}
+		if !strings.Contains(pr.Text, "WebAuthn") { // the simulated tenant's page says so itself
+			note = "This simulator cannot run WebAuthn: the button answers as your passkey would. " + note
+		}
+		parts = append(parts, fitText(c, st.Subtle, note))
 	}
 	if pr.Action != "" {
 		button := st.Button
