@@ -52,7 +52,7 @@ func newTLSSim(tb testing.TB, plain bool) *tlsSim {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang bound, not a speed
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 		_ = srv.Close()

@@ -42,7 +42,7 @@ func startTLS(t *testing.T, publicURL string, hosts ...string) (*Server, *http.C
 		}}
 	t.Cleanup(func() {
 		tr.CloseIdleConnections()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang bound, not a speed
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 		_ = srv.Close()

@@ -35,9 +35,6 @@ type Common struct {
 	Piloted bool
 	// Actions are the effects screens may start, inside commands only.
 	Actions *Actions
-	// WiFiKeys are the simulated Wi-Fi networks' security keys, by name: a key typed for one
-	// of them must match. A network not here takes any key.
-	WiFiKeys map[string]string
 }
 
 // FlowState is what the flow has told the UI, built from its events and questions.

@@ -65,7 +65,7 @@ func (s *fakeSignIn) DeviceCode(ctx context.Context, show func(auth.DeviceCodePr
 		return s.session(), nil
 	case <-ctx.Done():
 		return nil, &auth.SignInError{Code: auth.CodeCancelled, Reason: "cancelled", Err: ctx.Err()}
-	case <-time.After(10 * time.Second):
+	case <-time.After(2 * time.Minute): // a hang bound, not a speed
 		return nil, errors.New("the test's device code was never approved")
 	}
 }
@@ -200,7 +200,7 @@ func (w *world) run(t *testing.T, answers ...string) (*oobe.Outcome, error) {
 	if w.opts.In == nil {
 		w.opts.In = strings.NewReader(lines(answers...))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang bound, not a speed
 	defer cancel()
 	return accessible.Run(ctx, w.cfg, w.opts)
 }
