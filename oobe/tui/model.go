@@ -164,6 +164,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.event.Kind == oobe.EventEnter && (!m.held() || msg.event.Stage == oobe.StageFirstSignIn) {
 			m.active = msg.event.Stage
 		}
+		// The sign-in page opened again later (a prompt for the restore app at eligibility)
+		// is done once the flow speaks from its own stage again: back to that stage's screen.
+		if m.active == oobe.StageSignIn && msg.event.Stage != oobe.StageSignIn && m.c.Flow.Stage != oobe.StageSignIn && !m.held() {
+			m.active = msg.event.Stage
+		}
 		return m, m.screens[msg.event.Stage].update(msg)
 	case askMsg:
 		m.active = msg.ask.Stage
