@@ -111,7 +111,10 @@ func (f *failedScreen) lines() []string {
 		add("")
 		add(hangIndent("  ", s.Body, "You chose Reset device: Windows resets this PC and starts setup again from the beginning.", w))
 	}
-	meaning, todo, ok := failureHelp(text, code)
+	// Setup has ended on it: what to do no longer offers the failure's buttons (after Reset
+	// device, Continue anyway is gone).
+	x, ok := oobe.ExplainEnded(text, code)
+	meaning, todo := x.Meaning, x.Todo
 	if ok {
 		add("")
 		add(s.Title.Render("What it means"))
