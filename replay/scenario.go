@@ -896,14 +896,11 @@ func (p *parser) expect() error {
 	x := p.f.Expect
 	e := &p.sc.Expect
 	if x.RestorePage != nil {
-		switch *x.RestorePage {
-		case "shown":
-			e.RestorePage = new(true)
-		case "hidden":
-			e.RestorePage = new(false)
-		default:
-			return p.errAt(yamlnode.At(n, "restorePage"), "expect.restorePage %q is not shown or hidden", *x.RestorePage)
+		v, err := p.shownOrHidden(n, "expect.restorePage", *x.RestorePage)
+		if err != nil {
+			return err
 		}
+		e.RestorePage = v
 	}
 	if x.Reasons != nil {
 		if err := p.reasonIDs(n, "expect.reasons", *x.Reasons, restore.Rules()); err != nil {
@@ -1012,14 +1009,11 @@ func (p *parser) expectFirstSignIn(n *yaml.Node) error {
 	}
 	e := &FirstSignInExpect{}
 	if x.RestorePage != nil {
-		switch *x.RestorePage {
-		case "shown":
-			e.RestorePage = new(true)
-		case "hidden":
-			e.RestorePage = new(false)
-		default:
-			return p.errAt(yamlnode.At(fn, "restorePage"), "expect.firstSignIn.restorePage %q is not shown or hidden", *x.RestorePage)
+		v, err := p.shownOrHidden(fn, "expect.firstSignIn.restorePage", *x.RestorePage)
+		if err != nil {
+			return err
 		}
+		e.RestorePage = v
 	}
 	if x.Reasons != nil {
 		if err := p.reasonIDs(fn, "expect.firstSignIn.reasons", *x.Reasons, restore.FirstSignInRules()); err != nil {
@@ -1045,6 +1039,18 @@ func (p *parser) expectFirstSignIn(n *yaml.Node) error {
 	}
 	p.sc.Expect.FirstSignIn = e
 	return nil
+}
+
+// shownOrHidden reads a restorePage expectation at n's key: shown is true, hidden false.
+func (p *parser) shownOrHidden(n *yaml.Node, field, v string) (*bool, error) {
+	switch v {
+	case "shown":
+		return new(true), nil
+	case "hidden":
+		return new(false), nil
+	}
+	key := field[strings.LastIndex(field, ".")+1:]
+	return nil, p.errAt(yamlnode.At(n, key), "%s %q is not shown or hidden", field, v)
 }
 
 // reasonIDs checks a list of reason ids at n's key: each one of rules', none twice.
