@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -145,7 +144,7 @@ func runCheck(s streams, o checkOptions, changed func(string) bool) error {
 			return err
 		}
 	} else {
-		cw := colorprofile.NewWriter(s.out, os.Environ())
+		cw := s.colors()
 		if err := renderChecklist(cw, dev, e, f, cw.Profile > colorprofile.NoTTY); err != nil {
 			return err
 		}

@@ -50,6 +50,20 @@ type streams struct {
 	// parallel (no process-wide environment) and a sign-in's polls need not wait real seconds.
 	getenv func(string) string
 	clock  clock.Clock
+
+	// stdout is out before run put it behind the printable filter: what a command asks whether
+	// it writes to a terminal, to colour its own output (the filter lets colours through).
+	stdout io.Writer
+}
+
+// colors is a writer to out that keeps the colours of a command's own output when stdout is a
+// terminal that shows them (NO_COLOR, CLICOLOR and TERM respected), and drops them otherwise.
+func (s streams) colors() *colorprofile.Writer {
+	tty := s.stdout
+	if tty == nil {
+		tty = s.out
+	}
+	return &colorprofile.Writer{Forward: s.out, Profile: colorprofile.Detect(tty, os.Environ())}
 }
 
 // env is the environment variable key as this run sees it.
@@ -142,7 +156,7 @@ func run(ctx context.Context, args []string, s streams) int {
 		// as plain text on stdout: a control character in it is shown escaped, never obeyed.
 		pw := printable.NewWriter(s.out)
 		defer pw.Flush()
-		s.out = pw
+		s.stdout, s.out = s.out, pw
 	}
 	root := newRoot(s)
 	root.SetArgs(args)

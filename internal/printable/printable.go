@@ -5,6 +5,7 @@
 package printable
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -64,10 +65,40 @@ func Line(s string) string {
 }
 
 // Writer passes text through String on its way to w: for the output of commands that print
-// outside data as plain text. A rune split across two writes is held until it is whole.
+// outside data. One kind of escape sequence passes: SGR (ESC [ digits and semicolons m), which
+// only sets colours and text styles, so a command may colour its own output; anything else —
+// moving the cursor, clearing, a title, a hyperlink — is escaped. A rune or an SGR sequence
+// split across two writes is held until it is whole.
 type Writer struct {
 	w    io.Writer
 	tail []byte
+}
+
+// maxSGR is the longest SGR sequence Writer holds back across writes; a longer one is escaped.
+const maxSGR = 64
+
+// sgrEnd is the length of the SGR sequence at the start of b (which starts with ESC), 0 when
+// it is none, and -1 when b ends before the sequence could be told.
+func sgrEnd(b []byte) int {
+	if len(b) < 2 {
+		return -1
+	}
+	if b[1] != '[' {
+		return 0
+	}
+	for i := 2; i < len(b) && i < maxSGR; i++ {
+		switch c := b[i]; {
+		case c == 'm':
+			return i + 1
+		case c == ';' || c >= '0' && c <= '9':
+		default:
+			return 0
+		}
+	}
+	if len(b) >= maxSGR {
+		return 0
+	}
+	return -1
 }
 
 // NewWriter makes a Writer to w.
@@ -78,30 +109,60 @@ func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 func (pw *Writer) Write(p []byte) (int, error) {
 	data := append(pw.tail, p...)
 	pw.tail = nil
-	// Hold back an incomplete rune at the end for the next write.
-	if n := len(data); n > 0 {
-		for i := max(n-utf8.UTFMax+1, 0); i < n; i++ {
-			if utf8.RuneStart(data[i]) {
-				if !utf8.FullRune(data[i:]) {
-					pw.tail = append([]byte(nil), data[i:]...)
-					data = data[:i]
+	var out strings.Builder
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, 0x1b)
+		if i < 0 {
+			i = len(data)
+		}
+		text := data[:i]
+		// Hold back an incomplete rune at the end for the next write.
+		if i == len(data) {
+			for j := max(len(text)-utf8.UTFMax+1, 0); j < len(text); j++ {
+				if utf8.RuneStart(text[j]) {
+					if !utf8.FullRune(text[j:]) {
+						pw.tail = append([]byte(nil), text[j:]...)
+						text = text[:j]
+					}
+					break
 				}
-				break
 			}
 		}
+		out.WriteString(String(string(text)))
+		data = data[i:]
+		if len(data) == 0 {
+			break
+		}
+		switch n := sgrEnd(data); {
+		case n < 0: // the sequence goes on in the next write
+			pw.tail = append(pw.tail[:0], data...)
+			data = nil
+		case n > 0:
+			out.Write(data[:n])
+			data = data[n:]
+		default:
+			out.WriteString(escape(0x1b))
+			data = data[1:]
+		}
 	}
-	if _, err := io.WriteString(pw.w, String(string(data))); err != nil {
+	if _, err := io.WriteString(pw.w, out.String()); err != nil {
 		return 0, err
 	}
 	return len(p), nil
 }
 
-// Flush writes what a last, incomplete rune left held, as U+FFFD.
+// Flush writes what was held at the end: an incomplete rune as U+FFFD, an unfinished
+// sequence escaped.
 func (pw *Writer) Flush() error {
 	if len(pw.tail) == 0 {
 		return nil
 	}
+	tail := pw.tail
 	pw.tail = nil
+	if tail[0] == 0x1b { // a sequence never finished: shown, not obeyed
+		_, err := io.WriteString(pw.w, escape(0x1b)+String(string(tail[1:])))
+		return err
+	}
 	_, err := io.WriteString(pw.w, string(utf8.RuneError))
 	return err
 }

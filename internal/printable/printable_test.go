@@ -30,7 +30,7 @@ func TestStringEscapesWhatATerminalWouldObey(t *testing.T) {
 func TestWriterEscapesAcrossWritesAndKeepsRunesWhole(t *testing.T) {
 	var out bytes.Buffer
 	w := NewWriter(&out)
-	text := "name: é\x1b[31mred\u202e ✓\n"
+	text := "name: é\x1b[2Jred\u202e ✓\n"
 	// One byte at a time: every rune is split across writes.
 	for i := 0; i < len(text); i++ {
 		if n, err := w.Write([]byte{text[i]}); n != 1 || err != nil {
@@ -40,7 +40,7 @@ func TestWriterEscapesAcrossWritesAndKeepsRunesWhole(t *testing.T) {
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if want := "name: é" + `\x1b` + "[31mred" + `\u202e` + " ✓\n"; out.String() != want {
+	if want := "name: é" + `\x1b` + "[2Jred" + `\u202e` + " ✓\n"; out.String() != want {
 		t.Fatalf("wrote %q, want %q", out.String(), want)
 	}
 	out.Reset()
@@ -62,4 +62,19 @@ func FuzzStringLeavesNoControlCharacter(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestWriterLetsColoursThroughAndNothingElse(t *testing.T) {
+	var out bytes.Buffer
+	w := NewWriter(&out)
+	in := "\x1b[1;31mfailed\x1b[m ok \x1b[2J\x1b]0;t\x07 \x1b[10;20H end \x1b[38;2;1;2;3mx\x1b[0m"
+	for i := 0; i < len(in); i += 3 { // in pieces: sequences split across writes
+		w.Write([]byte(in[i:min(i+3, len(in))]))
+	}
+	w.Write([]byte("\x1b["))
+	w.Flush()
+	want := "\x1b[1;31mfailed\x1b[m ok " + `\x1b[2J\x1b]0;t\x07 \x1b[10;20H` + " end \x1b[38;2;1;2;3mx\x1b[0m" + `\x1b[`
+	if out.String() != want {
+		t.Fatalf("wrote\n%q\nwant\n%q", out.String(), want)
+	}
 }
