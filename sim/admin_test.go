@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,7 +60,7 @@ func TestABackupAdministratorDeletesTheUsersBackupsBeforeSetup(t *testing.T) {
 
 func TestAGlobalAdministratorAloneCannotDeleteTheBackups(t *testing.T) {
 	t.Parallel()
-	tenants := demo(t)
+	tenants := slices.Clone(demo(t)) // the demo's slice is shared by every test: change a copy
 	contoso := *tenants[0]
 	contoso.Users = append(contoso.Users, sim.User{UPN: "ga@contoso.com", DisplayName: "Global Admin", Password: "Contoso-GA-2026!",
 		ObjectID: "3c9d2e7a-1b4f-4a6c-8e2d-7f1a3b5c9d04", Roles: []string{"Global Administrator"}})
