@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"sync"
 
 	"crypto/rsa"
@@ -63,8 +64,12 @@ func ParseTenantNode(file string, n *yaml.Node) (*Tenant, error) {
 
 var demoTenants = sync.OnceValues(func() ([]*Tenant, error) { return tenant.LoadFixtures(fixtures.Demo()) })
 
-// DemoTenants returns the embedded demo tenants (Contoso…), loaded once; do not change them.
-func DemoTenants() ([]*Tenant, error) { return demoTenants() }
+// DemoTenants returns the embedded demo tenants (Contoso…), loaded once: do not change the
+// tenants; the slice is a fresh copy each call.
+func DemoTenants() ([]*Tenant, error) {
+	ts, err := demoTenants()
+	return slices.Clone(ts), err // the tenants are shared and read-only; the slice is the caller's
+}
 
 // DemoKeys are the demo tenant's fixture signing keys, parsed once: a world whose tenant has no
 // keys of its own signs with them (Spec.Keys), so a thousand worlds do not generate two
